@@ -1,0 +1,16 @@
+"""export — from scene and image to a labelled dataset.
+
+Three lines make a dataset::
+
+    import export
+    config = export.load_config("pbc", overrides=["sim.population.rbc_coverage=0.5"])
+    export.generate(config, count=10, out="demo", seed=1)
+
+:func:`make_image` gives one image in memory (scene, pixels and labels) for notebooks.
+"""
+
+from export.config import Config, dump_config, load_config, presets
+from export.job import Sample, Summary, generate, make_image
+
+__all__ = ["Config", "load_config", "dump_config", "presets", "generate", "make_image", "Sample",
+           "Summary"]

@@ -1,0 +1,119 @@
+"""The whole configuration of one dataset: ``sim``, ``optics`` and ``export`` sections.
+
+A configuration is resolved in layers, each overriding the one before: the documented defaults
+of every field, a preset shipped with the package (``export/presets/NAME.toml``), a user's TOML
+file, then ``key.path=value`` overrides. The result is validated as a whole; any mistake raises
+:class:`~sim.schema.ConfigError` with one line naming the field and what is allowed.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Iterable
+
+from optics.config import OpticsConfig
+from sim.config import SimConfig
+from sim.schema import ConfigError, build, merge, param, section, to_dict, to_toml
+
+
+@dataclass(frozen=True)
+class Output:
+    """How images and labels are written."""
+
+    val_fraction: float = param(0.2, "", "fraction of images put in the val split", 0.0, 1.0)
+    jpeg_quality: int = param(95, "", "JPEG quality of written images", 1, 100)
+    min_visible: float = param(0.1, "", "smallest fraction of a cell's area visible in the image "
+                               "for it to be labelled", 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything that determines a dataset, apart from the seed and the image count."""
+
+    sim: SimConfig = section(SimConfig)
+    optics: OpticsConfig = section(OpticsConfig)
+    export: Output = section(Output)
+
+
+def presets() -> dict[str, str]:
+    """Shipped presets: name → one-line description (the first comment line of its file)."""
+    out = {}
+    for f in sorted(resources.files("export").joinpath("presets").iterdir(), key=lambda f: f.name):
+        if f.name.endswith(".toml"):
+            out[f.name[:-5]] = f.read_text(encoding="utf-8").splitlines()[0].lstrip("# ")
+    return out
+
+
+def _read_toml(text: str, source: str) -> dict:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"cannot parse {source}: {e}") from None
+
+
+def parse_override(item: str) -> dict:
+    """``"a.b.c=value"`` → ``{"a": {"b": {"c": value}}}``; the value is read as TOML (strings
+    may be left unquoted)."""
+    key, sep, text = item.partition("=")
+    key = key.strip()
+    if not sep or not key or any(not part for part in key.split(".")):
+        raise ConfigError(f"--set {item!r} must look like key.path=value, e.g. "
+                          "sim.population.rbc_coverage=0.5")
+    try:
+        value = tomllib.loads(f"v = {text.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = text.strip()
+    for part in reversed(key.split(".")):
+        value = {part: value}
+    return value
+
+
+def load_config(preset: str | None = "pbc", file: str | Path | None = None,
+                overrides: Iterable[str] = ()) -> Config:
+    """Resolve a configuration.
+
+    Parameters
+    ----------
+    preset
+        Name of a shipped preset (see :func:`presets`), or None for the bare defaults.
+    file
+        A TOML file laid over the preset (e.g. one printed by ``smearsim config`` and edited).
+    overrides
+        ``"key.path=value"`` strings laid over both.
+
+    Raises
+    ------
+    ConfigError
+        Unknown preset, unreadable file, unknown key or a value out of range.
+    """
+    data: dict = {}
+    if preset is not None:
+        known = presets()
+        if preset not in known:
+            raise ConfigError(f"unknown preset {preset!r}; allowed: {', '.join(known)}")
+        text = resources.files("export").joinpath("presets", f"{preset}.toml").read_text("utf-8")
+        data = _read_toml(text, f"preset {preset}")
+    if file is not None:
+        try:
+            text = Path(file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise ConfigError(f"cannot read config file {str(file)!r}: "
+                              f"{getattr(e, 'strerror', None) or e}") from None
+        data = merge(data, _read_toml(text, f"config file {str(file)!r}"))
+    for item in overrides:
+        data = merge(data, parse_override(item))
+    return build(Config, data)
+
+
+def dump_config(config: Config) -> str:
+    """The resolved configuration as commented TOML, readable by :func:`load_config`."""
+    return ("# smearsim configuration: every value resolved; pass back with --config FILE\n\n"
+            + to_toml(config) + "\n")
+
+
+def config_dict(config: Config) -> dict:
+    """The resolved configuration as a plain nested dict."""
+    return to_dict(config)

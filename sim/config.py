@@ -1,0 +1,141 @@
+"""Configuration of what lies on the slide: which cells, their sizes, how they are packed.
+
+All lengths are in micrometres. Cell sizes are textbook ranges (B. J. Bain, *Blood Cells: A
+Practical Guide*, 5th ed., Wiley 2015, ch. 3) with the red-cell diameter of Evans & Fung
+(Microvasc. Res. 4:335, 1972); mean ± standard deviation are chosen so that about 95 % of draws
+fall inside the textbook range.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sim.classes import STAINS, SUBJECT_CLASSES
+from sim.schema import ConfigError, param, section
+
+NUCLEI = ("none", "round", "oval", "kidney", "lobed")
+
+
+@dataclass(frozen=True)
+class CellType:
+    """Parametric morphology of one cell class (lengths in µm, concentrations relative)."""
+
+    diameter: float = param(12.0, "µm", "mean diameter of the cell as it lies flat", 1.0, 30.0)
+    diameter_sd: float = param(1.0, "µm", "standard deviation of the diameter", 0.0, 5.0)
+    roundness: float = param(0.03, "", "relative amplitude of outline irregularity", 0.0, 0.2)
+    thickness: float = param(3.0, "µm", "peak thickness of the flattened cell", 0.1, 10.0)
+    nucleus: str = param("none", "", "nucleus geometry", choices=NUCLEI)
+    nucleus_fraction: float = param(0.0, "", "nucleus area / cell area", 0.0, 0.95)
+    lobes: tuple[int, ...] = param((1, 1), "", "min and max lobe count of a lobed nucleus",
+                                   1, 6, length=2)
+    chromatin: float = param(0.0, "", "chromatin (azure-eosin complex) concentration in nucleus",
+                             0.0, 5.0)
+    chromatin_texture: float = param(0.4, "", "relative amplitude of chromatin clumping", 0.0, 1.0)
+    haemoglobin: float = param(0.0, "", "haemoglobin concentration in cytoplasm", 0.0, 5.0)
+    eosin: float = param(0.0, "", "eosinophilic (eosin-binding) concentration in cytoplasm",
+                         0.0, 5.0)
+    azure: float = param(0.0, "", "basophilic (azure-binding) concentration in cytoplasm", 0.0, 5.0)
+    granules: float = param(0.0, "", "stain concentration inside granules (0: no granules)",
+                            0.0, 10.0)
+    granule_stain: str = param("chromatin", "", "stain the granules take up", choices=STAINS)
+    granule_size: float = param(0.5, "µm", "typical granule diameter", 0.1, 3.0)
+    granule_coverage: float = param(0.3, "", "fraction of cytoplasm area covered by granules",
+                                    0.0, 1.0)
+
+    def check(self, path: str) -> None:
+        if self.lobes[0] > self.lobes[1]:
+            raise ConfigError(f"{path}.lobes = {list(self.lobes)} must be [min, max] with "
+                              "min <= max")
+
+
+@dataclass(frozen=True)
+class CellTypes:
+    """Morphology of every class (see :class:`CellType`)."""
+
+    neutrophil: CellType = section(lambda: CellType(
+        diameter=13.5, diameter_sd=0.8, nucleus="lobed", nucleus_fraction=0.33, lobes=(2, 5),
+        chromatin=0.75, eosin=0.09, azure=0.03, granules=0.12, granule_stain="eosin",
+        granule_size=0.35, granule_coverage=0.4))
+    eosinophil: CellType = section(lambda: CellType(
+        diameter=14.5, diameter_sd=1.2, nucleus="lobed", nucleus_fraction=0.3, lobes=(2, 2),
+        chromatin=0.75, eosin=0.15, azure=0.02, granules=0.9, granule_stain="eosin",
+        granule_size=0.8, granule_coverage=0.7))
+    basophil: CellType = section(lambda: CellType(
+        diameter=12.0, diameter_sd=1.0, nucleus="lobed", nucleus_fraction=0.4, lobes=(2, 3),
+        chromatin=0.6, eosin=0.06, azure=0.06, granules=0.9, granule_stain="chromatin",
+        granule_size=0.9, granule_coverage=0.45))
+    lymphocyte: CellType = section(lambda: CellType(
+        diameter=9.5, diameter_sd=1.5, nucleus="round", nucleus_fraction=0.7, chromatin=0.9,
+        chromatin_texture=0.5, azure=0.22))
+    monocyte: CellType = section(lambda: CellType(
+        diameter=16.0, diameter_sd=1.8, roundness=0.06, nucleus="kidney", nucleus_fraction=0.42,
+        chromatin=0.55, chromatin_texture=0.3, azure=0.12, eosin=0.05))
+    ig: CellType = section(lambda: CellType(
+        diameter=15.0, diameter_sd=2.0, nucleus="oval", nucleus_fraction=0.5, chromatin=0.6,
+        chromatin_texture=0.3, azure=0.12, eosin=0.08, granules=0.3, granule_stain="chromatin",
+        granule_size=0.4, granule_coverage=0.2))
+    erythroblast: CellType = section(lambda: CellType(
+        diameter=11.0, diameter_sd=1.2, nucleus="round", nucleus_fraction=0.3, chromatin=1.3,
+        chromatin_texture=0.2, azure=0.12, haemoglobin=0.35))
+    platelet: CellType = section(lambda: CellType(
+        diameter=3.0, diameter_sd=0.5, roundness=0.12, thickness=1.5, azure=0.3, eosin=0.1,
+        granules=3.0, granule_stain="chromatin", granule_size=0.5, granule_coverage=0.4))
+    rbc: CellType = section(lambda: CellType(
+        diameter=7.82, diameter_sd=0.62, roundness=0.02, thickness=2.6, haemoglobin=1.0))
+
+
+@dataclass(frozen=True)
+class ClassMix:
+    """Relative frequency of each subject class (normalised when drawn)."""
+
+    neutrophil: float = param(3329.0, "", "weight of neutrophils", 0.0)
+    eosinophil: float = param(3117.0, "", "weight of eosinophils", 0.0)
+    basophil: float = param(1218.0, "", "weight of basophils", 0.0)
+    lymphocyte: float = param(1214.0, "", "weight of lymphocytes", 0.0)
+    monocyte: float = param(1420.0, "", "weight of monocytes", 0.0)
+    ig: float = param(2895.0, "", "weight of immature granulocytes", 0.0)
+    erythroblast: float = param(1551.0, "", "weight of erythroblasts", 0.0)
+    platelet: float = param(2348.0, "", "weight of platelets", 0.0)
+
+    def check(self, path: str) -> None:
+        if sum(getattr(self, c) for c in SUBJECT_CLASSES) <= 0:
+            raise ConfigError(f"{path} must give at least one class a weight > 0")
+
+
+@dataclass(frozen=True)
+class Population:
+    """Which cells lie in a field. Defaults: the PBC dataset's subject-class mix (its class
+    counts, Acevedo et al. 2020) and the normal adult differential for extra white cells."""
+
+    subject: str = param("centre", "", "'centre': one subject cell centred in the field, as "
+                         "CellaVision photographs it; 'none': no subject", choices=("centre", "none"))
+    subject_mix: ClassMix = section(ClassMix)
+    white_cells: float = param(0.0, "1/(1000 µm²)", "mean density of further white cells", 0.0, 50.0)
+    white_mix: ClassMix = section(lambda: ClassMix(
+        neutrophil=60.0, eosinophil=3.0, basophil=1.0, lymphocyte=30.0, monocyte=6.0, ig=0.0,
+        erythroblast=0.0, platelet=0.0))
+    rbc_coverage: float = param(0.45, "", "red-cell area / free field area (monolayer ~0.6)",
+                                0.0, 1.2)
+    platelets: float = param(0.15, "1/(1000 µm²)", "mean density of free platelets", 0.0, 100.0)
+    clump: float = param(2.0, "", "mean number of further platelets in a subject platelet clump",
+                         0.0, 20.0)
+    margin: float = param(4.5, "µm", "band outside the frame also populated (border-cut cells)",
+                          0.0, 50.0)
+
+
+@dataclass(frozen=True)
+class Packing:
+    """How cells settle: rigid discs pushed apart by pymunk until they barely touch."""
+
+    steps: int = param(60, "", "physics steps of 1/60 s", 1, 10000)
+    overlap: float = param(0.06, "", "allowed overlap as a fraction of each radius", 0.0, 0.9)
+    damping: float = param(0.05, "", "fraction of velocity kept after one second", 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    """Everything ``sim`` needs, in µm."""
+
+    population: Population = section(Population)
+    packing: Packing = section(Packing)
+    cells: CellTypes = section(CellTypes)

@@ -1,0 +1,82 @@
+"""Which cells lie in a field: classes, sizes and outlines drawn from per-class distributions.
+
+Positions drawn here are only starting points; :mod:`sim.packing` settles them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.classes import SUBJECT_CLASSES
+from sim.config import CellType, ClassMix, SimConfig
+
+OUTLINE_SAMPLES = 64
+"""Outline radii per cell (one every 5.6°)."""
+
+
+@dataclass
+class Seed:
+    """A cell before packing: class, size, outline and starting position (µm)."""
+
+    kind: str
+    radii: np.ndarray
+    position: tuple[float, float]
+    angle: float
+    pinned: bool = False
+    subject: bool = False
+
+    @property
+    def radius(self) -> float:
+        """Mean outline radius, µm."""
+        return float(self.radii.mean())
+
+
+def draw_class(mix: ClassMix, rng: np.random.Generator) -> str:
+    """One class name drawn with the weights of `mix`."""
+    w = np.array([getattr(mix, c) for c in SUBJECT_CLASSES])
+    return SUBJECT_CLASSES[int(rng.choice(len(w), p=w / w.sum()))]
+
+
+def draw_radii(t: CellType, rng: np.random.Generator) -> np.ndarray:
+    """Outline radii (µm) at uniform angles: a normal diameter, clipped at ±3 σ, made irregular
+    by random low-order Fourier modes of relative amplitude `t.roundness`."""
+    d = t.diameter + t.diameter_sd * float(np.clip(rng.standard_normal(), -3.0, 3.0))
+    theta = np.linspace(0.0, 2 * np.pi, OUTLINE_SAMPLES, endpoint=False)
+    k = np.arange(2, 5)[:, None]
+    amp = t.roundness / k * rng.standard_normal((3, 1))
+    shape = 1.0 + np.sum(amp * np.cos(k * theta + rng.uniform(0, 2 * np.pi, (3, 1))), axis=0)
+    return 0.5 * max(d, 0.5) * np.clip(shape, 0.5, 1.5)
+
+
+def draw(cfg: SimConfig, width: float, height: float, rng: np.random.Generator) -> list[Seed]:
+    """Draw every cell of a `width` × `height` µm field (and its margin).
+
+    The subject cell (if any) is pinned at the centre; a subject platelet brings a pinned clump.
+    Red cells are drawn last, as many as cover `rbc_coverage` of the area the others leave free.
+    """
+    pop, types = cfg.population, cfg.cells
+    m = pop.margin
+    area = (width + 2 * m) * (height + 2 * m)
+    centre = (width / 2, height / 2)
+
+    def place(kind: str, at=None, **kw) -> Seed:
+        pos = at if at is not None else (rng.uniform(-m, width + m), rng.uniform(-m, height + m))
+        return Seed(kind, draw_radii(getattr(types, kind), rng), pos, rng.uniform(0, 2 * np.pi), **kw)
+
+    seeds = []
+    if pop.subject == "centre":
+        subject = place(draw_class(pop.subject_mix, rng), centre, pinned=True, subject=True)
+        seeds.append(subject)
+        if subject.kind == "platelet":
+            for _ in range(rng.poisson(pop.clump)):
+                phi, dist = rng.uniform(0, 2 * np.pi), rng.uniform(1.0, 2.0) * 2 * subject.radius
+                seeds.append(place("platelet", (centre[0] + dist * np.cos(phi),
+                                                centre[1] + dist * np.sin(phi))))
+    seeds += [place(draw_class(pop.white_mix, rng)) for _ in range(rng.poisson(pop.white_cells * area / 1e3))]
+    seeds += [place("platelet") for _ in range(rng.poisson(pop.platelets * area / 1e3))]
+    free = max(area - sum(np.pi * s.radius ** 2 for s in seeds), 0.0)
+    rbc_area = np.pi * (types.rbc.diameter / 2) ** 2
+    seeds += [place("rbc") for _ in range(rng.poisson(pop.rbc_coverage * free / rbc_area))]
+    return seeds

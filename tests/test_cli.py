@@ -1,0 +1,86 @@
+"""The command line: outputs, and one-line errors with exit code 2 that write nothing."""
+
+import subprocess
+import sys
+
+import pytest
+
+from export.cli import main
+
+
+def run(args, capsys):
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_presets_command_lists_presets(capsys):
+    code, out, _ = run(["presets"], capsys)
+    assert code == 0
+    assert "pbc" in out and "field" in out
+
+
+def test_config_command_prints_toml_that_generate_accepts(tmp_path, capsys):
+    code, out, _ = run(["config", "--preset", "field", "--set", "sim.population.platelets=1.5"],
+                       capsys)
+    assert code == 0 and "[optics.frame]" in out
+    cfg = tmp_path / "my.toml"
+    cfg.write_text(out, encoding="utf-8")
+    code, out, _ = run(["generate", "--config", str(cfg), "--count", "2", "--out",
+                        str(tmp_path / "ds"), "--size", "200x150", "--workers", "1"], capsys)
+    assert code == 0, out
+    assert "data.yaml" in out
+    assert (tmp_path / "ds" / "data.yaml").exists()
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--preset", "nope"], ["unknown preset 'nope'", "pbc"]),
+    (["--set", "sim.population.rbc_coverage=9"], ["sim.population.rbc_coverage", "<= 1.2"]),
+    (["--set", "sim.bogus.key=1"], ["unknown key 'sim.bogus'"]),
+    (["--config", "/nonexistent/cfg.toml"], ["cannot read config file"]),
+    (["--size", "640by480"], ["--size", "WIDTHxHEIGHT"]),
+    (["--size", "4x4"], ["optics.frame.width", "16 <= value"]),
+    (["--count", "0"], ["count", "at least 1"]),
+    (["--count", "seven"], ["--count", "invalid int"]),
+    (["--workers", "0"], ["workers", "at least 1"]),
+    (["--seed", "-1"], ["seed", "non-negative"]),
+])
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(args, words, tmp_path, capsys):
+    out_dir = tmp_path / "ds"
+    base = ["generate", "--count", "1", "--out", str(out_dir)]
+    code, _, err = run(base + args, capsys)
+    assert code == 2
+    assert err.count("\n") == 1, err
+    for w in words:
+        assert w in err
+    assert not out_dir.exists()
+
+
+def test_existing_dataset_is_refused_then_replaced_with_overwrite(tmp_path, capsys):
+    out_dir = tmp_path / "ds"
+    args = ["generate", "--count", "2", "--out", str(out_dir), "--size", "120x100", "--workers", "1"]
+    assert run(args, capsys)[0] == 0
+    keep = out_dir / "notes.txt"
+    keep.write_text("the user's own file", encoding="utf-8")
+    before = sorted(p.name for p in (out_dir / "images" / "train").iterdir())
+    code, _, err = run(args[:2] + ["3"] + args[3:], capsys)
+    assert code == 2 and "already holds a dataset" in err and "--overwrite" in err
+    assert sorted(p.name for p in (out_dir / "images" / "train").iterdir()) == before
+    code, _, _ = run(args[:2] + ["3"] + args[3:] + ["--overwrite"], capsys)
+    assert code == 0
+    assert len(list((out_dir / "meta").rglob("*.json"))) == 3
+    assert keep.read_text(encoding="utf-8") == "the user's own file"
+
+
+def test_out_that_is_a_file_is_refused(tmp_path, capsys):
+    target = tmp_path / "file"
+    target.write_text("x", encoding="utf-8")
+    code, _, err = run(["generate", "--count", "1", "--out", str(target)], capsys)
+    assert code == 2 and "is a file" in err
+    assert target.read_text(encoding="utf-8") == "x"
+
+
+def test_installed_command_runs():
+    r = subprocess.run([sys.executable, "-m", "export.cli", "presets"], capture_output=True,
+                       text=True, check=False)
+    assert r.returncode == 0 and "pbc" in r.stdout
