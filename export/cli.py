@@ -12,6 +12,7 @@ import re
 import sys
 
 from export.config import dump_config, load_config, presets
+from export.gallery import write_gallery
 from export.job import generate
 from sim.schema import ConfigError
 
@@ -54,6 +55,12 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
     g.add_argument("--overwrite", action="store_true",
                    help="replace a dataset already in --out (only the files smearsim writes)")
+    gal = sub.add_parser("gallery", help="render every class with several seeds, beside real images")
+    _add_config_args(gal)
+    gal.add_argument("--out", required=True, metavar="FILE.png", help="PNG file to write")
+    gal.add_argument("--seeds", type=int, default=5, help="synthetic images per class (default 5)")
+    gal.add_argument("--reference", default=None, metavar="DIR",
+                     help="real images in DIR/<class>/*.jpg, shown beside (e.g. ../shared/reference/pbc)")
     sub.add_parser("presets", help="list the shipped presets")
     c = sub.add_parser("config", help="print the resolved configuration as TOML")
     _add_config_args(c)
@@ -72,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name:10s} {text}")
         elif args.command == "config":
             sys.stdout.write(dump_config(_resolve(args)))
+        elif args.command == "gallery":
+            print(f"wrote {write_gallery(_resolve(args), args.out, args.seeds, args.reference)}")
         else:
             summary = generate(_resolve(args), args.count, args.out, args.seed, args.workers,
                                args.overwrite)

@@ -37,7 +37,7 @@ class Stains:
     """
 
     haemoglobin: tuple[float, ...] = _od("red-cell haemoglobin (eosin-stained)", (0.038, 0.058, 0.034))
-    eosin: tuple[float, ...] = _od("eosin Y bound to basic proteins", (0.06, 0.42, 0.26))
+    eosin: tuple[float, ...] = _od("eosin Y bound to basic proteins", (0.05, 0.36, 0.30))
     azure: tuple[float, ...] = _od("azure B / methylene blue bound to RNA", (0.42, 0.30, 0.06))
     chromatin: tuple[float, ...] = _od("azure B-eosin complex bound to DNA", (0.24, 0.38, 0.09))
 
@@ -61,7 +61,7 @@ class Psf:
     enabled: bool = param(True, "", "blur by the point spread function")
     na: float = param(1.25, "", "numerical aperture of the objective (100x oil)", 0.1, 1.5)
     wavelength: float = param(550.0, "nm", "effective wavelength", 380.0, 780.0)
-    defocus: float = param(0.12, "µm", "extra Gaussian σ from defocus", 0.0, 5.0)
+    defocus: float = param(0.05, "µm", "extra Gaussian σ from defocus", 0.0, 5.0)
 
 
 @dataclass(frozen=True)
