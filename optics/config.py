@@ -36,8 +36,8 @@ class Stains:
     (208, 170, 170), nucleus about (80, 35, 132) on a (254, 228, 202) background).
     """
 
-    haemoglobin: tuple[float, ...] = _od("red-cell haemoglobin (eosin-stained)", (0.038, 0.058, 0.034))
-    eosin: tuple[float, ...] = _od("eosin Y bound to basic proteins", (0.05, 0.36, 0.30))
+    haemoglobin: tuple[float, ...] = _od("red-cell haemoglobin (eosin-stained)", (0.040, 0.062, 0.036))
+    eosin: tuple[float, ...] = _od("eosin Y bound to basic proteins", (0.08, 0.40, 0.17))
     azure: tuple[float, ...] = _od("azure B / methylene blue bound to RNA", (0.42, 0.30, 0.06))
     chromatin: tuple[float, ...] = _od("azure B-eosin complex bound to DNA", (0.24, 0.38, 0.09))
 

@@ -79,35 +79,35 @@ class CellTypes:
     ``shared/reference/pbc``."""
 
     neutrophil: CellType = section(lambda: CellType(
-        diameter=13.5, diameter_sd=0.8, nucleus=NucleusShapes(band=1.0, lobed=1.0),
-        nucleus_fraction=0.42, lobes=(2, 5), chromatin=0.75, chromatin_rim=1.0, eosin=0.07,
+        diameter=14.3, diameter_sd=0.8, nucleus=NucleusShapes(band=1.0, lobed=1.0),
+        nucleus_fraction=0.37, lobes=(2, 5), chromatin=0.62, chromatin_rim=1.0, eosin=0.07,
         azure=0.07, granules=2.0, granule_stain="chromatin", granule_size=0.3,
         granule_coverage=0.12))
     eosinophil: CellType = section(lambda: CellType(
-        diameter=14.5, diameter_sd=1.2, nucleus=NucleusShapes(lobed=1.0), nucleus_fraction=0.32,
-        lobes=(2, 2), chromatin=0.8, eosin=0.12, azure=0.04, granules=0.65, granule_stain="eosin",
+        diameter=14.5, diameter_sd=1.2, nucleus=NucleusShapes(lobed=1.0), nucleus_fraction=0.45,
+        lobes=(2, 2), chromatin=0.55, eosin=0.12, azure=0.04, granules=0.65, granule_stain="eosin",
         granule_size=0.8, granule_coverage=0.7))
     basophil: CellType = section(lambda: CellType(
-        diameter=12.0, diameter_sd=1.0, nucleus=NucleusShapes(lobed=2.0, kidney=1.0),
-        nucleus_fraction=0.45, lobes=(2, 3), chromatin=0.6, eosin=0.08, azure=0.1, granules=2.6,
+        diameter=13.2, diameter_sd=1.0, nucleus=NucleusShapes(lobed=2.0, kidney=1.0),
+        nucleus_fraction=0.6, lobes=(2, 3), chromatin=0.45, eosin=0.06, azure=0.07, granules=2.6,
         granule_stain="chromatin", granule_size=0.8, granule_coverage=0.75))
     lymphocyte: CellType = section(lambda: CellType(
-        diameter=10.5, diameter_sd=1.4, nucleus=NucleusShapes(round=1.0), nucleus_fraction=0.65,
-        eccentricity=0.5, chromatin=1.0, chromatin_texture=0.5, azure=0.28))
+        diameter=11.3, diameter_sd=1.4, nucleus=NucleusShapes(round=1.0), nucleus_fraction=0.72,
+        eccentricity=0.5, chromatin=0.7, chromatin_texture=0.5, azure=0.15))
     monocyte: CellType = section(lambda: CellType(
-        diameter=16.0, diameter_sd=1.8, roundness=0.06, nucleus=NucleusShapes(kidney=3.0, oval=1.0),
-        nucleus_fraction=0.48, chromatin=0.65, chromatin_texture=0.8, azure=0.15, eosin=0.07))
+        diameter=17.0, diameter_sd=1.8, roundness=0.06, nucleus=NucleusShapes(kidney=3.0, oval=1.0),
+        nucleus_fraction=0.47, chromatin=0.55, chromatin_texture=0.8, azure=0.11, eosin=0.05))
     ig: CellType = section(lambda: CellType(
         diameter=14.5, diameter_sd=2.0, nucleus=NucleusShapes(oval=3.0, kidney=2.0),
-        nucleus_fraction=0.45, eccentricity=0.6, chromatin=0.7, chromatin_texture=0.35,
-        azure=0.25, eosin=0.1, granules=0.5, granule_stain="chromatin", granule_size=0.4,
+        nucleus_fraction=0.56, eccentricity=0.6, chromatin=0.6, chromatin_texture=0.35,
+        azure=0.15, eosin=0.07, granules=0.5, granule_stain="chromatin", granule_size=0.4,
         granule_coverage=0.25))
     erythroblast: CellType = section(lambda: CellType(
-        diameter=10.5, diameter_sd=1.2, nucleus=NucleusShapes(round=1.0), nucleus_fraction=0.3,
-        eccentricity=0.4, chromatin=1.4, chromatin_texture=0.2, azure=0.14, haemoglobin=0.45))
+        diameter=10.0, diameter_sd=1.2, nucleus=NucleusShapes(round=1.0), nucleus_fraction=0.43,
+        eccentricity=0.4, chromatin=0.8, chromatin_texture=0.3, azure=0.12, haemoglobin=0.4))
     platelet: CellType = section(lambda: CellType(
-        diameter=3.2, diameter_sd=0.5, roundness=0.12, thickness=1.5, azure=0.45, eosin=0.15,
-        granules=4.0, granule_stain="chromatin", granule_size=0.5, granule_coverage=0.45))
+        diameter=3.6, diameter_sd=0.5, roundness=0.12, thickness=1.5, azure=0.4, eosin=0.3,
+        granules=2.6, granule_stain="chromatin", granule_size=0.5, granule_coverage=0.5))
     # red cells: the flat centre of air-dried cells (centre_thickness 0.2 µm instead of 0.81) is
     # fitted to the radial optical-density profile of 152 isolated red cells of the PBC reference
     # (centre / peak OD 0.16)
@@ -149,7 +149,7 @@ class Population:
     rbc_coverage: float = param(0.45, "", "red-cell area / free field area (monolayer ~0.6)",
                                 0.0, 1.2)
     platelets: float = param(0.15, "1/(1000 µm²)", "mean density of free platelets", 0.0, 100.0)
-    clump: float = param(2.0, "", "mean number of further platelets in a subject platelet clump",
+    clump: float = param(1.2, "", "mean number of further platelets in a subject platelet clump",
                          0.0, 20.0)
     margin: float = param(4.5, "µm", "band outside the frame also populated (border-cut cells)",
                           0.0, 50.0)

@@ -113,7 +113,7 @@ def _shape(kind: str, lobes: tuple[int, ...], rng: np.random.Generator) -> np.nd
         return np.array([(0.0, 0.0, np.sqrt(aspect), 1 / np.sqrt(aspect), rng.uniform(0, np.pi))])
     if kind == "lobed":
         n = int(rng.integers(lobes[0], lobes[1] + 1))
-        centres, heading = _chain(n, 2.1, rng.uniform(-1.1, 1.1, n - 1), rng)
+        centres, heading = _chain(n, rng.uniform(2.2, 2.8), rng.uniform(-1.1, 1.1, n - 1), rng)
         beads = [(x, y, 1.2 * rng.uniform(0.85, 1.15), rng.uniform(0.85, 1.15), h)
                  for (x, y), h in zip(centres, heading)]
         # thin chromatin filaments between consecutive lobes
@@ -129,9 +129,14 @@ def _shape(kind: str, lobes: tuple[int, ...], rng: np.random.Generator) -> np.nd
     return np.array([(x, y, sz, sz, h) for (x, y), h, sz in zip(centres, heading, size)])
 
 
+def _reach(ellipses: np.ndarray) -> float:
+    """Radius (µm) of a disc about the origin that holds every ellipse."""
+    return float(np.max(np.hypot(ellipses[:, 0], ellipses[:, 1]) + ellipses[:, 2:4].max(axis=1)))
+
+
 def _area(ellipses: np.ndarray, samples: int = 48) -> float:
     """Area of a union of ellipses (µm²), counted on a grid over its bounding box."""
-    reach = float(np.max(np.hypot(ellipses[:, 0], ellipses[:, 1]) + ellipses[:, 2:4].max(axis=1)))
+    reach = _reach(ellipses)
     g = (np.arange(samples, dtype=np.float32) + 0.5) / samples * 2 * reach - reach
     x, y = np.meshgrid(g, g)
     return float((_depth(ellipses, x, y) > 0).mean() * (2 * reach) ** 2)
@@ -146,12 +151,15 @@ def _nucleus(t: CellType, radius: float, rng: np.random.Generator) -> np.ndarray
         return np.zeros((0, 5))
     kind = NUCLEUS_SHAPES[int(rng.choice(len(weights), p=weights / weights.sum()))]
     e = _shape(kind, t.lobes, rng)
-    e[:, :4] *= np.sqrt(t.nucleus_fraction * np.pi * radius ** 2 / _area(e))
-    reach = float(np.max(np.hypot(e[:, 0], e[:, 1]) + e[:, 2:4].max(axis=1)))
-    limit = 0.9 * radius
-    if reach > limit:
-        e[:, :4] *= limit / reach
-    room = max(limit - reach, 0.0)
+    target, limit = t.nucleus_fraction * np.pi * radius ** 2, 0.9 * radius
+    e[:, :4] *= np.sqrt(target / _area(e))
+    if _reach(e) > limit:
+        # crowd the beads together (lobes overlap, as in real cells) before shrinking them
+        spread = float(np.hypot(e[:, 0], e[:, 1]).max())
+        e[:, :2] *= np.clip((limit - e[:, 2:4].max()) / max(spread, 1e-9), 0.75, 1.0)
+        e[:, :4] *= np.sqrt(target / _area(e))
+        e[:, :4] *= min(1.0, limit / _reach(e))
+    room = max(limit - _reach(e), 0.0)
     phi = rng.uniform(0, 2 * np.pi)
     e[:, :2] += rng.uniform(0.0, t.eccentricity) * room * np.array([np.cos(phi), np.sin(phi)])
     return e

@@ -8,6 +8,7 @@ from hypothesis import given, settings, strategies as st
 from export import load_config, make_image
 from export.cli import main
 from export.gallery import TILE, only
+from export.measure import measure
 from sim.classes import STAINS, SUBJECT_CLASSES
 from sim.morphology import _area, _depth, draw, densities
 from sim.population import draw_radii
@@ -85,3 +86,18 @@ def test_gallery_command_writes_a_png_grid(tmp_path, capsys):
     assert main(["gallery", "--out", str(out), "--reference", str(tmp_path / "none")]) == 2
     err = capsys.readouterr().err
     assert "must name a .png file" in err and "is not a folder" in err
+
+
+@pytest.mark.parametrize("kind", ["neutrophil", "lymphocyte", "monocyte", "erythroblast"])
+def test_measurement_recovers_the_true_cell_size_of_synthetic_cells(kind):
+    """The shared segmentation, run on rendered images whose truth is known."""
+    cfg = only(CONFIG, kind)
+    errors = []
+    for seed in range(4):
+        s = make_image(cfg, seed, 0)
+        subject = next(c for c in s.scene.cells if c.subject)
+        truth = 2 * np.sqrt(subject.area / np.pi)
+        m = measure(s.image.rgb, cfg.optics.frame.pixel_size)
+        errors.append(m["cell_diameter_um"] / truth - 1)
+        assert m["od_nucleus"] > m["od_cytoplasm"] > 0
+    assert abs(np.median(errors)) < 0.08
