@@ -60,6 +60,9 @@ class CellType:
     granule_size: float = param(0.5, "µm", "typical granule diameter", 0.1, 3.0)
     granule_coverage: float = param(0.3, "", "fraction of cytoplasm area covered by granules",
                                     0.0, 1.0)
+    vacuoles: float = param(0.0, "", "mean number of cytoplasmic vacuoles", 0.0, 20.0)
+    vacuole_size: float = param(1.0, "µm", "largest vacuole diameter", 0.2, 4.0)
+    nucleoli: float = param(0.0, "", "mean number of visible nucleoli (immature cells)", 0.0, 5.0)
 
     def check(self, path: str) -> None:
         if self.lobes[0] > self.lobes[1]:
@@ -96,12 +99,13 @@ class CellTypes:
         eccentricity=0.5, chromatin=0.7, chromatin_texture=0.5, azure=0.15))
     monocyte: CellType = section(lambda: CellType(
         diameter=17.0, diameter_sd=1.8, roundness=0.06, nucleus=NucleusShapes(kidney=3.0, oval=1.0),
-        nucleus_fraction=0.47, chromatin=0.55, chromatin_texture=0.8, azure=0.11, eosin=0.05))
+        nucleus_fraction=0.47, chromatin=0.55, chromatin_texture=0.6, azure=0.11, eosin=0.05,
+        vacuoles=1.0, vacuole_size=1.2))
     ig: CellType = section(lambda: CellType(
         diameter=14.5, diameter_sd=2.0, nucleus=NucleusShapes(oval=3.0, kidney=2.0),
         nucleus_fraction=0.56, eccentricity=0.6, chromatin=0.6, chromatin_texture=0.35,
         azure=0.15, eosin=0.07, granules=0.5, granule_stain="chromatin", granule_size=0.4,
-        granule_coverage=0.25))
+        granule_coverage=0.25, nucleoli=0.3))
     erythroblast: CellType = section(lambda: CellType(
         diameter=10.0, diameter_sd=1.2, nucleus=NucleusShapes(round=1.0), nucleus_fraction=0.43,
         eccentricity=0.4, chromatin=0.8, chromatin_texture=0.3, azure=0.12, haemoglobin=0.4))

@@ -25,6 +25,15 @@ RIM = 0.3
 CHROMATIN_CELL = 1.0
 """Lattice cell of the chromatin texture, µm: clumps of about 0.5 µm."""
 
+VACUOLE_DEPTH = 0.8
+"""Fraction of the cell's thickness a vacuole leaves empty."""
+
+NUCLEOLUS_CLEARING = 0.6
+"""Fraction of chromatin displaced inside a nucleolus."""
+
+NUCLEOLUS_RNA = 0.25
+"""Azure-binding (RNA) concentration of a nucleolus, relative."""
+
 GRANULE_EDGE = 0.15
 """Soft edge of a granule, in units of the granule texture (a fifth of its radius)."""
 
@@ -71,6 +80,9 @@ class Morphology:
         Concentration of each stain in the cytoplasm.
     granules, granule_stain, granule_size, granule_coverage
         Stain concentration inside granules, which stain, granule diameter (µm), area fraction.
+    vacuoles, nucleoli
+        Discs ``(cx, cy, r, r, 0)`` in µm: clear vacuoles in the cytoplasm, pale RNA-rich
+        nucleoli in the nucleus (may be empty).
     texture
         Offsets of chromatin and granule textures in the noise tile (tile samples).
     """
@@ -87,12 +99,15 @@ class Morphology:
     granule_stain: str
     granule_size: float
     granule_coverage: float
+    vacuoles: np.ndarray
+    nucleoli: np.ndarray
     texture: tuple[float, float, float, float]
 
     def to_dict(self) -> dict:
         """Plain, JSON-ready parameters."""
         d = asdict(self)
-        d["nucleus"] = np.round(self.nucleus, 4).tolist()
+        for key in ("nucleus", "vacuoles", "nucleoli"):
+            d[key] = np.round(getattr(self, key), 4).tolist()
         return d
 
 
@@ -165,13 +180,30 @@ def _nucleus(t: CellType, radius: float, rng: np.random.Generator) -> np.ndarray
     return e
 
 
+def _discs(n: int, size: tuple[float, float], centre: np.ndarray, spread: tuple[float, float],
+           rng: np.random.Generator) -> np.ndarray:
+    """`n` discs ``(cx, cy, r, r, 0)`` of radius in `size` (µm), at a distance in `spread` (µm)
+    from `centre` in random directions."""
+    phi, dist = rng.uniform(0, 2 * np.pi, n), rng.uniform(*spread, n)
+    r = rng.uniform(*size, n)
+    return np.stack([centre[0] + dist * np.cos(phi), centre[1] + dist * np.sin(phi), r, r,
+                     np.zeros(n)], axis=1)
+
+
 def draw(t: CellType, radius: float, profile: str, rng: np.random.Generator) -> Morphology:
     """Draw the morphology of one cell of type `t` with mean radius `radius` (µm)."""
+    nucleus = _nucleus(t, radius, rng)
+    half = t.vacuole_size / 2
+    vacuoles = _discs(rng.poisson(t.vacuoles) if len(nucleus) else 0, (0.4 * half, half),
+                      np.zeros(2), (0.5 * radius, max(0.5 * radius, 0.85 * radius - half)), rng)
+    main = nucleus[0] if len(nucleus) else np.zeros(5)
+    nucleoli = _discs(rng.poisson(t.nucleoli) if len(nucleus) else 0, (0.35, 0.6), main[:2],
+                      (0.0, 0.4 * min(main[2], main[3])), rng)
     return Morphology(
         profile=profile,
         thickness=t.thickness,
         centre=t.centre_thickness,
-        nucleus=_nucleus(t, radius, rng),
+        nucleus=nucleus,
         chromatin=t.chromatin,
         chromatin_texture=t.chromatin_texture,
         chromatin_rim=t.chromatin_rim,
@@ -180,6 +212,8 @@ def draw(t: CellType, radius: float, profile: str, rng: np.random.Generator) -> 
         granule_stain=t.granule_stain,
         granule_size=t.granule_size,
         granule_coverage=t.granule_coverage,
+        vacuoles=vacuoles,
+        nucleoli=nucleoli,
         texture=tuple(float(v) for v in rng.uniform(0, texture.TILE_PX, 4)),
     )
 
@@ -239,6 +273,8 @@ def densities(m: Morphology, radii: np.ndarray, x: np.ndarray, y: np.ndarray
         thick = m.thickness * np.sqrt(np.clip(1.0 - rho ** 8, 0.0, None))
     thick = np.where(inside, thick, 0.0).astype(np.float32)
     dens = np.zeros((len(STAINS),) + x.shape, dtype=np.float32)
+    if len(m.vacuoles):
+        thick *= 1.0 - VACUOLE_DEPTH * _inside(_depth(m.vacuoles, x, y))
     depth = _depth(m.nucleus, x, y) if len(m.nucleus) else None
     nuc = _inside(depth) if depth is not None else 0.0
     for stain, conc in m.cytoplasm.items():
@@ -246,8 +282,12 @@ def densities(m: Morphology, radii: np.ndarray, x: np.ndarray, y: np.ndarray
     if depth is not None:
         clumps = np.clip(texture.sample("chromatin", x, y, CHROMATIN_CELL, m.texture[:2]), -2, 2)
         rim = m.chromatin_rim * np.exp(-np.maximum(depth, 0.0) / RIM)
-        dens[STAINS.index("chromatin")] += (m.chromatin * thick * nuc
-                                            * (1.0 + 0.5 * m.chromatin_texture * clumps + rim))
+        chromatin = m.chromatin * thick * nuc * (1.0 + 0.5 * m.chromatin_texture * clumps + rim)
+        if len(m.nucleoli):
+            nucleolus = _inside(_depth(m.nucleoli, x, y)) * nuc
+            chromatin *= 1.0 - NUCLEOLUS_CLEARING * nucleolus
+            dens[STAINS.index("azure")] += NUCLEOLUS_RNA * thick * nucleolus
+        dens[STAINS.index("chromatin")] += chromatin
     if m.granules > 0 and m.granule_coverage > 0:
         # lattice cell such that dots of the given coverage have the given diameter
         cell = m.granule_size / (2.0 * np.sqrt(m.granule_coverage / np.pi))
