@@ -87,13 +87,13 @@ class CellTypes:
         azure=0.07, granules=2.0, granule_stain="chromatin", granule_size=0.3,
         granule_coverage=0.12))
     eosinophil: CellType = section(lambda: CellType(
-        diameter=14.5, diameter_sd=1.2, nucleus=NucleusShapes(lobed=1.0), nucleus_fraction=0.45,
+        diameter=14.5, diameter_sd=1.2, nucleus=NucleusShapes(lobed=1.0), nucleus_fraction=0.55,
         lobes=(2, 2), chromatin=0.55, eosin=0.12, azure=0.04, granules=0.65, granule_stain="eosin",
         granule_size=0.8, granule_coverage=0.7))
     basophil: CellType = section(lambda: CellType(
         diameter=13.2, diameter_sd=1.0, nucleus=NucleusShapes(lobed=2.0, kidney=1.0),
-        nucleus_fraction=0.6, lobes=(2, 3), chromatin=0.45, eosin=0.06, azure=0.07, granules=2.6,
-        granule_stain="chromatin", granule_size=0.8, granule_coverage=0.75))
+        nucleus_fraction=0.7, lobes=(2, 3), chromatin=0.45, eosin=0.06, azure=0.07, granules=2.6,
+        granule_stain="chromatin", granule_size=0.8, granule_coverage=0.8))
     lymphocyte: CellType = section(lambda: CellType(
         diameter=11.3, diameter_sd=1.4, nucleus=NucleusShapes(round=1.0), nucleus_fraction=0.72,
         eccentricity=0.5, chromatin=0.7, chromatin_texture=0.5, azure=0.15))

@@ -19,6 +19,9 @@ from sim.config import NUCLEUS_SHAPES, CellType
 EDGE = 0.15
 """Width of the soft nucleus edge, µm (about one optical resolution element at NA 1.25)."""
 
+NUCLEUS_REACH = 0.93
+"""Largest distance of the nucleus edge from the cell centre, in cell radii."""
+
 RIM = 0.3
 """Depth over which chromatin condenses along the nuclear envelope, µm."""
 
@@ -128,8 +131,8 @@ def _shape(kind: str, lobes: tuple[int, ...], rng: np.random.Generator) -> np.nd
         return np.array([(0.0, 0.0, np.sqrt(aspect), 1 / np.sqrt(aspect), rng.uniform(0, np.pi))])
     if kind == "lobed":
         n = int(rng.integers(lobes[0], lobes[1] + 1))
-        centres, heading = _chain(n, rng.uniform(2.2, 2.8), rng.uniform(-1.1, 1.1, n - 1), rng)
-        beads = [(x, y, 1.2 * rng.uniform(0.85, 1.15), rng.uniform(0.85, 1.15), h)
+        centres, heading = _chain(n, rng.uniform(2.3, 2.9), rng.uniform(-1.2, 1.2, n - 1), rng)
+        beads = [(x, y, 1.05 * rng.uniform(0.85, 1.15), 0.9 * rng.uniform(0.85, 1.15), h)
                  for (x, y), h in zip(centres, heading)]
         # thin chromatin filaments between consecutive lobes
         beads += [((x0 + x1) / 2, (y0 + y1) / 2, np.hypot(x1 - x0, y1 - y0) / 2, 0.12,
@@ -166,12 +169,12 @@ def _nucleus(t: CellType, radius: float, rng: np.random.Generator) -> np.ndarray
         return np.zeros((0, 5))
     kind = NUCLEUS_SHAPES[int(rng.choice(len(weights), p=weights / weights.sum()))]
     e = _shape(kind, t.lobes, rng)
-    target, limit = t.nucleus_fraction * np.pi * radius ** 2, 0.9 * radius
+    target, limit = t.nucleus_fraction * np.pi * radius ** 2, NUCLEUS_REACH * radius
     e[:, :4] *= np.sqrt(target / _area(e))
     if _reach(e) > limit:
         # crowd the beads together (lobes overlap, as in real cells) before shrinking them
         spread = float(np.hypot(e[:, 0], e[:, 1]).max())
-        e[:, :2] *= np.clip((limit - e[:, 2:4].max()) / max(spread, 1e-9), 0.75, 1.0)
+        e[:, :2] *= np.clip((limit - e[:, 2:4].max()) / max(spread, 1e-9), 0.8, 1.0)
         e[:, :4] *= np.sqrt(target / _area(e))
         e[:, :4] *= min(1.0, limit / _reach(e))
     room = max(limit - _reach(e), 0.0)

@@ -10,7 +10,7 @@ from export.cli import main
 from export.gallery import TILE, only
 from export.measure import measure
 from sim.classes import STAINS, SUBJECT_CLASSES
-from sim.morphology import _area, _depth, draw, densities
+from sim.morphology import NUCLEUS_REACH, _area, _depth, densities, draw
 from sim.population import draw_radii
 
 CONFIG = load_config("pbc")
@@ -25,12 +25,12 @@ def test_nucleus_has_the_configured_area_and_stays_inside_the_cell(kind, seed):
     radius = t.diameter / 2
     m = draw(t, radius, "dome", rng)
     reach = np.max(np.hypot(m.nucleus[:, 0], m.nucleus[:, 1]) + m.nucleus[:, 2:4].max(axis=1))
-    assert reach <= 0.9 * radius + 1e-6
+    assert reach <= NUCLEUS_REACH * radius + 1e-6
     # area as configured unless the shape had to shrink to fit
     area = _area(m.nucleus, samples=96)
     target = t.nucleus_fraction * np.pi * radius ** 2
     assert area <= target * 1.08
-    if reach < 0.9 * radius - 1e-3:
+    if reach < NUCLEUS_REACH * radius - 1e-3:
         assert area == pytest.approx(target, rel=0.08)
 
 
