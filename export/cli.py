@@ -8,9 +8,11 @@ before anything is written.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 
+from export.compare import compare
 from export.config import dump_config, load_config, presets
 from export.gallery import write_gallery
 from export.job import generate
@@ -61,6 +63,11 @@ def _parser() -> argparse.ArgumentParser:
     gal.add_argument("--seeds", type=int, default=5, help="synthetic images per class (default 5)")
     gal.add_argument("--reference", default=None, metavar="DIR",
                      help="real images in DIR/<class>/*.jpg, shown beside (e.g. ../shared/reference/pbc)")
+    cmp = sub.add_parser("compare", help="distance between real and synthetic image folders")
+    cmp.add_argument("--real", required=True, metavar="DIR", help="real images (flat or per class)")
+    cmp.add_argument("--synthetic", required=True, metavar="DIR",
+                     help="synthetic images, e.g. a dataset's images/ folder")
+    cmp.add_argument("--out", default=None, metavar="DIR", help="write report.json and report.png")
     sub.add_parser("presets", help="list the shipped presets")
     c = sub.add_parser("config", help="print the resolved configuration as TOML")
     _add_config_args(c)
@@ -79,6 +86,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name:10s} {text}")
         elif args.command == "config":
             sys.stdout.write(dump_config(_resolve(args)))
+        elif args.command == "compare":
+            report = compare(args.real, args.synthetic, args.out)["overall"]
+            print(json.dumps({k: report[k] for k in ("images", "classifier_auc",
+                                                     "sharpness_rel_diff", "noise_rel_diff")}))
         elif args.command == "gallery":
             print(f"wrote {write_gallery(_resolve(args), args.out, args.seeds, args.reference)}")
         else:
