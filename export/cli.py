@@ -13,6 +13,7 @@ import sys
 
 from export.config import dump_config, load_config, presets
 from export.job import generate
+from optics import effects
 from sim.schema import ConfigError
 
 
@@ -34,11 +35,30 @@ def _add_config_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--size", default=None, metavar="WxH", help="image size in pixels, e.g. 640x480")
     p.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE",
                    help="override one value, e.g. sim.population.rbc_coverage=0.5 (repeatable)")
+    p.add_argument("--ablate", default=None, metavar="EFFECT,...",
+                   help=f"switch these optical effects off ({', '.join(effects.EFFECTS)})")
+    p.add_argument("--only", default=None, metavar="EFFECT,...",
+                   help="switch every optical effect off except these")
+
+
+def _names(text: str | None) -> list[str] | None:
+    return None if text is None else [n.strip() for n in text.split(",") if n.strip()]
+
+
+def _ablation(args: argparse.Namespace) -> list[str]:
+    """Overrides switching off the effects named by --ablate / --only."""
+    ablate, only = _names(getattr(args, "ablate", None)) or [], _names(getattr(args, "only", None))
+    if not ablate and only is None:
+        return []
+    try:
+        return [f"optics.{o}" for o in effects.overrides(ablate, only)]
+    except ValueError as e:
+        raise ConfigError(f"--ablate/--only: {e}") from None
 
 
 def _resolve(args: argparse.Namespace):
     preset = args.preset or (None if args.config else "pbc")
-    overrides = (_size(args.size) if args.size else []) + args.set
+    overrides = (_size(args.size) if args.size else []) + args.set + _ablation(args)
     return load_config(preset, args.config, overrides)
 
 

@@ -24,7 +24,7 @@ from export import yolo
 from export.config import Config, config_dict, dump_config
 from export.files import check_output, clear_dataset, write_atomic
 from export.labels import Label, boxes
-from optics import Image, render
+from optics import Image, effects, render
 from sim import Scene, simulate
 from sim.classes import CLASSES
 from sim.schema import ConfigError
@@ -61,6 +61,7 @@ def metadata(config: Config, seed: int, sample: Sample, name: str) -> dict:
             "labels": f"labels/{sample.split}/{name}.txt",
             "index": sample.index, "seed": seed, "split": sample.split,
             "size_px": [frame.width, frame.height], "pixel_size_um": frame.pixel_size,
+            "effects": effects.active(config.optics),
             "cells": [dict(c.to_dict(), label=labels.get(c.index)) for c in sample.scene.cells],
             "config": config_dict(config)}
 
@@ -71,11 +72,13 @@ def write_sample(config: Config, seed: int, out: Path, index: int) -> tuple[str,
     s = make_image(config, seed, index)
     name = f"{index:06d}"
     frame = config.optics.frame
-    ok, jpeg = cv2.imencode(".jpg", s.image.rgb[:, :, ::-1],
-                            [cv2.IMWRITE_JPEG_QUALITY, config.export.jpeg_quality])
-    assert ok, "OpenCV failed to encode a JPEG"
+    jpeg = s.image.jpeg  # the camera's own file, whose decoded pixels are s.image.rgb
+    if jpeg is None:
+        ok, jpeg = cv2.imencode(".jpg", s.image.rgb[:, :, ::-1],
+                                [cv2.IMWRITE_JPEG_QUALITY, config.export.jpeg_quality])
+        assert ok, "OpenCV failed to encode a JPEG"
     meta = json.dumps(metadata(config, seed, s, name), indent=1, sort_keys=True)
-    write_atomic(out / "images" / s.split / f"{name}.jpg", jpeg.tobytes())
+    write_atomic(out / "images" / s.split / f"{name}.jpg", bytes(jpeg))
     write_atomic(out / "labels" / s.split / f"{name}.txt",
                  yolo.label_text(s.labels, frame.width, frame.height).encode())
     write_atomic(out / "meta" / s.split / f"{name}.json", meta.encode())

@@ -1,17 +1,60 @@
-"""Illumination: the light reaching the camera through an empty part of the slide."""
+"""Illumination: the lamp, its white balance, and the Köhler field across the image.
+
+The stage outputs irradiance in units of the white-balanced full scale: an empty slide at the
+centre of the field gives the background colour. :func:`electrons_per_unit` tells the sensor how
+many photo-electrons a unit of that irradiance is in each raw channel, so that noise follows the
+raw signal (the blue channel of a halogen lamp collects fewer electrons and is amplified more).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from optics.config import Illumination
+from optics import stain
+from optics.config import Field, OpticsConfig
 
 
-def illuminate(transmitted: np.ndarray, cfg: Illumination) -> np.ndarray:
-    """Irradiance (fraction of the sensor's full scale) behind a specimen of given transmittance.
+def field_profile(cfg: Field, height: int, width: int, rng: np.random.Generator | None
+                  ) -> np.ndarray:
+    """Relative irradiance across the frame, float32 (H, W), 1 at the centre.
 
-    With the effect off the lamp is white at full scale, so irradiance equals transmittance.
+    A radial fall-off 1 − v r² (r = distance from the centre over the half-diagonal; the
+    leading term of the cos⁴ law of a Köhler field) plus, if `rng` is given, a random linear
+    gradient of rms slope `unevenness` per half-diagonal (off-centre lamp filament or condenser).
     """
-    if not cfg.enabled:
-        return transmitted
-    return transmitted * np.asarray(cfg.background, dtype=np.float32)
+    y = (np.arange(height, dtype=np.float32) + 0.5 - height / 2) / np.float32(np.hypot(height, width) / 2)
+    x = (np.arange(width, dtype=np.float32) + 0.5 - width / 2) / np.float32(np.hypot(height, width) / 2)
+    gy, gx = (rng.standard_normal(2) * cfg.unevenness / np.sqrt(2)) if rng is not None else (0, 0)
+    col = 1.0 - cfg.vignetting * y * y + np.float32(gy) * y
+    row = -cfg.vignetting * x * x + np.float32(gx) * x
+    return (col[:, None] + row[None, :]).astype(np.float32)
+
+
+def illuminate(transmitted: np.ndarray, cfg: OpticsConfig, rng: np.random.Generator
+               ) -> np.ndarray:
+    """Irradiance (white-balanced fraction of full scale) behind a specimen of transmittance
+    `transmitted` (H, W, 3).
+
+    With the lamp off it is white at full scale, so irradiance equals transmittance; the field
+    profile applies when its own switch is on.
+    """
+    ill = cfg.illumination
+    out = transmitted
+    if ill.enabled:
+        out = out * np.asarray(ill.background, dtype=np.float32)
+    if ill.field.enabled:
+        out = out * field_profile(ill.field, *out.shape[:2], rng)[..., None]
+    return out
+
+
+def electrons_per_unit(cfg: OpticsConfig) -> np.ndarray:
+    """Photo-electrons per unit white-balanced irradiance in the R, G, B raw channels, (3,).
+
+    Behind the empty slide the brightest raw channel collects ``photons × QE`` electrons and the
+    others their share of the lamp's raw response; white balance scales them to `background`.
+    """
+    s, ill = cfg.sensor, cfg.illumination
+    peak = s.photons * s.quantum_efficiency
+    if not ill.enabled:
+        return np.full(3, peak)
+    return peak * stain.tables(cfg).raw_white / np.asarray(ill.background)
