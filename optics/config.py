@@ -44,7 +44,8 @@ class Stains:
                       "ODs (rgb, faster)", choices=("spectral", "rgb"))
     bands: int = param(12, "", "wavelength bands between 400 and 700 nm", 3, 300)
     haemoglobin: tuple[float, ...] = _peak("red cells: oxyhaemoglobin (Soret peak), and the eosin Y "
-                                           "and azure B they take up", (0.26, 0.0845, 0.0578))
+                                           "and azure B–eosin complex they take up",
+                                           (0.26, 0.0142, 0.0789))
     eosin: tuple[float, ...] = _peak("eosin Y bound to basic proteins", (1.3028,))
     azure: tuple[float, ...] = _peak("RNA: azure B monomer and stacked dimer", (0.0, 0.7774))
     chromatin: tuple[float, ...] = _peak("nuclei: azure B–eosin complex and free azure B bound to "

@@ -8,6 +8,7 @@ raw signal (the blue channel of a halogen lamp collects fewer electrons and is a
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from optics import stain
@@ -39,12 +40,13 @@ def illuminate(transmitted: np.ndarray, cfg: OpticsConfig, rng: np.random.Genera
     profile applies when its own switch is on.
     """
     ill = cfg.illumination
-    out = transmitted
-    if ill.enabled:
-        out = out * np.asarray(ill.background, dtype=np.float32)
+    colour = ill.background if ill.enabled else (1.0, 1.0, 1.0)
     if ill.field.enabled:
-        out = out * field_profile(ill.field, *out.shape[:2], rng)[..., None]
-    return out
+        profile = field_profile(ill.field, *transmitted.shape[:2], rng)
+        return cv2.multiply(transmitted, cv2.merge([profile * np.float32(c) for c in colour]))
+    if ill.enabled:
+        return cv2.multiply(transmitted, tuple(float(c) for c in colour) + (0.0,))
+    return transmitted
 
 
 def electrons_per_unit(cfg: OpticsConfig) -> np.ndarray:

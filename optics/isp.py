@@ -6,10 +6,12 @@ All stages work on white-balanced linear values (fraction of full scale) until q
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import cv2
 import numpy as np
 
-from optics.config import Jpeg, OpticsConfig
+from optics.config import Field, Jpeg, OpticsConfig
 from optics.illumination import field_profile
 
 LEVELS = 255
@@ -38,18 +40,28 @@ def normalise(image: np.ndarray, cfg: OpticsConfig) -> np.ndarray:
     (above the configured luminance percentile, on every fourth row and column) have the
     nominal background colour."""
     ill = cfg.illumination
-    if ill.field.enabled:
-        image = image / field_profile(ill.field, *image.shape[:2], None)[..., None]
-    sample = image[::4, ::4].reshape(-1, 3)
+    flat = flat_field(ill.field, *image.shape[:2]) if ill.field.enabled else None
+    sample = image[::4, ::4] * (flat[::4, ::4, None] if flat is not None else 1.0)
+    sample = sample.reshape(-1, 3)
     lum = sample.sum(axis=1)
     bright = sample[lum >= np.percentile(lum, cfg.normalise.percentile)]
     target = np.asarray(ill.background if ill.enabled else (1.0, 1.0, 1.0), dtype=np.float32)
-    return image * (target / np.maximum(bright.mean(axis=0), 1e-6)).astype(np.float32)
+    gain = target / np.maximum(bright.mean(axis=0), 1e-6)
+    if flat is None:
+        return cv2.multiply(image, tuple(float(g) for g in gain) + (0.0,))
+    return cv2.multiply(image, cv2.merge([flat * np.float32(g) for g in gain]))
+
+
+@lru_cache(maxsize=4)
+def flat_field(cfg: Field, height: int, width: int) -> np.ndarray:
+    """Inverse of the calibrated (deterministic) field profile, float32 (H, W)."""
+    return 1.0 / field_profile(cfg, height, width, None)
 
 
 def sharpen(image: np.ndarray, amount: float, sigma: float) -> np.ndarray:
     """Unsharp mask: image + amount × (image − Gaussian(image, σ px))."""
-    low = cv2.GaussianBlur(image, (0, 0), sigmaX=sigma, sigmaY=sigma,
+    size = 2 * int(np.ceil(3 * sigma)) + 1  # ±3σ (OpenCV's default for float32 is ±4σ)
+    low = cv2.GaussianBlur(image, (size, size), sigmaX=sigma, sigmaY=sigma,
                            borderType=cv2.BORDER_REFLECT)
     return cv2.addWeighted(image, 1.0 + amount, low, -amount, 0.0)
 

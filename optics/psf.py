@@ -30,7 +30,7 @@ centre of the centre pixel)."""
 PUPIL_SAMPLES = 48
 """Least number of frequency samples across the pupil diameter."""
 
-ENERGY = 0.96
+ENERGY = 0.9
 """Fraction of the PSF's light the cropped kernel keeps: the rest, the Airy rings beyond about
 three radii, spreads as a faint veil over tens of pixels and would make the kernel ten times
 larger."""

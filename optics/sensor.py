@@ -57,6 +57,19 @@ def fixed_pattern(cfg: Sensor, shape: tuple[int, ...]) -> tuple[np.ndarray, np.n
     return gain, offset
 
 
+@lru_cache(maxsize=8)
+def _maps(cfg: Sensor, electrons: tuple[float, ...], shape: tuple[int, ...]
+          ) -> tuple[np.ndarray, ...]:
+    """Per-pixel maps of one camera and exposure: electrons per unit irradiance (PRNU included),
+    offset in e⁻ (dark signal and DSNU), and the DN → white-balanced-unit factor and offset."""
+    scale = _site_values(electrons, shape)
+    gain, offset = fixed_pattern(cfg, shape)
+    dark = np.float32(cfg.dark_current * cfg.exposure_time)
+    k = np.float32((2 ** cfg.adc_bits - 1) / cfg.full_well)
+    to_unit = np.broadcast_to(1.0 / (k * scale), shape).astype(np.float32)
+    return scale * gain, offset + dark, to_unit, np.broadcast_to(dark / scale, shape).astype(np.float32)
+
+
 def capture(irradiance: np.ndarray, electrons: np.ndarray, cfg: Sensor,
             rng: np.random.Generator) -> np.ndarray:
     """Expose, read and digitise; return the signal in white-balanced units (fraction of full
@@ -76,13 +89,19 @@ def capture(irradiance: np.ndarray, electrons: np.ndarray, cfg: Sensor,
     """
     if not cfg.enabled:
         return irradiance
-    scale = _site_values(electrons, irradiance.shape)
-    gain, offset = fixed_pattern(cfg, irradiance.shape)
-    dark = np.float32(cfg.dark_current * cfg.exposure_time)
-    e = irradiance * scale * gain + (offset + dark)
-    sd = np.sqrt(np.maximum(e, 0.0) + np.float32(cfg.read_noise ** 2))
-    e += sd * rng.standard_normal(e.shape, dtype=np.float32)
-    top = 2 ** cfg.adc_bits - 1
-    k = np.float32(top / cfg.full_well)
-    dn = np.clip(np.rint(np.minimum(e, np.float32(cfg.full_well)) * k), 0, top)
-    return (dn / k - dark) / scale
+    per_unit, offset, to_unit, dark = _maps(cfg, tuple(float(e) for e in electrons),
+                                            irradiance.shape)
+    e = np.multiply(irradiance, per_unit)
+    e += offset
+    sd = np.maximum(e, 0.0)
+    sd += np.float32(cfg.read_noise ** 2)
+    np.sqrt(sd, out=sd)
+    sd *= rng.standard_normal(e.shape, dtype=np.float32)
+    e += sd
+    np.minimum(e, np.float32(cfg.full_well), out=e)
+    e *= np.float32((2 ** cfg.adc_bits - 1) / cfg.full_well)
+    np.rint(e, out=e)
+    np.clip(e, 0, 2 ** cfg.adc_bits - 1, out=e)
+    e *= to_unit
+    e -= dark
+    return e

@@ -44,13 +44,14 @@ COMPONENTS: dict[str, tuple[tuple[float, float, float], ...]] = {
 """Gaussian bands (centre nm, σ nm, relative height) of each absorbing component."""
 
 MIXTURES: dict[str, tuple[str, ...]] = {
-    "haemoglobin": ("oxyhaemoglobin", "eosin_y", "azure_b"),
+    "haemoglobin": ("oxyhaemoglobin", "eosin_y", "azure_eosin"),
     "eosin": ("eosin_y",),
     "azure": ("azure_b", "azure_b_dimer"),
     "chromatin": ("azure_eosin", "azure_b"),
 }
-"""Components of each stain of :data:`sim.classes.STAINS`: red cells take up eosin and a little
-azure B besides their own haemoglobin (the mauve tint of MGG-stained red cells); RNA binds azure B
+"""Components of each stain of :data:`sim.classes.STAINS`: red cells take up eosin, and a little
+azure B–eosin complex, besides their own haemoglobin (the mauve tint of MGG-stained red cells,
+reference README); RNA binds azure B
 as monomer and stacked dimer; DNA binds the azure B–eosin complex and some free azure B
 (Horobin & Walter 1987).
 """
