@@ -74,6 +74,8 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
     g.add_argument("--overwrite", action="store_true",
                    help="replace a dataset already in --out (only the files smearsim writes)")
+    g.add_argument("--keep-stages", action="store_true",
+                   help="also write each image's optical stages to stages/SPLIT/NNNNNN.npz")
     sub.add_parser("presets", help="list the shipped presets")
     c = sub.add_parser("config", help="print the resolved configuration as TOML")
     _add_config_args(c)
@@ -94,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
             sys.stdout.write(dump_config(_resolve(args)))
         else:
             summary = generate(_resolve(args), args.count, args.out, args.seed, args.workers,
-                               args.overwrite)
+                               args.overwrite, args.keep_stages)
             print(summary)
     except ConfigError as e:
         print(f"smearsim: error: {e}", file=sys.stderr)

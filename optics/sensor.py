@@ -20,9 +20,6 @@ import numpy as np
 
 from optics.config import OpticsConfig, Sensor
 
-LEVELS = 255
-"""Largest 8-bit digital number."""
-
 CAMERA_SEED = 1288
 """Seed of the fixed-pattern noise (PRNU, DSNU): the same camera for every image and process."""
 

@@ -107,3 +107,15 @@ def test_unknown_effect_is_one_line_exit_2_and_nothing_written(tmp_path, capsys)
     assert code == 2 and err.count("\n") == 1
     assert "unknown effect 'blur'" in err and "spectral" in err
     assert not (tmp_path / "c").exists()
+
+
+def test_keep_stages_writes_the_clean_linear_image(tmp_path, capsys):
+    import numpy as np
+    code, out, err = run(["generate", "--count", "1", "--out", str(tmp_path / "s"), "--workers",
+                          "1", "--size", "120x100", "--keep-stages"], capsys)
+    assert code == 0, err
+    stages = np.load(next((tmp_path / "s" / "stages").rglob("*.npz")))
+    assert set(stages.files) == {"transmittance", "illuminated", "blurred", "raw"}
+    assert stages["blurred"].shape == (100, 120, 3) and stages["raw"].shape == (100, 120)
+    t = stages["transmittance"]
+    assert np.all((t > 0) & (t <= 1 + 1e-6))

@@ -155,3 +155,46 @@ def test_white_balance_maps_the_empty_slide_to_the_background(pbc):
     assert np.allclose(out, cfg.illumination.background)
     e = illumination.electrons_per_unit(flat)
     assert e.max() * min(cfg.illumination.background) <= cfg.sensor.full_well
+
+
+def test_field_curvature_blurs_the_corners_more_than_the_centre(pbc):
+    cfg = pbc.optics
+    curved = replace(cfg, psf=replace(cfg.psf, defocus=0.0, curvature=replace(
+        cfg.psf.curvature, enabled=True, sag=1.5)))
+    img = np.zeros((201, 201, 3), np.float32)
+    img[100, 100] = img[3, 3] = 1.0               # a point at the centre and one at a corner
+    out = psf.blur(img, curved)
+    assert out[100, 100, 1] > 3 * out[3, 3, 1]
+    flat = psf.blur(img, replace(curved, psf=replace(curved.psf, curvature=cfg.psf.curvature)))
+    assert out[100, 100, 1] == pytest.approx(flat[100, 100, 1], rel=1e-3)
+
+
+def test_normalisation_undoes_vignetting_and_sets_the_background_colour(pbc):
+    from optics import isp
+    ill = pbc.optics.illumination
+    # no random gradient: the calibrated flat field knows all of the unevenness
+    cfg = replace(pbc.optics, illumination=replace(ill, field=replace(ill.field, unevenness=0.0)))
+    t = np.full((120, 160, 3), 0.7, np.float32)       # an evenly tinted slide, dimmer than usual
+    lit = illumination.illuminate(t, cfg, np.random.default_rng(3))
+    assert np.ptp(lit[:, :, 1]) > 0.02
+    flat = isp.normalise(lit, cfg)
+    assert np.ptp(flat.reshape(-1, 3), axis=0) == pytest.approx([0, 0, 0], abs=1e-5)
+    assert flat[0, 0] == pytest.approx(ill.background, rel=1e-5)
+
+
+@pytest.mark.parametrize("method", ["bilinear", "ea"])
+def test_bayer_mosaic_and_demosaic_keep_a_flat_colour(method):
+    from optics import isp
+    colour = np.array([0.8, 0.5, 0.3], np.float32)
+    flat = np.broadcast_to(colour, (32, 48, 3)).copy()
+    back = isp.demosaic(sensor.mosaic(flat), method)
+    assert np.allclose(back[2:-2, 2:-2], colour, atol=1e-4)
+
+
+def test_the_jpeg_bytes_decode_to_the_image_pixels(pbc):
+    import cv2
+    img = make_image(pbc, 0, 1).image
+    decoded = cv2.cvtColor(cv2.imdecode(np.frombuffer(img.jpeg, np.uint8), cv2.IMREAD_COLOR),
+                           cv2.COLOR_BGR2RGB)
+    assert np.array_equal(decoded, img.rgb)
+    assert img.jpeg[:2] == b"\xff\xd8"
