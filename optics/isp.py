@@ -58,12 +58,14 @@ def flat_field(cfg: Field, height: int, width: int) -> np.ndarray:
     return 1.0 / field_profile(cfg, height, width, None)
 
 
-def sharpen(image: np.ndarray, amount: float, sigma: float) -> np.ndarray:
-    """Unsharp mask: image + amount × (image − Gaussian(image, σ px))."""
+def sharpen_to_uint8(image: np.ndarray, amount: float, sigma: float) -> np.ndarray:
+    """Unsharp mask, image + amount × (image − Gaussian(image, σ px)), quantised like
+    :func:`quantise` in the same pass."""
     size = 2 * int(np.ceil(3 * sigma)) + 1  # ±3σ (OpenCV's default for float32 is ±4σ)
     low = cv2.GaussianBlur(image, (size, size), sigmaX=sigma, sigmaY=sigma,
                            borderType=cv2.BORDER_REFLECT)
-    return cv2.addWeighted(image, 1.0 + amount, low, -amount, 0.0)
+    return cv2.addWeighted(image, (1.0 + amount) * LEVELS, low, -amount * LEVELS, 0.0,
+                           dtype=cv2.CV_8U)
 
 
 def quantise(image: np.ndarray) -> np.ndarray:
@@ -89,8 +91,9 @@ def process(raw: np.ndarray, cfg: OpticsConfig) -> tuple[np.ndarray, bytes | Non
     if cfg.tone.enabled:
         image = np.power(np.maximum(image, 0.0), np.float32(1.0 / cfg.tone.gamma))
     if cfg.sharpen.enabled:
-        image = sharpen(image, cfg.sharpen.amount, cfg.sharpen.sigma)
-    rgb = quantise(image)
+        rgb = sharpen_to_uint8(image, cfg.sharpen.amount, cfg.sharpen.sigma)
+    else:
+        rgb = quantise(image)
     if not cfg.jpeg.enabled:
         return rgb, None
     data, decoded = jpeg(rgb, cfg.jpeg)
