@@ -187,8 +187,8 @@ class Jpeg:
     enabled: bool = param(True, "", "compress and decode (off: the exact pixels)")
     quality: int = param(75, "", "JPEG quality (PBC and BCCD files: IJG quality 75, from their "
                          "quantisation tables)", 1, 100)
-    subsampling: str = param("444", "", "chroma subsampling (PBC 4:4:4, BCCD 4:2:0)",
-                             choices=("444", "422", "420"))
+    subsampling: str = param("4:4:4", "", "chroma subsampling (PBC files 4:4:4, BCCD 4:2:0)",
+                             choices=("4:4:4", "4:2:2", "4:2:0"))
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,9 @@ DEMOSAIC_SCALE = 256 * LEVELS
 DEMOSAIC = {"bilinear": cv2.COLOR_BayerBG2RGB, "ea": cv2.COLOR_BayerBG2RGB_EA}
 """OpenCV conversion codes for an RGGB mosaic (OpenCV names the pattern from the second row)."""
 
-SUBSAMPLING = {"444": cv2.IMWRITE_JPEG_SAMPLING_FACTOR_444,
-               "422": cv2.IMWRITE_JPEG_SAMPLING_FACTOR_422,
-               "420": cv2.IMWRITE_JPEG_SAMPLING_FACTOR_420}
+SUBSAMPLING = {"4:4:4": cv2.IMWRITE_JPEG_SAMPLING_FACTOR_444,
+               "4:2:2": cv2.IMWRITE_JPEG_SAMPLING_FACTOR_422,
+               "4:2:0": cv2.IMWRITE_JPEG_SAMPLING_FACTOR_420}
 """OpenCV chroma-subsampling flags."""
 
 
