@@ -38,7 +38,7 @@ def _add_config_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ablate", default=None, metavar="EFFECT,...",
                    help=f"switch these optical effects off ({', '.join(effects.EFFECTS)})")
     p.add_argument("--only", default=None, metavar="EFFECT,...",
-                   help="switch every optical effect off except these")
+                   help="switch these optical effects on and every other one off")
 
 
 def _names(text: str | None) -> list[str] | None:

@@ -129,9 +129,12 @@ class Sensor:
                                       "(Jiang et al. 2013)", 5.0, 200.0, length=3)
     quantum_efficiency: float = param(0.6, "", "electrons per photon at the sensitivity peak",
                                       0.01, 1.0)
-    photons: float = param(12000.0, "photons", "mean photons per pixel behind the empty slide in "
-                           "the brightest raw channel", 1.0, 1e7)
-    full_well: float = param(10000.0, "e⁻", "full-well capacity (saturation)", 100.0, 1e7)
+    photons: float = param(30000.0, "photons", "mean photons per pixel behind the empty slide in "
+                           "the brightest raw channel (exposure near 90 % of the full well; PBC "
+                           "backgrounds are nearly noise-free, tests/bench/bench_optics.py)",
+                           1.0, 1e7)
+    full_well: float = param(20000.0, "e⁻", "full-well capacity (order of 20 ke⁻ for a scientific "
+                             "CCD of 6–7 µm pixels)", 100.0, 1e7)
     dark_current: float = param(5.0, "e⁻/s", "dark current at operating temperature", 0.0, 1e5)
     exposure_time: float = param(0.02, "s", "exposure time", 1e-6, 100.0)
     read_noise: float = param(6.0, "e⁻", "read (temporal dark) noise σ", 0.0, 1000.0)
@@ -175,8 +178,8 @@ class Sharpen:
     """Unsharp mask, as camera software applies (CellaVision sharpens)."""
 
     enabled: bool = param(True, "", "unsharp masking")
-    amount: float = param(1.2, "", "weight of the high-pass added back (matches the PBC Laplacian "
-                          "variance ≈ 45, tests/bench/bench_optics.py)", 0.0, 5.0)
+    amount: float = param(1.2, "", "weight of the high-pass added back (brings the Laplacian "
+                          "variance towards PBC's ≈ 45, tests/bench/bench_optics.py)", 0.0, 5.0)
     sigma: float = param(1.0, "px", "Gaussian σ of the unsharp mask", 0.3, 10.0)
 
 

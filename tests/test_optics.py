@@ -122,7 +122,11 @@ def test_read_noise_and_dsnu_add_their_variance_in_the_dark():
 def test_unknown_effect_names_are_refused_with_the_allowed_list():
     with pytest.raises(ValueError, match="unknown effect 'blur'; allowed: spectral"):
         effects.overrides(["blur"])
-    assert effects.overrides([], only=list(effects.EFFECTS)) == []
+    every = load_config("pbc", overrides=[f"optics.{o}" for o in
+                                          effects.overrides([], only=list(effects.EFFECTS))])
+    assert all(effects.active(every.optics).values())
+    one = load_config("pbc", overrides=[f"optics.{o}" for o in effects.overrides([], ["tone"])])
+    assert [k for k, v in effects.active(one.optics).items() if v] == ["tone"]
 
 
 def test_with_every_effect_off_the_image_is_the_ideal_transmittance():
