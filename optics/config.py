@@ -43,8 +43,8 @@ class Stains:
                       "lamp × camera (spectral), or per colour channel with the thin-stain channel "
                       "ODs (rgb, faster)", choices=("spectral", "rgb"))
     bands: int = param(12, "", "wavelength bands between 400 and 700 nm", 3, 300)
-    haemoglobin: tuple[float, ...] = _peak("red cells: oxyhaemoglobin (Soret peak), and the eosin Y "
-                                           "and azure B–eosin complex they take up",
+    haemoglobin: tuple[float, ...] = _peak("red cells: oxyhaemoglobin (Soret peak), and the eosin "
+                                           "Y and azure B–eosin complex they take up",
                                            (0.26, 0.0142, 0.0789))
     eosin: tuple[float, ...] = _peak("eosin Y bound to basic proteins", (1.3028,))
     azure: tuple[float, ...] = _peak("RNA: azure B monomer and stacked dimer", (0.0, 0.7774))
@@ -74,9 +74,9 @@ class Illumination:
     colour_temperature: float = param(3200.0, "K", "halogen lamp colour temperature (2800–3400 K "
                                       "at rated voltage)", 1000.0, 20000.0)
     background: tuple[float, ...] = param(
-        (0.996, 0.894, 0.792), "fraction of full scale", "R, G, B of the empty slide after white "
-        "balance (PBC median background (254, 228, 202), reference README; BCCD about "
-        "(202, 205, 198))", 0.0, 1.0, length=3)
+        (0.996, 0.894, 0.792), "fraction of full scale", "R, G, B of the empty slide in the output "
+        "(white balance and exposure are set for it; PBC median background (254, 228, 202), "
+        "reference README; BCCD about (202, 205, 198))", 0.0, 1.0, length=3)
     field: Field = section(Field)
 
 

@@ -15,6 +15,14 @@ from optics import stain
 from optics.config import Field, OpticsConfig
 
 
+def field_coordinates(height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel-centre coordinates (y, x) relative to the frame centre, in units of the
+    half-diagonal (so r = √(x² + y²) is 1 at the corners), float32, shapes (H,) and (W,)."""
+    half = np.float32(np.hypot(height, width) / 2)
+    return ((np.arange(height, dtype=np.float32) + 0.5 - height / 2) / half,
+            (np.arange(width, dtype=np.float32) + 0.5 - width / 2) / half)
+
+
 def field_profile(cfg: Field, height: int, width: int, rng: np.random.Generator | None
                   ) -> np.ndarray:
     """Relative irradiance across the frame, float32 (H, W), 1 at the centre.
@@ -23,12 +31,22 @@ def field_profile(cfg: Field, height: int, width: int, rng: np.random.Generator 
     leading term of the cos⁴ law of a Köhler field) plus, if `rng` is given, a random linear
     gradient of rms slope `unevenness` per half-diagonal (off-centre lamp filament or condenser).
     """
-    y = (np.arange(height, dtype=np.float32) + 0.5 - height / 2) / np.float32(np.hypot(height, width) / 2)
-    x = (np.arange(width, dtype=np.float32) + 0.5 - width / 2) / np.float32(np.hypot(height, width) / 2)
+    y, x = field_coordinates(height, width)
     gy, gx = (rng.standard_normal(2) * cfg.unevenness / np.sqrt(2)) if rng is not None else (0, 0)
     col = 1.0 - cfg.vignetting * y * y + np.float32(gy) * y
     row = -cfg.vignetting * x * x + np.float32(gx) * x
     return (col[:, None] + row[None, :]).astype(np.float32)
+
+
+def background(cfg: OpticsConfig) -> tuple[float, float, float]:
+    """Linear, white-balanced R, G, B of the empty slide: the configured background colour, taken
+    back through the tone curve if that is on (the camera sets exposure and white balance so that
+    the output shows the background colour); white with the lamp off."""
+    ill = cfg.illumination
+    if not ill.enabled:
+        return (1.0, 1.0, 1.0)
+    gamma = cfg.tone.gamma if cfg.tone.enabled else 1.0
+    return tuple(float(c) ** gamma for c in ill.background)
 
 
 def illuminate(transmitted: np.ndarray, cfg: OpticsConfig, rng: np.random.Generator
@@ -40,7 +58,7 @@ def illuminate(transmitted: np.ndarray, cfg: OpticsConfig, rng: np.random.Genera
     profile applies when its own switch is on.
     """
     ill = cfg.illumination
-    colour = ill.background if ill.enabled else (1.0, 1.0, 1.0)
+    colour = background(cfg)
     if ill.field.enabled:
         profile = field_profile(ill.field, *transmitted.shape[:2], rng)
         return cv2.multiply(transmitted, cv2.merge([profile * np.float32(c) for c in colour]))
@@ -59,4 +77,4 @@ def electrons_per_unit(cfg: OpticsConfig) -> np.ndarray:
     peak = s.photons * s.quantum_efficiency
     if not ill.enabled:
         return np.full(3, peak)
-    return peak * stain.tables(cfg).raw_white / np.asarray(ill.background)
+    return peak * stain.tables(cfg).raw_white / np.asarray(background(cfg))

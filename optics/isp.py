@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from optics.config import Field, Jpeg, OpticsConfig
-from optics.illumination import field_profile
+from optics.illumination import background, field_profile
 
 LEVELS = 255
 """Largest 8-bit digital number."""
@@ -45,7 +45,7 @@ def normalise(image: np.ndarray, cfg: OpticsConfig) -> np.ndarray:
     sample = sample.reshape(-1, 3)
     lum = sample.sum(axis=1)
     bright = sample[lum >= np.percentile(lum, cfg.normalise.percentile)]
-    target = np.asarray(ill.background if ill.enabled else (1.0, 1.0, 1.0), dtype=np.float32)
+    target = np.asarray(background(cfg), dtype=np.float32)
     gain = target / np.maximum(bright.mean(axis=0), 1e-6)
     if flat is None:
         return cv2.multiply(image, tuple(float(g) for g in gain) + (0.0,))

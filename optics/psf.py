@@ -5,8 +5,8 @@ frequency carrying the defocus phase 2π Δz (√((n/λ)² − f²) − n/λ) of
 (exact scalar defocus at high NA; J. W. Goodman, Introduction to Fourier Optics, 3rd ed., §3.10
 and §6.4; M. Born, E. Wolf, Principles of Optics, 7th ed., §8.8). The intensity PSF is its
 squared modulus: the image is treated as incoherent, as for a condenser aperture matched to the
-objective (Born & Wolf §10.5). PSFs are computed at three times the pixel rate (so that the band limit
-2 NA/λ is not aliased), integrated over the pixel, normalised to sum 1.
+objective (Born & Wolf §10.5). PSFs are computed at three times the pixel rate (so that the band
+limit 2 NA/λ is not aliased), integrated over the pixel, normalised to sum 1.
 
 Each band b has its own PSF, defocused further by the axial chromatic focal shift Δz(λ); a colour
 channel's kernel is the mean of its bands' PSFs weighted by their share of the channel's signal
@@ -22,6 +22,7 @@ import numpy as np
 
 from optics import stain
 from optics.config import OpticsConfig, Psf
+from optics.illumination import field_coordinates
 
 OVERSAMPLE = 3
 """PSF samples per pixel side before integration over the pixel (odd: the centre sample is the
@@ -63,7 +64,8 @@ def point_spread(na: float, n: float, wavelength: float, defocus: float, pixel_s
     """
     # enough pupil samples for an accurate transform: the grid covers at least PUPIL_SAMPLES
     # samples across the pupil radius NA/λ
-    full = max(size, 2 * int(np.ceil(PUPIL_SAMPLES * wavelength * 1e-3 / (2 * na * pixel_size))) + 1)
+    half = PUPIL_SAMPLES * wavelength * 1e-3 / (2 * na * pixel_size)
+    full = max(size, 2 * int(np.ceil(half)) + 1)
     m = full * OVERSAMPLE
     f = np.fft.fftfreq(m, d=pixel_size / OVERSAMPLE)
     f2 = f[:, None] ** 2 + f[None, :] ** 2
@@ -131,9 +133,7 @@ def blur(image: np.ndarray, cfg: OpticsConfig) -> np.ndarray:
         return image
     if not psf.curvature.enabled:
         return _convolve(image, kernels(cfg, psf.defocus))
-    h, w = image.shape[:2]
-    y = (np.arange(h, dtype=np.float32) + 0.5 - h / 2) / np.float32(np.hypot(h, w) / 2)
-    x = (np.arange(w, dtype=np.float32) + 0.5 - w / 2) / np.float32(np.hypot(h, w) / 2)
+    y, x = field_coordinates(*image.shape[:2])
     s = 2.0 * (y[:, None] ** 2 + x[None, :] ** 2)          # 0 at the centre, 2 at the corners
     out = np.zeros_like(image)
     for i in range(3):

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from optics.config import OpticsConfig, Sensor
+from optics.config import Sensor
 
 CAMERA_SEED = 1288
 """Seed of the fixed-pattern noise (PRNU, DSNU): the same camera for every image and process."""
@@ -64,7 +64,8 @@ def _maps(cfg: Sensor, electrons: tuple[float, ...], shape: tuple[int, ...]
     dark = np.float32(cfg.dark_current * cfg.exposure_time)
     k = np.float32((2 ** cfg.adc_bits - 1) / cfg.full_well)
     to_unit = np.broadcast_to(1.0 / (k * scale), shape).astype(np.float32)
-    return scale * gain, offset + dark, to_unit, np.broadcast_to(dark / scale, shape).astype(np.float32)
+    dark_unit = np.broadcast_to(dark / scale, shape).astype(np.float32)
+    return scale * gain, offset + dark, to_unit, dark_unit
 
 
 def capture(irradiance: np.ndarray, electrons: np.ndarray, cfg: Sensor,

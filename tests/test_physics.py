@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from export import load_config, make_image
+from export import load_config
 from sim import simulate
 from sim.morphology import EVANS_FUNG_PEAK, evans_fung
 

@@ -22,12 +22,9 @@ import cv2
 import numpy as np
 
 from export import load_config, make_image
-from export.config import parse_override
 from optics import effects, illumination, isp, psf, sensor, stain
 from optics.raster import rasterize
 from sim import simulate
-from sim.schema import build, merge, to_dict
-from export.config import Config
 
 REFERENCE = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "reference", "pbc")
 
@@ -42,7 +39,7 @@ def sharpness(rgb: np.ndarray) -> float:
 
 def noise(rgb: np.ndarray) -> float:
     """Noise σ in grey levels on the empty slide: Immerkær's estimate √(π/2) mean|I ∗ N| / 6 over
-    the brightest quarter of the (smoothed) image, eroded by 5 px so that no cell edge is included."""
+    the brightest quarter of the (smoothed) image, eroded by 5 px so that no cell edge counts."""
     grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
     smooth = cv2.GaussianBlur(grey, (0, 0), 3.0)
     background = (smooth >= np.percentile(smooth, 75)).astype(np.uint8)
@@ -80,13 +77,6 @@ def stage_times(config, count: int) -> dict[str, float]:
     return times
 
 
-def with_overrides(config: Config, items: list[str]) -> Config:
-    data = to_dict(config)
-    for item in items:
-        data = merge(data, parse_override(item))
-    return build(Config, data)
-
-
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--count", type=int, default=30)
@@ -112,9 +102,12 @@ def main() -> None:
     panel = []
     default = effects.active(config.optics)
     for name in ["default"] + list(effects.EFFECTS):
-        change = effects.overrides([name]) if default.get(name) else effects.enabling([name])
-        cfg = config if name == "default" else with_overrides(config, [f"optics.{o}" for o in change])
-        label = name if name == "default" else f"{'no' if default[name] else 'with'} {name}"
+        if name == "default":
+            cfg, label = config, name
+        else:
+            change = effects.overrides([name]) if default[name] else effects.enabling([name])
+            cfg = load_config("pbc", overrides=args.set + [f"optics.{o}" for o in change])
+            label = f"{'no' if default[name] else 'with'} {name}"
         figures = []
         for i in range(5):
             image = make_image(cfg, 0, args.index + i).image.rgb
