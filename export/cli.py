@@ -16,6 +16,7 @@ from export.compare import compare
 from export.config import dump_config, load_config, presets
 from export.gallery import write_gallery
 from export.job import generate
+from optics import effects
 from sim.schema import ConfigError
 
 
@@ -37,11 +38,30 @@ def _add_config_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--size", default=None, metavar="WxH", help="image size in pixels, e.g. 640x480")
     p.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE",
                    help="override one value, e.g. sim.population.rbc_coverage=0.5 (repeatable)")
+    p.add_argument("--ablate", default=None, metavar="EFFECT,...",
+                   help=f"switch these optical effects off ({', '.join(effects.EFFECTS)})")
+    p.add_argument("--only", default=None, metavar="EFFECT,...",
+                   help="switch these optical effects on and every other one off")
+
+
+def _names(text: str | None) -> list[str] | None:
+    return None if text is None else [n.strip() for n in text.split(",") if n.strip()]
+
+
+def _ablation(args: argparse.Namespace) -> list[str]:
+    """Overrides switching off the effects named by --ablate / --only."""
+    ablate, only = _names(getattr(args, "ablate", None)) or [], _names(getattr(args, "only", None))
+    if not ablate and only is None:
+        return []
+    try:
+        return [f"optics.{o}" for o in effects.overrides(ablate, only)]
+    except ValueError as e:
+        raise ConfigError(f"--ablate/--only: {e}") from None
 
 
 def _resolve(args: argparse.Namespace):
     preset = args.preset or (None if args.config else "pbc")
-    overrides = (_size(args.size) if args.size else []) + args.set
+    overrides = (_size(args.size) if args.size else []) + args.set + _ablation(args)
     return load_config(preset, args.config, overrides)
 
 
@@ -57,6 +77,8 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
     g.add_argument("--overwrite", action="store_true",
                    help="replace a dataset already in --out (only the files smearsim writes)")
+    g.add_argument("--keep-stages", action="store_true",
+                   help="also write each image's optical stages to stages/SPLIT/NNNNNN.npz")
     gal = sub.add_parser("gallery", help="render every class with several seeds, beside real images")
     _add_config_args(gal)
     gal.add_argument("--out", required=True, metavar="FILE.png", help="PNG file to write")
@@ -94,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {write_gallery(_resolve(args), args.out, args.seeds, args.reference)}")
         else:
             summary = generate(_resolve(args), args.count, args.out, args.seed, args.workers,
-                               args.overwrite)
+                               args.overwrite, args.keep_stages)
             print(summary)
     except ConfigError as e:
         print(f"smearsim: error: {e}", file=sys.stderr)

@@ -24,7 +24,8 @@ class Output:
     """How images and labels are written."""
 
     val_fraction: float = param(0.2, "", "fraction of images put in the val split", 0.0, 1.0)
-    jpeg_quality: int = param(95, "", "JPEG quality of written images", 1, 100)
+    jpeg_quality: int = param(95, "", "JPEG quality of written images when optics.jpeg is off "
+                               "(otherwise the camera's own JPEG is written)", 1, 100)
     min_visible: float = param(0.1, "", "smallest fraction of a cell's area visible in the image "
                                "for it to be labelled", 0.0, 1.0)
 

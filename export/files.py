@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sim.schema import ConfigError
 
-DATASET_ENTRIES = ("data.yaml", "config.toml", "images", "labels", "meta")
+DATASET_ENTRIES = ("data.yaml", "config.toml", "images", "labels", "meta", "stages")
 """What smearsim writes at the top of a dataset folder."""
 
 

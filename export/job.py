@@ -7,6 +7,7 @@ optics and the split assignment; so its bytes depend only on (config, s, i).
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import time
@@ -24,7 +25,7 @@ from export import yolo
 from export.config import Config, config_dict, dump_config
 from export.files import check_output, clear_dataset, write_atomic
 from export.labels import Label, boxes
-from optics import Image, render
+from optics import Image, effects, render
 from sim import Scene, simulate
 from sim.classes import CLASSES
 from sim.schema import ConfigError
@@ -41,14 +42,15 @@ class Sample:
     labels: list[Label]
 
 
-def make_image(config: Config, seed: int, index: int) -> Sample:
-    """Simulate, render and label image `index` of a job with seed `seed`."""
+def make_image(config: Config, seed: int, index: int, keep_stages: bool = False) -> Sample:
+    """Simulate, render and label image `index` of a job with seed `seed` (with `keep_stages`,
+    ``image.stages`` holds the optical chain's intermediate images)."""
     sim_rng, optics_rng, split_rng = (np.random.default_rng(s) for s in
                                       np.random.SeedSequence(seed, spawn_key=(index,)).spawn(3))
     frame = config.optics.frame
     scene = simulate(config.sim, frame.width * frame.pixel_size, frame.height * frame.pixel_size,
                      sim_rng)
-    image = render(scene, config.optics, optics_rng)
+    image = render(scene, config.optics, optics_rng, keep_stages)
     split = "val" if split_rng.random() < config.export.val_fraction else "train"
     return Sample(index, split, scene, image, boxes(scene, image.raster, config.export.min_visible))
 
@@ -61,24 +63,34 @@ def metadata(config: Config, seed: int, sample: Sample, name: str) -> dict:
             "labels": f"labels/{sample.split}/{name}.txt",
             "index": sample.index, "seed": seed, "split": sample.split,
             "size_px": [frame.width, frame.height], "pixel_size_um": frame.pixel_size,
+            "effects": effects.active(config.optics),
             "cells": [dict(c.to_dict(), label=labels.get(c.index)) for c in sample.scene.cells],
             "config": config_dict(config)}
 
 
-def write_sample(config: Config, seed: int, out: Path, index: int) -> tuple[str, list[int]]:
-    """Make image `index` and write its JPEG, YOLO labels and metadata; return its split and
+def write_sample(config: Config, seed: int, out: Path, keep_stages: bool, index: int
+                 ) -> tuple[str, list[int]]:
+    """Make image `index` and write its JPEG, YOLO labels and metadata (and, with `keep_stages`,
+    the optical stages as float32 arrays in ``stages/SPLIT/NNNNNN.npz``); return its split and
     label class ids."""
-    s = make_image(config, seed, index)
+    s = make_image(config, seed, index, keep_stages)
     name = f"{index:06d}"
     frame = config.optics.frame
-    ok, jpeg = cv2.imencode(".jpg", s.image.rgb[:, :, ::-1],
-                            [cv2.IMWRITE_JPEG_QUALITY, config.export.jpeg_quality])
-    assert ok, "OpenCV failed to encode a JPEG"
+    jpeg = s.image.jpeg  # the camera's own file, whose decoded pixels are s.image.rgb
+    if jpeg is None:
+        ok, jpeg = cv2.imencode(".jpg", s.image.rgb[:, :, ::-1],
+                                [cv2.IMWRITE_JPEG_QUALITY, config.export.jpeg_quality])
+        assert ok, "OpenCV failed to encode a JPEG"
     meta = json.dumps(metadata(config, seed, s, name), indent=1, sort_keys=True)
-    write_atomic(out / "images" / s.split / f"{name}.jpg", jpeg.tobytes())
+    write_atomic(out / "images" / s.split / f"{name}.jpg", bytes(jpeg))
     write_atomic(out / "labels" / s.split / f"{name}.txt",
                  yolo.label_text(s.labels, frame.width, frame.height).encode())
     write_atomic(out / "meta" / s.split / f"{name}.json", meta.encode())
+    if keep_stages:
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, **s.image.stages)
+        (out / "stages" / s.split).mkdir(parents=True, exist_ok=True)
+        write_atomic(out / "stages" / s.split / f"{name}.npz", buffer.getvalue())
     return s.split, [lab.class_id for lab in s.labels]
 
 
@@ -110,7 +122,8 @@ class Summary:
 
 
 def generate(config: Config, count: int, out: str | Path, seed: int = 0,
-             workers: int | None = None, overwrite: bool = False) -> Summary:
+             workers: int | None = None, overwrite: bool = False,
+             keep_stages: bool = False) -> Summary:
     """Write a labelled dataset of `count` images to folder `out`.
 
     Parameters
@@ -126,6 +139,8 @@ def generate(config: Config, count: int, out: str | Path, seed: int = 0,
         Job seed; with `config` it fixes every output byte.
     workers
         Worker processes (default: all cores); the output does not depend on it.
+    keep_stages
+        Also write each image's optical stages (clean linear image and intermediates).
 
     Raises
     ------
@@ -147,7 +162,7 @@ def generate(config: Config, count: int, out: str | Path, seed: int = 0,
     for sub in ("images", "labels", "meta"):
         for split in yolo.SPLITS:
             (out / sub / split).mkdir(parents=True, exist_ok=True)
-    task = partial(write_sample, config, seed, out)
+    task = partial(write_sample, config, seed, out, keep_stages)
     if workers == 1:
         results = [task(i) for i in range(count)]
     else:
