@@ -115,7 +115,7 @@ def kernels(cfg: OpticsConfig, defocus: float) -> np.ndarray:
     return (channel / channel.sum(axis=(1, 2), keepdims=True)).astype(np.float32)
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=8)
 def _spectra(cfg: OpticsConfig, defocus: float, shape: tuple[int, int]) -> np.ndarray:
     """Real-FFT spectra (3, shape[0], shape[1] // 2 + 1) of the channel kernels, centred on the
     origin of a `shape` grid."""
