@@ -34,7 +34,9 @@ PUPIL_SAMPLES = 48
 """Least number of frequency samples across the pupil diameter."""
 
 ENERGY = 0.995
-"""Fraction of the PSF's light the cropped kernel keeps (the rest: faint far Airy rings)."""
+"""Fraction of the light in the computed window (:func:`kernel_size`) that the cropped kernel
+keeps. In focus the window itself holds about 98 % of the PSF's light (NA 1.25, 550 nm, 0.1 µm
+pixels); the rest is the faint far Airy rings."""
 
 
 def focal_shift(cfg: Psf, wavelength: np.ndarray) -> np.ndarray:
