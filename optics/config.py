@@ -142,6 +142,8 @@ class Sensor:
                         0.0, 0.5)
     dsnu: float = param(2.0, "e⁻", "dark-signal non-uniformity, σ of pixel offset", 0.0, 1000.0)
     adc_bits: int = param(12, "bit", "ADC resolution", 8, 16)
+    gain: float = param(0.2, "DN/e⁻", "system gain K (EMVA 1288): 0.2 puts the 12-bit ADC's top at "
+                        "20 475 e⁻, just above the full well", 1e-4, 100.0)
 
 
 @dataclass(frozen=True)

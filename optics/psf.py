@@ -11,6 +11,7 @@ limit 2 NA/λ is not aliased), integrated over the pixel, normalised to sum 1.
 Each band b has its own PSF, defocused further by the axial chromatic focal shift Δz(λ); a colour
 channel's kernel is the mean of its bands' PSFs weighted by their share of the channel's signal
 under the lamp (exact for specimens whose transmittance varies little within a channel).
+Convolution is by FFT (scipy.fft, one thread), with the borders mirrored.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from functools import lru_cache
 
 import cv2
 import numpy as np
+from scipy import fft as sp_fft
 
 from optics import stain
 from optics.config import OpticsConfig, Psf
@@ -31,10 +33,10 @@ centre of the centre pixel)."""
 PUPIL_SAMPLES = 48
 """Least number of frequency samples across the pupil diameter."""
 
-ENERGY = 0.9
-"""Fraction of the PSF's light the cropped kernel keeps: the rest, the Airy rings beyond about
-three radii, spreads as a faint veil over tens of pixels and would make the kernel ten times
-larger."""
+ENERGY = 0.995
+"""Fraction of the light in the computed window (:func:`kernel_size`) that the cropped kernel
+keeps. In focus the window itself holds about 98 % of the PSF's light (NA 1.25, 550 nm, 0.1 µm
+pixels); the rest is the faint far Airy rings."""
 
 
 def focal_shift(cfg: Psf, wavelength: np.ndarray) -> np.ndarray:
@@ -115,10 +117,31 @@ def kernels(cfg: OpticsConfig, defocus: float) -> np.ndarray:
     return (channel / channel.sum(axis=(1, 2), keepdims=True)).astype(np.float32)
 
 
-def _convolve(image: np.ndarray, k: np.ndarray) -> np.ndarray:
-    """Convolve each channel of (H, W, 3) `image` with its kernel (borders mirrored)."""
-    return cv2.merge([cv2.filter2D(image[..., c], -1, k[c], borderType=cv2.BORDER_REFLECT)
-                      for c in range(3)])
+@lru_cache(maxsize=8)
+def _spectra(cfg: OpticsConfig, defocus: float, shape: tuple[int, int]) -> np.ndarray:
+    """Real-FFT spectra (3, shape[0], shape[1] // 2 + 1) of the channel kernels, centred on the
+    origin of a `shape` grid."""
+    k = kernels(cfg, defocus)
+    r = k.shape[1] // 2
+    grid = np.zeros((3,) + shape, np.float32)
+    grid[:, :k.shape[1], :k.shape[2]] = k
+    return sp_fft.rfft2(np.roll(grid, (-r, -r), axis=(1, 2)), workers=1)
+
+
+def _convolve(image: np.ndarray, cfg: OpticsConfig, defocus: tuple[float, ...]
+              ) -> list[np.ndarray]:
+    """Convolve each channel of (H, W, 3) `image` with its kernel at each of the `defocus` values
+    (borders mirrored), by FFT: the image is transformed once whatever the number of kernels."""
+    h, w = image.shape[:2]
+    r = max(kernels(cfg, dz).shape[1] // 2 for dz in defocus)
+    padded = cv2.copyMakeBorder(image, r, r, r, r, cv2.BORDER_REFLECT)
+    shape = (sp_fft.next_fast_len(h + 2 * r, real=True), sp_fft.next_fast_len(w + 2 * r, real=True))
+    f = sp_fft.rfft2(np.ascontiguousarray(padded.transpose(2, 0, 1)), s=shape, workers=1)
+    out = []
+    for dz in defocus:
+        planes = sp_fft.irfft2(f * _spectra(cfg, dz, shape), s=shape, workers=1)
+        out.append(cv2.merge(list(planes[:, r:r + h, r:r + w])))
+    return out
 
 
 def blur(image: np.ndarray, cfg: OpticsConfig) -> np.ndarray:
@@ -132,11 +155,11 @@ def blur(image: np.ndarray, cfg: OpticsConfig) -> np.ndarray:
     if not psf.enabled:
         return image
     if not psf.curvature.enabled:
-        return _convolve(image, kernels(cfg, psf.defocus))
+        return _convolve(image, cfg, (psf.defocus,))[0]
     y, x = field_coordinates(*image.shape[:2])
     s = 2.0 * (y[:, None] ** 2 + x[None, :] ** 2)          # 0 at the centre, 2 at the corners
+    levels = tuple(psf.defocus + 0.5 * i * psf.curvature.sag for i in range(3))
     out = np.zeros_like(image)
-    for i in range(3):
-        weight = np.clip(1.0 - np.abs(s - i), 0.0, 1.0)[..., None]
-        out += weight * _convolve(image, kernels(cfg, psf.defocus + 0.5 * i * psf.curvature.sag))
+    for i, blurred in enumerate(_convolve(image, cfg, levels)):
+        out += np.clip(1.0 - np.abs(s - i), 0.0, 1.0)[..., None] * blurred
     return out

@@ -4,9 +4,10 @@ Per pixel the mean photo-electron count μe = η μp is scaled by the fixed phot
 non-uniformity (PRNU), the dark signal μd = dark current × exposure time and the fixed dark-signal
 non-uniformity (DSNU) are added, and the temporal noise — shot noise of variance equal to the
 electron count plus read noise σd² — is drawn as one Gaussian (the Poisson limit, good above
-≈ 20 e⁻). Electrons saturate at the full well and are digitised with system gain
-K = (2^bits − 1) / full well DN/e⁻. The camera then subtracts the mean dark signal and scales each
-raw channel back to white-balanced units, in which :mod:`optics.illumination` gave the input.
+≈ 20 e⁻). Electrons saturate at the full well and are digitised with system gain K DN/e⁻,
+clipped to the ADC's range 0 … 2^bits − 1. The camera then subtracts the mean dark signal and
+scales each raw channel back to white-balanced units, in which :mod:`optics.illumination` gave
+the input.
 
 With a Bayer filter each pixel records one channel of the RGGB mosaic, so noise is drawn on the
 mosaic, as in a real camera.
@@ -62,7 +63,7 @@ def _maps(cfg: Sensor, electrons: tuple[float, ...], shape: tuple[int, ...]
     scale = _site_values(electrons, shape)
     gain, offset = fixed_pattern(cfg, shape)
     dark = np.float32(cfg.dark_current * cfg.exposure_time)
-    k = np.float32((2 ** cfg.adc_bits - 1) / cfg.full_well)
+    k = np.float32(cfg.gain)
     to_unit = np.broadcast_to(1.0 / (k * scale), shape).astype(np.float32)
     dark_unit = np.broadcast_to(dark / scale, shape).astype(np.float32)
     return scale * gain, offset + dark, to_unit, dark_unit
@@ -97,7 +98,7 @@ def capture(irradiance: np.ndarray, electrons: np.ndarray, cfg: Sensor,
     sd *= rng.standard_normal(e.shape, dtype=np.float32)
     e += sd
     np.minimum(e, np.float32(cfg.full_well), out=e)
-    e *= np.float32((2 ** cfg.adc_bits - 1) / cfg.full_well)
+    e *= np.float32(cfg.gain)
     np.rint(e, out=e)
     np.clip(e, 0, 2 ** cfg.adc_bits - 1, out=e)
     e *= to_unit

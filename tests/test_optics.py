@@ -106,7 +106,7 @@ def test_shot_noise_variance_equals_the_mean_in_electrons():
     level = 0.6
     flat = np.full((300, 300), level, np.float32)
     out = sensor.capture(flat, electrons, cfg, np.random.default_rng(1)) * electrons[0]
-    quantisation = (cfg.full_well / (2 ** cfg.adc_bits - 1)) ** 2 / 12
+    quantisation = 1 / cfg.gain ** 2 / 12
     assert out.mean() == pytest.approx(level * electrons[0], rel=1e-3)
     assert out.var() - quantisation == pytest.approx(level * electrons[0], rel=0.05)
 
@@ -116,7 +116,17 @@ def test_read_noise_and_dsnu_add_their_variance_in_the_dark():
                  adc_bits=16)
     dark = sensor.capture(np.full((300, 300), 0.1, np.float32), np.full(3, 1000.0), cfg,
                           np.random.default_rng(2)) * 1000.0
-    assert dark.var() == pytest.approx(100.0 + 9.0 + 16.0, rel=0.08)
+    quantisation = 1 / cfg.gain ** 2 / 12
+    assert dark.var() == pytest.approx(100.0 + 9.0 + 16.0 + quantisation, rel=0.08)
+
+
+@pytest.mark.parametrize("bits, gain", [(12, 0.2), (8, 0.05)])
+def test_the_signal_saturates_at_the_full_well_or_the_adc_top(bits, gain):
+    cfg = Sensor(full_well=20000.0, adc_bits=bits, gain=gain)
+    out = sensor.capture(np.full((50, 50), 3.0, np.float32), np.full(3, 10000.0), cfg,
+                         np.random.default_rng(4)) * 10000.0
+    top = min(cfg.full_well, (2 ** bits - 1) / gain)      # electrons, less the dark signal
+    assert np.allclose(out, top - cfg.dark_current * cfg.exposure_time, rtol=1e-4, atol=1 / gain)
 
 
 def test_unknown_effect_names_are_refused_with_the_allowed_list():
