@@ -88,8 +88,8 @@ class CellTypes:
         granule_coverage=0.12))
     eosinophil: CellType = section(lambda: CellType(
         diameter=14.5, diameter_sd=1.2, nucleus=NucleusShapes(lobed=1.0), nucleus_fraction=0.55,
-        lobes=(2, 2), chromatin=0.55, eosin=0.08, azure=0.16, granules=0.65, granule_stain="eosin",
-        granule_size=0.8, granule_coverage=0.7))
+        lobes=(2, 2), chromatin=0.55, eosin=0.04, azure=0.15, granules=0.9, granule_stain="eosin",
+        granule_size=0.6, granule_coverage=0.85))
     basophil: CellType = section(lambda: CellType(
         diameter=13.2, diameter_sd=1.0, nucleus=NucleusShapes(lobed=2.0, kidney=1.0),
         nucleus_fraction=0.7, lobes=(2, 3), chromatin=0.45, eosin=0.06, azure=0.07, granules=2.6,
