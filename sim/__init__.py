@@ -34,6 +34,12 @@ def simulate(cfg: SimConfig, width: float, height: float, rng: np.random.Generat
     seeds, stats = population.draw(cfg, width, height, rng)
     settled = packing.settle(seeds, cfg.packing, width, height, cfg.population.margin,
                              cfg.population.layers)
+    stats["jammed_dropped"] = int(np.count_nonzero(~settled.kept))
+    stats["density_reached"] = stats["density_reached"] and stats["jammed_dropped"] == 0
+    keep = np.flatnonzero(settled.kept)
+    seeds = [seeds[i] for i in keep]
+    settled = packing.Settled(settled.centre[keep], settled.angle[keep],
+                              [settled.radii[i] for i in keep], settled.failed)
     stack = np.array([s.stack for s in seeds], dtype=int)
     order = np.lexsort((rng.random(len(seeds)), [LAYERS.get(s.kind, 2) for s in seeds], stack))
     z = np.empty(len(seeds), dtype=int)

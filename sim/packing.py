@@ -73,12 +73,19 @@ class Settled:
         Outline radii at uniform angles of the cell frame, µm, one array per cell.
     failed
         Rings that broke (NaN, inverted, escaped) and were replaced by their rest shape.
+    kept
+        Cells kept; the others found no room in any layer (see :func:`jammed`) and are left out.
     """
 
     centre: np.ndarray
     angle: np.ndarray
     radii: list[np.ndarray]
     failed: int
+    kept: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.kept is None:
+            self.kept = np.ones(len(self.centre), dtype=bool)
 
 
 def _space(width: float, height: float, margin: float, damping: float, size: float, count: int
@@ -151,26 +158,33 @@ def _pairs(centre: np.ndarray, r: np.ndarray, layer: np.ndarray) -> tuple[np.nda
     return a[hit], b[hit], depth[hit]
 
 
-def lift(seeds: list[Seed], cfg: Packing, centre: np.ndarray, layers: int) -> bool:
-    """Lift red cells that found no room in their layer onto the next one (in place).
-
-    After the disc pass, discs of one layer that still overlap by more than ``JAM`` of their
-    radii are jammed: there is no room for them in that layer even before they grow to full size.
-    One red cell of each such pair (the later drawn, never a pinned one) then lies on the layer
-    above, as an excess cell does in a thick smear; in the top layer it stays. Returns whether
-    any cell was lifted.
-    """
+def jammed(seeds: list[Seed], cfg: Packing, centre: np.ndarray) -> list[int]:
+    """Cells with no room in their layer after the disc pass: of each pair of discs of one
+    layer still overlapping by more than ``JAM`` of their summed radii (there is no room for
+    them even before they grow to full size), the later drawn one that is not pinned, a red
+    cell if the pair has one."""
     r = np.array([hull(s, cfg) for s in seeds]) * (1.0 - PRESQUEEZE)
     a, b, depth = _pairs(centre, r, np.array([s.layer for s in seeds]))
-    moved = False
+    out = []
     for i, j in zip(a[depth > JAM * (r[a] + r[b])], b[depth > JAM * (r[a] + r[b])]):
-        for k in (max(i, j), min(i, j)):
-            s = seeds[k]
-            if s.kind == "rbc" and not s.pinned and s.layer + 1 < layers:
-                s.layer += 1
-                s.stack += 1
-                moved = True
-                break
+        pick = [k for k in (max(i, j), min(i, j)) if not seeds[k].pinned]
+        pick.sort(key=lambda k: seeds[k].kind != "rbc")
+        if pick and pick[0] not in out:
+            out.append(int(pick[0]))
+    return out
+
+
+def lift(seeds: list[Seed], cells: list[int], layers: int) -> bool:
+    """Lift the given red cells onto the layer above (in place), as an excess cell lies on the
+    monolayer in a thick smear; cells already in the top layer (and white cells) stay. Returns
+    whether any cell was lifted."""
+    moved = False
+    for k in cells:
+        s = seeds[k]
+        if s.kind == "rbc" and s.layer + 1 < layers:
+            s.layer += 1
+            s.stack += 1
+            moved = True
     return moved
 
 
@@ -230,11 +244,31 @@ def settle(seeds: list[Seed], cfg: Packing, width: float, height: float, margin:
 
     Red cells use ``cfg.rbc_stretch``, nucleated cells ``cfg.wbc_stretch``; pinned cells keep
     their drawn pose and outline. Jammed red cells are lifted a layer (see :func:`lift`; this
-    changes their `layer` and `stack`). The ring pass runs tile by tile (see :func:`_relax`).
+    changes their `layer` and `stack`); cells jammed even so are left out (`kept`). The ring
+    pass runs tile by tile (see :func:`_relax`).
     """
     centre = discs(seeds, cfg, width, height, margin)
-    if lift(seeds, cfg, centre, layers):
+    for _ in range(layers):
+        if not lift(seeds, jammed(seeds, cfg, centre), layers):
+            break
         centre = discs(seeds, cfg, width, height, margin, start=centre)
+    kept = np.ones(len(seeds), dtype=bool)
+    kept[jammed(seeds, cfg, centre)] = False
+    inner = settle_placed([s for s, k in zip(seeds, kept) if k], cfg, centre[kept],
+                          width, height, margin)
+    centre[kept] = inner.centre
+    angle = np.array([s.angle for s in seeds], dtype=float)
+    angle[kept] = inner.angle
+    radii = [s.radii for s in seeds]
+    for i, r in zip(np.flatnonzero(kept), inner.radii):
+        radii[i] = r
+    return Settled(centre, angle, radii, inner.failed, kept)
+
+
+def settle_placed(seeds: list[Seed], cfg: Packing, centre: np.ndarray, width: float,
+                  height: float, margin: float) -> Settled:
+    """Pass 2 (rings) for cells whose discs settled at `centre` (µm, (n, 2))."""
+    centre = centre.copy()
     angle = np.array([s.angle for s in seeds], dtype=float)
     radii = [s.radii for s in seeds]
     pressed = touching(seeds, cfg, centre, width, height, margin)
