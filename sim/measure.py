@@ -12,8 +12,8 @@ from scipy.spatial import cKDTree
 from sim.morphology import relative_radius
 from sim.scene import Cell
 
-GRID = 0.25
-"""Grid step of the coverage count, µm (a few per cent of a red-cell radius)."""
+GRID = 0.4
+"""Grid step of the coverage count, µm (a tenth of a red-cell radius: coverage to ~1 %)."""
 
 
 def cover_counts(cells: list[Cell], width: float, height: float) -> np.ndarray:

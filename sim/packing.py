@@ -290,7 +290,7 @@ def settle_placed(seeds: list[Seed], cfg: Packing, centre: np.ndarray, width: fl
     span = np.array([width + 2 * margin, height + 2 * margin])
     count = np.maximum(np.round(span / TILE), 1).astype(int)
     tile = np.clip(((centre + margin) / span * count).astype(int), 0, count - 1)
-    halo = 2 * (1 + TOUCH) * max(hull(s, cfg) for s in seeds)
+    reach = np.array([hull(s, cfg) for s in seeds]) * (1 + TOUCH)
     for tx in range(count[0]):
         for ty in range(count[1]):
             lo = np.array([tx, ty]) * span / count - margin
@@ -298,6 +298,7 @@ def settle_placed(seeds: list[Seed], cfg: Packing, centre: np.ndarray, width: fl
             active = np.flatnonzero((tile[:, 0] == tx) & (tile[:, 1] == ty))
             if not np.any(is_ring[active]):
                 continue
+            halo = (reach + reach[active].max())[:, None]
             near = np.all((centre > lo - halo) & (centre < hi + halo), axis=1)
             near[active] = False
             _relax(seeds, cfg, active, np.flatnonzero(near), is_ring, slot, rings, nodes, node_r,
@@ -330,20 +331,20 @@ def _relax(seeds: list[Seed], cfg: Packing, active: np.ndarray, fixed: np.ndarra
     cells = np.array([i for i in active if not seeds[i].pinned], dtype=int)
     n_nodes = cfg.ring_nodes
     size = np.where(is_ring[cells], n_nodes, 1)
-    shapes = int(size.sum() + np.sum(np.where(is_ring[fixed], n_nodes, 1)))
+    shapes = int(size.sum() + len(fixed))
     space = _space(width, height, margin, cfg.ring_damping, 2 * float(node_r.mean()), shapes)
     for i in fixed:
-        # one immovable body per held cell, carrying its node circles (or its disc)
+        # one immovable body per held cell: its disc, or for a ring the convex hull of its node
+        # circles (one rounded polygon instead of N circles; settled rings are convex but for
+        # shallow dents)
         s = seeds[i]
         body = _body(True)
-        points = nodes[slot[i]] if is_ring[i] else centre[i:i + 1]
-        radius = node_r[slot[i]] if is_ring[i] else hull(s, cfg)
-        space.add(body)
-        f = _filter(s.layer, group=i + 1)
-        for x, y in points.tolist():
-            shape = pymunk.Circle(body, radius, (x, y))
-            shape.filter = f
-            space.add(shape)
+        if is_ring[i]:
+            shape = pymunk.Poly(body, nodes[slot[i]].tolist(), radius=float(node_r[slot[i]]))
+        else:
+            shape = pymunk.Circle(body, hull(s, cfg), tuple(centre[i]))
+        shape.filter = _filter(s.layer, group=i + 1)
+        space.add(body, shape)
     bodies = []
     for i in cells:
         s = seeds[i]
