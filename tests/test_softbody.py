@@ -174,3 +174,27 @@ def test_pbc_red_cell_count_matches_the_txl_pbc_reference():
     assert abs(np.median(ours) - np.median(real)) <= 1.5
     iqr = lambda v: np.subtract(*np.percentile(v, [75, 25]))
     assert 0.5 * iqr(real) <= iqr(ours) <= 2 * iqr(real)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), coverage=st.floats(0.0, 3.0),
+       stretch=st.floats(0.0, 0.5), bending=st.floats(0.0, 0.1), pressure=st.floats(0.01, 0.5),
+       damping=st.floats(0.0, 0.95), nodes=st.integers(8, 32), steps=st.integers(0, 60),
+       overlap=st.floats(0.0, 0.5))
+def test_no_valid_packing_config_explodes(seed, coverage, stretch, bending, pressure, damping,
+                                          nodes, steps, overlap):
+    cfg, scene = _sim(seed, [f"sim.population.rbc_coverage={coverage}",
+                             f"sim.packing.rbc_stretch={stretch}",
+                             f"sim.packing.wbc_stretch={stretch}",
+                             f"sim.packing.bending={bending}", f"sim.packing.pressure={pressure}",
+                             f"sim.packing.ring_damping={damping}",
+                             f"sim.packing.ring_nodes={nodes}", f"sim.packing.ring_steps={steps}",
+                             f"sim.packing.overlap={overlap}", "sim.population.white_cells=1"],
+                      side=25.0)
+    m = cfg.sim.population.margin
+    for c in scene.cells:
+        assert np.all(np.isfinite(c.radii)) and np.all(c.radii > 0)
+        assert -m - 1e-6 <= c.centre[0] <= 25.0 + m + 1e-6
+        assert -m - 1e-6 <= c.centre[1] <= 25.0 + m + 1e-6
+        # an outline never turns inside out or balloons: its area stays near the drawn one
+        assert abs(c.area_change) < 0.5
