@@ -205,18 +205,17 @@ def touching(seeds: list[Seed], cfg: Packing, centre: np.ndarray, width: float, 
 def ring_offset(radius: np.ndarray, nodes: int, overlap: float) -> np.ndarray:
     """Distance δ (µm) from the node ring out to the outline of cells of mean radius `radius`.
 
-    The node circle radius is r = NODE_OVERLAP · s for node spacing s = 2π (R − δ) / N. Two
-    rings in contact keep their node centres at least 2r apart, but a node can sink into the
-    valley between two nodes of the other ring by up to ``2r − √(4r² − s²/4)``, and the outline,
-    interpolated in angle between nodes, bulges out of a flat face by up to ``(R − δ)(2π/N)²/8``.
-    The outline lies beyond the node circles by ``overlap · R`` less these two worst cases (each
-    cell takes its own sink in full, which also covers a small node sinking into the wider
-    valley of a larger cell), so two touching cells overlap by at most ``overlap`` × the sum of
+    The node circle radius is r = NODE_OVERLAP · s for node spacing s = 2π (R − δ) / N. A
+    neighbour touching the node circles can still sink into the valley between two of them, by
+    at most ``r (1 − √(1 − (s/2r)²))`` (a vanishing circle: the worst case, e.g. a small
+    platelet), and the outline, interpolated in angle between nodes, bulges out of a flat face
+    by up to ``(R − δ)(2π/N)²/8``. The outline lies beyond the node circles by ``overlap · R``
+    less both worst cases, so two touching cells overlap by at most ``overlap`` × the sum of
     their radii.
     """
     step = 2 * np.pi / nodes
     a = NODE_OVERLAP * step
-    sink = (2 * NODE_OVERLAP - np.sqrt(4 * NODE_OVERLAP ** 2 - 0.25)) * step
+    sink = NODE_OVERLAP * (1 - np.sqrt(1 - 0.25 / NODE_OVERLAP ** 2)) * step
     b = sink + step ** 2 / 8
     return radius * (a - b + overlap) / (1.0 + a - b)
 
