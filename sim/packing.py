@@ -114,7 +114,14 @@ def _body(pinned: bool) -> pymunk.Body:
 
 
 def _filter(layer: int, group: int = 0) -> pymunk.ShapeFilter:
+    """Collide only with shapes of the same `layer`, never with those of the same `group`."""
     return pymunk.ShapeFilter(group=group, categories=1 << layer, mask=1 << layer)
+
+
+def _groups(seeds: list[Seed]) -> np.ndarray:
+    """Collision group of every cell: its own, or its rouleau's (cells of one rouleau overlap)."""
+    n = len(seeds)
+    return np.array([n + s.rouleau if s.rouleau else i + 1 for i, s in enumerate(seeds)], dtype=int)
 
 
 def hull(seed: Seed, cfg: Packing) -> float:
@@ -129,6 +136,7 @@ def discs(seeds: list[Seed], cfg: Packing, width: float, height: float, margin: 
     """Pass 1: relax rigid discs from their drawn positions (or `start`, µm, (n, 2)); return
     their centres (µm), shape (n, 2)."""
     radius = [hull(s, cfg) * (1.0 - PRESQUEEZE) for s in seeds]
+    group = _groups(seeds)
     space = _space(width, height, margin, cfg.damping, 2 * max(radius, default=1.0), len(seeds))
     bodies = []
     for k, (s, r) in enumerate(zip(seeds, radius)):
@@ -138,7 +146,7 @@ def discs(seeds: list[Seed], cfg: Packing, width: float, height: float, margin: 
         body.position = (float(np.clip(x, room - margin, width + margin - room)),
                          float(np.clip(y, room - margin, height + margin - room)))
         shape = pymunk.Circle(body, r)
-        shape.filter = _filter(s.layer)
+        shape.filter = _filter(s.layer, int(group[k]))
         space.add(body, shape)
         bodies.append(body)
     for _ in range(cfg.steps):
@@ -146,15 +154,16 @@ def discs(seeds: list[Seed], cfg: Packing, width: float, height: float, margin: 
     return np.array([tuple(b.position) for b in bodies], dtype=float).reshape(-1, 2)
 
 
-def _pairs(centre: np.ndarray, r: np.ndarray, layer: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Pairs (a, b) of cells of one layer whose discs of radius `r` overlap, and the depth of
-    their overlap, µm."""
+def _pairs(centre: np.ndarray, r: np.ndarray, layer: np.ndarray, group: np.ndarray
+           ) -> tuple[np.ndarray, ...]:
+    """Pairs (a, b) of cells of one layer, not of one group, whose discs of radius `r` overlap,
+    and the depth of their overlap, µm."""
     if len(centre) < 2:
         return np.zeros(0, int), np.zeros(0, int), np.zeros(0)
     pairs = np.array(sorted(cKDTree(centre).query_pairs(2 * r.max())), dtype=int).reshape(-1, 2)
     a, b = pairs.T
     depth = r[a] + r[b] - np.hypot(*(centre[a] - centre[b]).T)
-    hit = (layer[a] == layer[b]) & (depth > 0)
+    hit = (layer[a] == layer[b]) & (group[a] != group[b]) & (depth > 0)
     return a[hit], b[hit], depth[hit]
 
 
@@ -164,7 +173,7 @@ def jammed(seeds: list[Seed], cfg: Packing, centre: np.ndarray) -> list[int]:
     them even before they grow to full size), the later drawn one that is not pinned, a red
     cell if the pair has one."""
     r = np.array([hull(s, cfg) for s in seeds]) * (1.0 - PRESQUEEZE)
-    a, b, depth = _pairs(centre, r, np.array([s.layer for s in seeds]))
+    a, b, depth = _pairs(centre, r, np.array([s.layer for s in seeds]), _groups(seeds))
     out = []
     for i, j in zip(a[depth > JAM * (r[a] + r[b])], b[depth > JAM * (r[a] + r[b])]):
         pick = [k for k in (max(i, j), min(i, j)) if not seeds[k].pinned]
@@ -197,7 +206,7 @@ def touching(seeds: list[Seed], cfg: Packing, centre: np.ndarray, width: float, 
     r = np.array([hull(s, cfg) for s in seeds]) * (1.0 + TOUCH)
     out = ((centre - r[:, None] < -margin) | (centre + r[:, None] > np.array([width, height]) + margin)
            ).any(axis=1)
-    a, b, _ = _pairs(centre, r, np.array([s.layer for s in seeds]))
+    a, b, _ = _pairs(centre, r, np.array([s.layer for s in seeds]), _groups(seeds))
     out[a] = out[b] = True
     return out
 
@@ -331,6 +340,7 @@ def _relax(seeds: list[Seed], cfg: Packing, active: np.ndarray, fixed: np.ndarra
     n_nodes = cfg.ring_nodes
     size = np.where(is_ring[cells], n_nodes, 1)
     shapes = int(size.sum() + len(fixed))
+    group = _groups(seeds)
     space = _space(width, height, margin, cfg.ring_damping, 2 * float(node_r.mean()), shapes)
     for i in fixed:
         # one immovable body per held cell: its disc, or for a ring the convex hull of its node
@@ -342,12 +352,12 @@ def _relax(seeds: list[Seed], cfg: Packing, active: np.ndarray, fixed: np.ndarra
             shape = pymunk.Poly(body, nodes[slot[i]].tolist(), radius=float(node_r[slot[i]]))
         else:
             shape = pymunk.Circle(body, hull(s, cfg), tuple(centre[i]))
-        shape.filter = _filter(s.layer, group=i + 1)
+        shape.filter = _filter(s.layer, int(group[i]))
         space.add(body, shape)
     bodies = []
     for i in cells:
         s = seeds[i]
-        f = _filter(s.layer, group=i + 1)
+        f = _filter(s.layer, int(group[i]))
         points = nodes[slot[i]] if is_ring[i] else centre[i:i + 1]
         radius = node_r[slot[i]] if is_ring[i] else hull(s, cfg)
         for x, y in points.tolist():

@@ -24,8 +24,9 @@ class Seed:
     """A cell before packing: class, size, outline and starting position (µm).
 
     `layer` is its collision layer (it touches only cells of its layer); `stack` its stacking
-    level, which orders what lies over what; always ``layer = stack mod layers`` (along a
-    rouleau the stack rises by one per cell, so that each lies over the one before).
+    level, which orders what lies over what (equal to `layer` in the regular layers).
+    `rouleau` numbers the rouleau the cell belongs to (0: none); rouleaux lie over all layers,
+    in a collision layer of their own, their stack rising by one per cell along the row.
     """
 
     kind: str
@@ -36,6 +37,7 @@ class Seed:
     subject: bool = False
     layer: int = 0
     stack: int = 0
+    rouleau: int = 0
 
     @property
     def radius(self) -> float:
@@ -117,15 +119,16 @@ def draw(cfg: SimConfig, width: float, height: float, rng: np.random.Generator
 
 def _rouleaux(stacked: list[Seed], pop, diameter: float, rng: np.random.Generator) -> None:
     """Line up a fraction `pop.rouleaux` of the stacked red cells as rouleaux, in place: runs of
-    about `pop.rouleau_length` cells, each one stacking level above the one before (collision
-    layers cycle, so neighbours in a rouleau overlap freely)."""
+    about `pop.rouleau_length` cells, each lying over the one before. A rouleau holds together
+    (its cells do not push each other apart) and lies over the film (it touches other rouleaux,
+    not the cells of the layers)."""
     chosen = [s for s in stacked if rng.random() < pop.rouleaux]
-    start = 0
+    start, number = 0, 1
     while start < len(chosen):
         run = chosen[start:start + 1 + rng.poisson(pop.rouleau_length - 1)]
         centres = smear.rouleau(np.array(run[0].position), len(run), diameter, rng)
         for k, (s, c) in enumerate(zip(run, centres)):
             s.position = (float(c[0]), float(c[1]))
-            s.stack = run[0].stack + k
-            s.layer = s.stack % pop.layers
+            s.layer, s.stack, s.rouleau = pop.layers, pop.layers + k, number
         start += len(run)
+        number += 1

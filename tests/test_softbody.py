@@ -35,7 +35,9 @@ def _depth(a, b) -> float:
 
 
 def _layer(cell, layers):
-    return cell.stack % layers
+    """Collision layer of a cell: its stack in the regular layers; rouleaux (stacked above
+    all layers) overlap by design, each gets a layer of its own."""
+    return cell.stack if cell.stack < layers else -1 - cell.index
 
 
 @settings(max_examples=60, deadline=None)
