@@ -30,6 +30,17 @@ def simulate(cfg: SimConfig, width: float, height: float, rng: np.random.Generat
         Size of the imaged field, µm.
     rng
         The only source of randomness.
+
+    Returns
+    -------
+    Scene
+        Its `stats` hold what the simulation measured on itself: ``coverage`` and
+        ``overlap_fraction`` of the field (:func:`sim.measure.stats`), ``area_change_mean`` and
+        ``area_change_max`` (each cell's own is :attr:`Cell.area_change`),
+        ``rbc_coverage_requested`` and the achieved ``rbc_coverage`` (red-cell area / populated
+        area), ``rbc_dropped`` and ``jammed_dropped`` (cells left out for want of room),
+        ``density_reached`` (no cell left out) and ``rings_failed`` (rings that broke and were
+        replaced by their rest shape; 0 in every run seen).
     """
     seeds, stats = population.draw(cfg, width, height, rng)
     settled = packing.settle(seeds, cfg.packing, width, height, cfg.population.margin,

@@ -1,22 +1,28 @@
 """Where cells settle: pymunk (Chipmunk2D) relaxation of the drawn cells, rigid then soft.
 
-Two passes in one walled box (the field plus its populated margin):
+Two passes in a walled box (the field plus its populated margin):
 
 1. **Discs.** Every cell is a rigid disc a little smaller than its contact hull, pushed apart from
    its random starting point by contact impulses. This cheap pass removes the large overlaps of
-   random placement, so that the rings of pass 2 start untangled.
-2. **Rings.** Every red and white cell becomes a ring of nodes (unit-mass pymunk bodies with a
-   contact circle each) held together by the springs, bending and area term of
-   :mod:`sim.softbody`, whose forces are computed for all rings at once with numpy and handed to
-   Chipmunk through :mod:`pymunk.batch`; Chipmunk resolves the contacts. A pressed cell flattens
-   against its neighbour and keeps its area. Platelets stay rigid discs.
+   random placement, so that the rings of pass 2 start untangled. Discs still jammed after it
+   have no room in their layer: red cells among them are lifted onto the layer above and the
+   pass repeated; cells with no room in any layer are left out (and counted).
+2. **Rings.** Every red and white cell that touches a neighbour or a wall becomes a ring of nodes
+   (unit-mass pymunk bodies with a contact circle each) held together by the springs, bending
+   and area term of :mod:`sim.softbody`, whose forces are computed for all rings at once with
+   numpy and handed to Chipmunk through :mod:`pymunk.batch`; Chipmunk resolves the contacts. A
+   pressed cell flattens against its neighbour and keeps its area. Platelets, and cells touching
+   nothing, stay rigid discs with their drawn outline. The pass works through tiles of the
+   field, holding the cells around each tile fixed, so its cost grows linearly with the area.
 
 Nodes of one cell never collide with each other (one pymunk group per cell); cells collide only
 with cells of their own stacking layer (one collision category per layer), so stacked cells
-overlap freely while cells of one layer touch. The outline is the node ring pushed out by the
-node circle radius plus the overlap allowance, so two touching cells of a layer overlap by at
-most ``overlap`` × the sum of their radii. The subject cell (and a pinned clump) is kinematic: it
-does not move, so the field stays centred on it.
+overlap freely while cells of one layer touch; a rouleau's cells share a group and lie in a
+layer of their own over the film. The outline is the node ring pushed out by the node circle
+radius plus the overlap allowance (less the worst case of the ring's discreteness, see
+:func:`ring_offset`), so two touching cells of a layer overlap by at most ``overlap`` × the sum
+of their radii. The subject cell (and a pinned clump) is kinematic: it does not move, so the
+field stays centred on it.
 
 Time is counted in steps of 1 (Chipmunk's time unit is one step): only the settled state matters.
 """
