@@ -152,7 +152,10 @@ class Packing:
                                "against neighbours)", 0.0, 0.5)
     wbc_stretch: float = param(0.1, "", "edge-spring stiffness of nucleated cells (stiffer)",
                                0.0, 0.5)
-    bending: float = param(0.01, "", "bending stiffness of every ring", 0.0, 0.1)
+    rbc_bending: float = param(0.01, "", "bending stiffness of red cells (resists flattening "
+                               "against a neighbour)", 0.0, 0.1)
+    wbc_bending: float = param(0.05, "", "bending stiffness of nucleated cells (stiffer)",
+                               0.0, 0.1)
     pressure: float = param(0.4, "", "area (pressure) stiffness: keeps each cell's area",
                             0.01, 0.5)
 

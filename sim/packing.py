@@ -268,7 +268,8 @@ def settle(seeds: list[Seed], cfg: Packing, width: float, height: float, margin:
     """Settle `seeds` in the `width` × `height` µm field with a populated `margin` (µm) and at
     most `layers` stacked layers.
 
-    Red cells use ``cfg.rbc_stretch``, nucleated cells ``cfg.wbc_stretch``; pinned cells keep
+    Red cells use ``cfg.rbc_stretch`` and ``cfg.rbc_bending``, nucleated cells the ``wbc_``
+    ones; pinned cells keep
     their drawn pose and outline. Jammed red cells are lifted a layer (see :func:`lift`; this
     changes their `layer` and `stack`); cells jammed even so are left out (`kept`). The ring
     pass runs tile by tile (see :func:`_relax`).
@@ -304,8 +305,9 @@ def settle_placed(seeds: list[Seed], cfg: Packing, centre: np.ndarray, width: fl
 
     rs = [seeds[i] for i in ring]
     p0, theta, delta, node_r = _rest_rings(rs, centre[ring], cfg.ring_nodes, cfg.overlap)
-    stretch = np.array([cfg.rbc_stretch if s.kind == "rbc" else cfg.wbc_stretch for s in rs])
-    rings = Rings.at_rest(p0, stretch, cfg.bending, cfg.pressure)
+    red = np.array([s.kind == "rbc" for s in rs])
+    rings = Rings.at_rest(p0, np.where(red, cfg.rbc_stretch, cfg.wbc_stretch),
+                          np.where(red, cfg.rbc_bending, cfg.wbc_bending), cfg.pressure)
     nodes = p0.copy()
     is_ring = np.zeros(len(seeds), dtype=bool)
     is_ring[ring] = True

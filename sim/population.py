@@ -8,6 +8,7 @@ as rouleaux.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -39,7 +40,7 @@ class Seed:
     stack: int = 0
     rouleau: int = 0
 
-    @property
+    @cached_property
     def radius(self) -> float:
         """Mean outline radius, µm."""
         return float(self.radii.mean())

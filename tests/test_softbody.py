@@ -10,7 +10,9 @@ from conftest import REFERENCE
 
 from export import load_config, make_image
 from export.job import metadata
-from sim import simulate
+from sim import packing, simulate
+from sim.population import Seed
+from sim.scene import outline_area
 from sim.morphology import relative_radius
 from sim.softbody import NUCLEUS_ROOM
 
@@ -79,18 +81,21 @@ def test_a_field_settled_tile_by_tile_keeps_the_same_properties():
 
 
 def test_a_pressed_red_cell_flattens_and_a_white_cell_resists():
-    # a dense monolayer with many white cells: rings are pressed on all sides
-    shape = {"rbc": [], "white": []}
-    for seed in range(4):
-        _, scene = _sim(seed, ["sim.population.rbc_coverage=0.8", "sim.population.white_cells=4"],
-                        side=40.0)
-        for c in scene.cells:
-            if c.kind != "platelet" and not c.subject:
-                shape["rbc" if c.kind == "rbc" else "white"].append(c.radii.std() / c.radii.mean())
-    rbc, white = np.array(shape["rbc"]), np.array(shape["white"])
-    # drawn outlines vary by ~1-3 %; flattened red cells by several per cent
-    assert np.percentile(rbc, 90) > 0.04
-    assert np.median(rbc) > np.median(white)
+    # a red cell (7.8 µm) and a neutrophil (13 µm) side by side between walls 19 µm apart:
+    # together they are 1.8 µm too wide and must flatten against each other and the walls
+    cfg = load_config("crowded").sim.packing
+    red = Seed("rbc", np.full(64, 3.9), (4.0, 15.0), 0.0)
+    white = Seed("neutrophil", np.full(64, 6.5), (13.0, 15.0), 0.0)
+    settled = packing.settle([red, white], cfg, 19.0, 30.0, 0.0, 1)
+    strain = {}
+    for i, seed in enumerate((red, white)):
+        theta = np.linspace(0, 2 * np.pi, 64, endpoint=False) + settled.angle[i]
+        x, y = settled.radii[i] * np.cos(theta), settled.radii[i] * np.sin(theta)
+        strain[seed.kind] = 1 - (x.max() - x.min()) / (2 * seed.radius)
+        # flattened across, bulging along the walls, area kept
+        assert y.max() - y.min() > 2 * seed.radius
+        assert abs(outline_area(settled.radii[i]) / outline_area(seed.radii) - 1) < 0.08
+    assert strain["rbc"] > 0.05 and strain["rbc"] > 1.5 * strain["neutrophil"] > 0
 
 
 def test_feathered_edge_is_sparse_and_round_the_thick_body_stacked():
@@ -188,7 +193,8 @@ def test_no_valid_packing_config_explodes(seed, coverage, stretch, bending, pres
     cfg, scene = _sim(seed, [f"sim.population.rbc_coverage={coverage}",
                              f"sim.packing.rbc_stretch={stretch}",
                              f"sim.packing.wbc_stretch={stretch}",
-                             f"sim.packing.bending={bending}", f"sim.packing.pressure={pressure}",
+                             f"sim.packing.rbc_bending={bending}",
+                             f"sim.packing.wbc_bending={bending}", f"sim.packing.pressure={pressure}",
                              f"sim.packing.ring_damping={damping}",
                              f"sim.packing.ring_nodes={nodes}", f"sim.packing.ring_steps={steps}",
                              f"sim.packing.overlap={overlap}", "sim.population.white_cells=1"],
