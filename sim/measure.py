@@ -93,7 +93,8 @@ def stats(cells: list[Cell], width: float, height: float) -> dict:
 
 def excess_penetration(cells: list[Cell], layer: np.ndarray, overlap: float) -> float:
     """Largest interpenetration of two cells of one layer beyond the allowance
-    ``overlap`` × (R_a + R_b), µm (≤ 0: every pair keeps it; −inf: no touching pair)."""
+    ``overlap`` × (R_a + R_b), µm (≤ 0: every pair keeps it; −inf: no touching pair). Too slow
+    to run on every image (a Python loop over touching pairs); the benchmark reports it."""
     pen = penetration(cells, layer)
     if len(pen) == 0:
         return -np.inf

@@ -20,7 +20,7 @@ import numpy as np
 
 from export import load_config, make_image
 from optics import render
-from sim import packing, population, simulate
+from sim import measure, packing, population, simulate
 
 REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
 
@@ -68,11 +68,15 @@ def crowded(sizes: list[int], repeats: int) -> None:
             wall_t.append(w2 - w0)
         total = np.median(np.add(sim_t, ren_t))
         totals.append(total)
+        layers = cfg.sim.population.layers
+        layer = np.array([c.stack if c.stack < layers else -1 - c.index for c in scene.cells])
+        excess = measure.excess_penetration(scene.cells, layer, cfg.sim.packing.overlap)
         print(f"crowded {n}x{n}: {len(scene.cells)} cells, physics {np.median(sim_t):.2f} s + "
               f"render {np.median(ren_t):.2f} s = {total:.2f} s CPU ({np.median(wall_t):.2f} s "
               f"wall); coverage {scene.stats['coverage']}, overlap "
               f"{scene.stats['overlap_fraction']}, |area change| mean "
-              f"{scene.stats['area_change_mean']} max {scene.stats['area_change_max']}")
+              f"{scene.stats['area_change_mean']} max {scene.stats['area_change_max']}, "
+              f"deepest interpenetration beyond the allowance {excess:+.3f} µm")
     if len(sizes) > 1:
         slope = np.polyfit(np.log(np.square(sizes, dtype=float)), np.log(totals), 1)[0]
         print(f"cost ~ area^{slope:.2f} over {sizes[0]}²…{sizes[-1]}²")
