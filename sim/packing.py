@@ -269,8 +269,7 @@ def settle(seeds: list[Seed], cfg: Packing, width: float, height: float, margin:
     most `layers` stacked layers.
 
     Red cells use ``cfg.rbc_stretch`` and ``cfg.rbc_bending``, nucleated cells the ``wbc_``
-    ones; pinned cells keep
-    their drawn pose and outline. Jammed red cells are lifted a layer (see :func:`lift`; this
+    ones; pinned cells keep their drawn pose and outline. Jammed red cells are lifted a layer (see :func:`lift`; this
     changes their `layer` and `stack`); cells jammed even so are left out (`kept`). The ring
     pass runs tile by tile (see :func:`_relax`).
     """
