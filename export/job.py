@@ -56,7 +56,9 @@ def make_image(config: Config, seed: int, index: int, keep_stages: bool = False)
 
 
 def metadata(config: Config, seed: int, sample: Sample, name: str) -> dict:
-    """Per-image metadata: where its files are, the resolved config, seed, every cell."""
+    """Per-image metadata: where its files are, the resolved config, seed, what the simulation
+    measured on itself (coverage, overlap, area change; see :func:`sim.measure.stats`), every
+    cell."""
     labels = {lab.cell: lab.to_dict() for lab in sample.labels}
     frame = config.optics.frame
     return {"image": f"images/{sample.split}/{name}.jpg",
@@ -64,6 +66,7 @@ def metadata(config: Config, seed: int, sample: Sample, name: str) -> dict:
             "index": sample.index, "seed": seed, "split": sample.split,
             "size_px": [frame.width, frame.height], "pixel_size_um": frame.pixel_size,
             "effects": effects.active(config.optics),
+            "stats": sample.scene.stats,
             "cells": [dict(c.to_dict(), label=labels.get(c.index)) for c in sample.scene.cells],
             "config": config_dict(config)}
 

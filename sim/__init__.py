@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import morphology, packing, population
+from sim import measure, morphology, packing, population, softbody
 from sim.config import SimConfig
-from sim.scene import Cell, Scene
+from sim.scene import Cell, Scene, outline_area
 
 LAYERS = {"rbc": 0, "platelet": 1}
-"""Stacking layer per class (white cells: 2): red cells lowest, white cells on top."""
+"""Stacking order per class within one stacking level (white cells: 2): red cells lowest, white
+cells on top; cells of a higher stacking level (stacked red cells, rouleaux) lie over all of a
+lower one."""
 
 
 def simulate(cfg: SimConfig, width: float, height: float, rng: np.random.Generator) -> Scene:
@@ -28,18 +30,49 @@ def simulate(cfg: SimConfig, width: float, height: float, rng: np.random.Generat
         Size of the imaged field, µm.
     rng
         The only source of randomness.
+
+    Returns
+    -------
+    Scene
+        Its `stats` hold what the simulation measured on itself: ``coverage`` and
+        ``overlap_fraction`` of the field (:func:`sim.measure.stats`), ``area_change_mean`` and
+        ``area_change_max`` (each cell's own is :attr:`Cell.area_change`),
+        ``rbc_coverage_requested`` and the achieved ``rbc_coverage`` (red-cell area / populated
+        area), ``rbc_dropped`` and ``jammed_dropped`` (cells left out for want of room),
+        ``density_reached`` (no cell left out) and ``rings_failed`` (rings that broke and were
+        replaced by their rest shape; 0 in every run seen).
     """
-    seeds = population.draw(cfg, width, height, rng)
-    centres = packing.settle(seeds, cfg.packing, width, height, cfg.population.margin)
-    order = np.lexsort((rng.random(len(seeds)), [LAYERS.get(s.kind, 2) for s in seeds]))
+    seeds, stats = population.draw(cfg, width, height, rng)
+    settled = packing.settle(seeds, cfg.packing, width, height, cfg.population.margin,
+                             cfg.population.layers)
+    stats["jammed_dropped"] = int(np.count_nonzero(~settled.kept))
+    stats["density_reached"] = stats["density_reached"] and stats["jammed_dropped"] == 0
+    keep = np.flatnonzero(settled.kept)
+    seeds = [seeds[i] for i in keep]
+    settled = packing.Settled(settled.centre[keep], settled.angle[keep],
+                              [settled.radii[i] for i in keep], settled.failed)
+    stack = np.array([s.stack for s in seeds], dtype=int)
+    order = np.lexsort((rng.random(len(seeds)), [LAYERS.get(s.kind, 2) for s in seeds], stack))
     z = np.empty(len(seeds), dtype=int)
     z[order] = np.arange(len(seeds))
-    cells = [Cell(index=i, kind=s.kind, centre=(float(c[0]), float(c[1])), angle=s.angle,
-                  z=int(z[i]), radii=s.radii, subject=s.subject,
-                  morphology=morphology.draw(getattr(cfg.cells, s.kind), s.radius,
-                                             "biconcave" if s.kind == "rbc" else "dome", rng))
-             for i, (s, c) in enumerate(zip(seeds, centres))]
-    return Scene(width=width, height=height, cells=cells)
+    rest = np.array([outline_area(s.radii) for s in seeds])
+    cells = []
+    for i, s in enumerate(seeds):
+        radii = settled.radii[i]
+        m = morphology.draw(getattr(cfg.cells, s.kind), float(radii.mean()),
+                            "biconcave" if s.kind == "rbc" else "dome", rng)
+        m.nucleus = softbody.fit_inside(m.nucleus, radii)
+        c = settled.centre[i]
+        cells.append(Cell(index=i, kind=s.kind, centre=(float(c[0]), float(c[1])),
+                          angle=float(settled.angle[i]), z=int(z[i]), radii=radii, morphology=m,
+                          subject=s.subject, stack=s.stack,
+                          area_change=outline_area(radii) / rest[i] - 1.0))
+    stats.update(measure.stats(cells, width, height))
+    stats["rbc_coverage"] = round(sum(c.area for c in cells if c.kind == "rbc")
+                                  / ((width + 2 * cfg.population.margin)
+                                     * (height + 2 * cfg.population.margin)), 4)
+    stats["rings_failed"] = settled.failed
+    return Scene(width=width, height=height, cells=cells, stats=stats)
 
 
 __all__ = ["simulate", "Scene", "Cell", "SimConfig"]

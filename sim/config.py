@@ -150,8 +150,19 @@ class Population:
     white_mix: ClassMix = section(lambda: ClassMix(
         neutrophil=60.0, eosinophil=3.0, basophil=1.0, lymphocyte=30.0, monocyte=6.0, ig=0.0,
         erythroblast=0.0, platelet=0.0))
-    rbc_coverage: float = param(0.45, "", "red-cell area / free field area (monolayer ~0.6)",
-                                0.0, 1.2)
+    rbc_coverage: float = param(0.42, "", "red-cell area / free field area at the field centre "
+                                "(default: TXL-PBC median of 16 red cells per PBC field): "
+                                "feathered edge ~0.1, monolayer 0.4-0.8, thick body > 1 (cells "
+                                "stack)", 0.0, 3.0)
+    coverage_gradient: float = param(0.0, "", "log change of the coverage across the field width, "
+                                     "thinner (feathered-edge) side at the left", -5.0, 5.0)
+    monolayer: float = param(0.8, "", "most red-cell coverage one layer holds before cells stack "
+                             "(random close packing of discs ~0.84, Berryman 1983)", 0.3, 1.0)
+    layers: int = param(4, "", "most stacked layers; red cells beyond are left out and the "
+                        "metadata says so", 1, 16)
+    rouleaux: float = param(0.3, "", "fraction of stacked red cells lined up in rouleaux",
+                            0.0, 1.0)
+    rouleau_length: float = param(4.0, "", "mean number of red cells in a rouleau", 1.0, 20.0)
     platelets: float = param(0.15, "1/(1000 µm²)", "mean density of free platelets", 0.0, 100.0)
     clump: float = param(1.2, "", "mean number of further platelets in a subject platelet clump",
                          0.0, 20.0)
@@ -161,11 +172,28 @@ class Population:
 
 @dataclass(frozen=True)
 class Packing:
-    """How cells settle: rigid discs pushed apart by pymunk until they barely touch."""
+    """How cells settle: rigid discs pushed apart by pymunk, then soft rings that deform where
+    they press (see :mod:`sim.packing`; stiffnesses are squared mode frequencies per step², unit
+    node mass, tuned by eye against the PBC and BCCD reference fields)."""
 
-    steps: int = param(60, "", "physics steps of 1/60 s", 1, 10000)
-    overlap: float = param(0.06, "", "allowed overlap as a fraction of each radius", 0.0, 0.9)
-    damping: float = param(0.05, "", "fraction of velocity kept after one second", 0.0, 1.0)
+    steps: int = param(20, "", "physics steps of the rigid-disc pass", 1, 10000)
+    overlap: float = param(0.06, "", "allowed overlap as a fraction of each radius", 0.0, 0.5)
+    damping: float = param(0.5, "", "fraction of velocity kept after one step (disc pass)",
+                           0.0, 0.95)
+    ring_steps: int = param(30, "", "steps of the soft-ring pass (0: rigid discs only)", 0, 1000)
+    ring_nodes: int = param(16, "", "nodes in the ring of a red or white cell", 8, 64)
+    ring_damping: float = param(0.6, "", "fraction of node velocity kept after one step",
+                                0.0, 0.95)
+    rbc_stretch: float = param(0.03, "", "edge-spring stiffness of red cells (soft: flatten "
+                               "against neighbours)", 0.0, 0.5)
+    wbc_stretch: float = param(0.1, "", "edge-spring stiffness of nucleated cells (stiffer)",
+                               0.0, 0.5)
+    rbc_bending: float = param(0.01, "", "bending stiffness of red cells (resists flattening "
+                               "against a neighbour)", 0.0, 0.1)
+    wbc_bending: float = param(0.05, "", "bending stiffness of nucleated cells (stiffer)",
+                               0.0, 0.1)
+    pressure: float = param(0.4, "", "area (pressure) stiffness: keeps each cell's area",
+                            0.01, 0.5)
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,18 @@
 """Which cells lie in a field: classes, sizes and outlines drawn from per-class distributions.
 
-Positions drawn here are only starting points; :mod:`sim.packing` settles them.
+Positions drawn here are only starting points; :mod:`sim.packing` settles them. Red cells follow
+the smear-zone coverage field of :mod:`sim.smear`: where one layer cannot hold them they stack, some
+as rouleaux.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
+from sim import smear
 from sim.classes import SUBJECT_CLASSES
 from sim.config import CellType, ClassMix, SimConfig
 
@@ -18,7 +22,13 @@ OUTLINE_SAMPLES = 64
 
 @dataclass
 class Seed:
-    """A cell before packing: class, size, outline and starting position (µm)."""
+    """A cell before packing: class, size, outline and starting position (µm).
+
+    `layer` is its collision layer (it touches only cells of its layer); `stack` its stacking
+    level, which orders what lies over what (equal to `layer` in the regular layers).
+    `rouleau` numbers the rouleau the cell belongs to (0: none); rouleaux lie over all layers,
+    in a collision layer of their own, their stack rising by one per cell along the row.
+    """
 
     kind: str
     radii: np.ndarray
@@ -26,8 +36,11 @@ class Seed:
     angle: float
     pinned: bool = False
     subject: bool = False
+    layer: int = 0
+    stack: int = 0
+    rouleau: int = 0
 
-    @property
+    @cached_property
     def radius(self) -> float:
         """Mean outline radius, µm."""
         return float(self.radii.mean())
@@ -50,11 +63,21 @@ def draw_radii(t: CellType, rng: np.random.Generator) -> np.ndarray:
     return 0.5 * max(d, 0.5) * np.clip(shape, 0.5, 1.5)
 
 
-def draw(cfg: SimConfig, width: float, height: float, rng: np.random.Generator) -> list[Seed]:
+def draw(cfg: SimConfig, width: float, height: float, rng: np.random.Generator
+         ) -> tuple[list[Seed], dict]:
     """Draw every cell of a `width` × `height` µm field (and its margin).
 
     The subject cell (if any) is pinned at the centre; a subject platelet brings a pinned clump.
-    Red cells are drawn last, as many as cover `rbc_coverage` of the area the others leave free.
+    Red cells are drawn last, as many as cover `rbc_coverage` of the area the others leave free,
+    placed along the smear-zone coverage field and stacked where one layer cannot hold them.
+    Cells that would need more than `layers` layers are left out.
+
+    Returns
+    -------
+    seeds : list of Seed
+    stats : dict
+        ``rbc_coverage_requested`` (mean red-cell area / populated area asked for),
+        ``rbc_dropped`` (red cells left out for want of layers), ``density_reached``.
     """
     pop, types = cfg.population, cfg.cells
     m = pop.margin
@@ -76,7 +99,37 @@ def draw(cfg: SimConfig, width: float, height: float, rng: np.random.Generator) 
                                                 centre[1] + dist * np.sin(phi))))
     seeds += [place(draw_class(pop.white_mix, rng)) for _ in range(rng.poisson(pop.white_cells * area / 1e3))]
     seeds += [place("platelet") for _ in range(rng.poisson(pop.platelets * area / 1e3))]
-    free = max(area - sum(np.pi * s.radius ** 2 for s in seeds), 0.0)
+    free = max(area - sum(np.pi * s.radius ** 2 for s in seeds), 0.0) / area
     rbc_area = np.pi * (types.rbc.diameter / 2) ** 2
-    seeds += [place("rbc") for _ in range(rng.poisson(pop.rbc_coverage * free / rbc_area))]
-    return seeds
+    g, c0 = pop.coverage_gradient, pop.rbc_coverage * free
+    requested = smear.mean_coverage(c0, g, -m, width + m, width)
+    n = rng.poisson(requested * area / rbc_area)
+    x = smear.draw_x(n, g, -m, width + m, width, rng)
+    y = rng.uniform(-m, height + m, n)
+    # one layer holds `monolayer` of the area the other cells leave free
+    stack = smear.layers(smear.coverage(pop.rbc_coverage, g, x, width), pop.monolayer, rng)
+    keep = stack < pop.layers
+    rbcs = [place("rbc", (float(a), float(b)), layer=int(s), stack=int(s))
+            for a, b, s in zip(x[keep], y[keep], stack[keep])]
+    if pop.layers > 1:
+        _rouleaux([r for r in rbcs if r.stack > 0], pop, types.rbc.diameter, rng)
+    dropped = int(n - keep.sum())
+    return seeds + rbcs, {"rbc_coverage_requested": round(float(requested), 4),
+                          "rbc_dropped": dropped, "density_reached": dropped == 0}
+
+
+def _rouleaux(stacked: list[Seed], pop, diameter: float, rng: np.random.Generator) -> None:
+    """Line up a fraction `pop.rouleaux` of the stacked red cells as rouleaux, in place: runs of
+    about `pop.rouleau_length` cells, each lying over the one before. A rouleau holds together
+    (its cells do not push each other apart) and lies over the film (it touches other rouleaux,
+    not the cells of the layers)."""
+    chosen = [s for s in stacked if rng.random() < pop.rouleaux]
+    start, number = 0, 1
+    while start < len(chosen):
+        run = chosen[start:start + 1 + rng.poisson(pop.rouleau_length - 1)]
+        centres = smear.rouleau(np.array(run[0].position), len(run), diameter, rng)
+        for k, (s, c) in enumerate(zip(run, centres)):
+            s.position = (float(c[0]), float(c[1]))
+            s.layer, s.stack, s.rouleau = pop.layers, pop.layers + k, number
+        start += len(run)
+        number += 1

@@ -14,6 +14,12 @@ from sim.classes import CLASS_ID
 from sim.morphology import Morphology
 
 
+def outline_area(radii: np.ndarray) -> float:
+    """Area (µm²) of the polygon through outline radii `radii` (µm) at uniform angles."""
+    k = radii.size
+    return float(0.5 * np.sin(2 * np.pi / k) * np.sum(radii * np.roll(radii, -1)))
+
+
 @dataclass
 class Cell:
     """One cell on the slide.
@@ -36,6 +42,10 @@ class Cell:
         What the cell is made of.
     subject
         Whether this is the cell the field is centred on.
+    stack
+        Stacking level on the slide: 0 for the monolayer, 1, 2, … for red cells lying over it.
+    area_change
+        Relative change of the area by settling (the cell pressed by its neighbours).
     """
 
     index: int
@@ -46,12 +56,13 @@ class Cell:
     radii: np.ndarray
     morphology: Morphology
     subject: bool = False
+    stack: int = 0
+    area_change: float = 0.0
 
     @property
     def area(self) -> float:
         """Area inside the outline, µm² (polygon through the outline samples)."""
-        k = self.radii.size
-        return float(0.5 * np.sin(2 * np.pi / k) * np.sum(self.radii * np.roll(self.radii, -1)))
+        return outline_area(self.radii)
 
     def outline(self) -> np.ndarray:
         """Outline polygon in the field frame, µm, shape (K, 2)."""
@@ -63,7 +74,8 @@ class Cell:
         """Plain, JSON-ready description of the cell."""
         return {"index": self.index, "class": self.kind, "class_id": CLASS_ID[self.kind],
                 "subject": self.subject, "centre_um": [round(v, 4) for v in self.centre],
-                "angle_rad": round(self.angle, 4), "z": self.z,
+                "angle_rad": round(self.angle, 4), "z": self.z, "stack": self.stack,
+                "area_change": round(self.area_change, 4),
                 "diameter_um": round(2 * float(np.sqrt(self.area / np.pi)), 4),
                 "area_um2": round(self.area, 4),
                 "outline_radii_um": np.round(self.radii, 4).tolist(),

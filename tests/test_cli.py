@@ -35,7 +35,7 @@ def test_config_command_prints_toml_that_generate_accepts(tmp_path, capsys):
 
 @pytest.mark.parametrize("args, words", [
     (["--preset", "nope"], ["unknown preset 'nope'", "pbc"]),
-    (["--set", "sim.population.rbc_coverage=9"], ["sim.population.rbc_coverage", "<= 1.2"]),
+    (["--set", "sim.population.rbc_coverage=9"], ["sim.population.rbc_coverage", "<= 3.0"]),
     (["--set", "sim.bogus.key=1"], ["unknown key 'sim.bogus'"]),
     (["--config", "/nonexistent/cfg.toml"], ["cannot read config file"]),
     (["--size", "640by480"], ["--size", "WIDTHxHEIGHT"]),

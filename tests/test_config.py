@@ -58,7 +58,7 @@ def test_integer_accepted_where_a_float_is_expected():
 
 
 @pytest.mark.parametrize("override, words", [
-    ("sim.population.rbc_coverage=1.5", ["sim.population.rbc_coverage", "0.0 <= value <= 1.2"]),
+    ("sim.population.rbc_coverage=3.5", ["sim.population.rbc_coverage", "0.0 <= value <= 3.0"]),
     ("optics.frame.width=3", ["optics.frame.width", "16 <= value <= 8192"]),
     ("optics.frame.width=20.5", ["optics.frame.width", "integer"]),
     ("sim.population.subject=middle", ["sim.population.subject", "centre, none"]),

@@ -11,7 +11,6 @@ from export.gallery import TILE, only
 from export.measure import measure
 from sim.classes import STAINS, SUBJECT_CLASSES
 from sim.morphology import NUCLEUS_REACH, _area, _depth, densities, draw
-from sim.population import draw_radii
 
 CONFIG = load_config("pbc")
 

@@ -1,4 +1,4 @@
-"""Physical invariants of the simulation and the optics."""
+"""Physical invariants of the simulation (optics invariants: tests/test_optics.py)."""
 
 import numpy as np
 import pytest
@@ -36,17 +36,3 @@ def test_settled_cells_stay_in_the_box_and_the_subject_centred(seed, coverage):
     assert sorted(c.z for c in scene.cells) == list(range(len(scene.cells)))
 
 
-def test_packing_separates_cells_to_the_overlap_allowance():
-    cfg = load_config("pbc", overrides=["sim.population.rbc_coverage=0.3"])
-    worst = []
-    for seed in range(10):
-        cells = simulate(cfg.sim, 35.5, 35.8, np.random.default_rng(seed)).cells
-        c = np.array([x.centre for x in cells])
-        r = np.array([x.radii.mean() for x in cells])
-        d = np.hypot(*(c[:, None] - c[None]).transpose(2, 0, 1))
-        gap = d / (r[:, None] + r[None])
-        np.fill_diagonal(gap, np.inf)
-        worst.append(gap.min())
-    # discs shrunk by the allowance touch at (1 - overlap) of the summed radii; allow slack for
-    # contact slop
-    assert np.median(worst) > 1 - cfg.sim.packing.overlap - 0.05
