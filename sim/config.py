@@ -111,7 +111,7 @@ class CellTypes:
         eccentricity=0.4, chromatin=0.8, chromatin_texture=0.3, azure=0.12, haemoglobin=0.4))
     platelet: CellType = section(lambda: CellType(
         diameter=3.6, diameter_sd=0.5, roundness=0.12, thickness=1.5, azure=0.4, eosin=0.3,
-        granules=2.6, granule_stain="chromatin", granule_size=0.5, granule_coverage=0.6))
+        granules=2.3, granule_stain="chromatin", granule_size=0.5, granule_coverage=0.7))
     # red cells: the flat centre of air-dried cells (centre_thickness 0.2 µm instead of 0.81) is
     # fitted to the radial optical-density profile of 152 isolated red cells of the PBC reference
     # (centre / peak OD 0.16)
