@@ -12,7 +12,10 @@ import re
 import sys
 
 from export.config import dump_config, load_config, presets
+from export.files import OutputError
 from export.job import generate
+from export.preview import contact_sheet
+from sim.classes import SUBJECT_CLASSES
 from sim.schema import ConfigError
 
 
@@ -28,6 +31,27 @@ def _size(text: str) -> list[str]:
     return [f"optics.frame.width={m[1]}", f"optics.frame.height={m[2]}"]
 
 
+def _split(text: str) -> list[str]:
+    parts = text.split(",")
+    try:
+        shares = [float(v) for v in parts]
+    except ValueError:
+        shares = []
+    if len(shares) != 3:
+        raise ConfigError(f"--split {text!r} must be three shares TRAIN,VAL,TEST, e.g. 0.8,0.1,0.1")
+    return [f"export.split=[{', '.join(map(repr, shares))}]"]
+
+
+def _generate_overrides(args: argparse.Namespace) -> list[str]:
+    """``generate`` options that are shorthands for config values."""
+    out = _split(args.split) if args.split else []
+    if args.formats is not None:
+        out.append(f"export.formats={args.formats!r}".replace("'", '"'))
+    if args.balanced:
+        out += [f"sim.population.subject_mix.{c}=1.0" for c in SUBJECT_CLASSES]
+    return out
+
+
 def _add_config_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--preset", default=None, help="preset name (default: pbc unless --config is given)")
     p.add_argument("--config", default=None, metavar="FILE", help="TOML file laid over the preset")
@@ -39,6 +63,8 @@ def _add_config_args(p: argparse.ArgumentParser) -> None:
 def _resolve(args: argparse.Namespace):
     preset = args.preset or (None if args.config else "pbc")
     overrides = (_size(args.size) if args.size else []) + args.set
+    if args.command == "generate":
+        overrides = _generate_overrides(args) + overrides
     return load_config(preset, args.config, overrides)
 
 
@@ -54,6 +80,24 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
     g.add_argument("--overwrite", action="store_true",
                    help="replace a dataset already in --out (only the files smearsim writes)")
+    g.add_argument("--formats", default=None, metavar="LIST",
+                   help="annotation formats, comma-separated: yolo (default), yolo-seg, coco, "
+                   "masks, crops; per-image metadata is always written (export.formats)")
+    g.add_argument("--split", default=None, metavar="TRAIN,VAL,TEST",
+                   help="shares of the splits, e.g. 0.8,0.1,0.1 (export.split)")
+    g.add_argument("--balanced", action="store_true",
+                   help="draw the subject cell's class with equal weights instead of the PBC "
+                   "dataset's mix (sim.population.subject_mix)")
+    g.add_argument("--resume", action="store_true",
+                   help="finish an interrupted run in --out (give the same arguments)")
+    g.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run on Dask distributed: tcp://HOST:PORT, or 'local' for a "
+                   "LocalCluster of --workers processes (needs smearsim[dask])")
+    v = sub.add_parser("preview", help="draw a contact sheet of a dataset with its labels")
+    v.add_argument("dir", metavar="DIR", help="dataset folder")
+    v.add_argument("--out", required=True, metavar="PNG", help="sheet to write")
+    v.add_argument("--count", type=int, default=16, help="images on the sheet (default 16)")
+    v.add_argument("--columns", type=int, default=4, help="images per row (default 4)")
     sub.add_parser("presets", help="list the shipped presets")
     c = sub.add_parser("config", help="print the resolved configuration as TOML")
     _add_config_args(c)
@@ -72,13 +116,19 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name:10s} {text}")
         elif args.command == "config":
             sys.stdout.write(dump_config(_resolve(args)))
+        elif args.command == "preview":
+            print(contact_sheet(args.dir, args.out, args.count, args.columns))
         else:
             summary = generate(_resolve(args), args.count, args.out, args.seed, args.workers,
-                               args.overwrite)
+                               args.overwrite, args.resume, args.scheduler, sys.stderr)
             print(summary)
     except ConfigError as e:
         print(f"smearsim: error: {e}", file=sys.stderr)
         return 2
+    except OutputError as e:
+        print(f"smearsim: error: {e}; files written so far are complete: finish with --resume",
+              file=sys.stderr)
+        return 1
     return 0
 
 
