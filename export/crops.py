@@ -3,7 +3,8 @@
 With a subject cell (``sim.population.subject = "centre"``, the ``pbc`` preset) the whole image is
 filed under its subject's class, as the PBC dataset files its photographs. Otherwise every labelled
 white cell and platelet gets a square crop around its visible box, widened by
-``export.crop_margin`` of the box's larger side on each side and shifted to stay in the frame.
+``export.crop_margin`` of the box's larger side on each side and shifted to stay in the frame
+(at most as large as the frame's shorter side).
 """
 
 from __future__ import annotations
@@ -18,14 +19,15 @@ from sim.scene import Scene
 
 def square(box: tuple[int, int, int, int], margin: float, width: int, height: int
            ) -> tuple[int, int, int, int]:
-    """Square ``(x0, y0, x1, y1)`` around `box`, inside the frame when it fits (else clipped)."""
+    """Square ``(x0, y0, x1, y1)`` centred on `box` and shifted into the frame; never larger than
+    the frame's shorter side."""
     x0, y0, x1, y1 = box
-    side = int(np.ceil(max(x1 - x0, y1 - y0) * (1 + 2 * margin)))
+    side = min(int(np.ceil(max(x1 - x0, y1 - y0) * (1 + 2 * margin))), width, height)
     out = []
     for lo, hi, n in ((x0, x1, width), (y0, y1, height)):
         a = int(round((lo + hi - side) / 2))
         a = max(0, min(a, n - side))
-        out.append((a, min(a + side, n)))
+        out.append((a, a + side))
     return out[0][0], out[1][0], out[0][1], out[1][1]
 
 

@@ -18,6 +18,9 @@ from sim.schema import ConfigError
 IN_FLIGHT = 4
 """Batches queued per Dask worker: enough to keep it busy, few enough to bound memory."""
 
+CONNECT_TIMEOUT = 10.0
+"""Seconds to wait for a Dask scheduler before giving up."""
+
 
 def single_threaded() -> None:
     """Keep a worker process on one core: OpenCV's own threads would fight the other workers.
@@ -96,7 +99,7 @@ class Dask(Serial):
                                             processes=True, dashboard_address=":0")
                 self.client = Client(self.cluster)
             else:
-                self.client = Client(self.scheduler, timeout="10s")
+                self.client = Client(self.scheduler, timeout=f"{CONNECT_TIMEOUT}s")
         except (OSError, TimeoutError, ValueError) as e:
             if self.cluster is not None:
                 self.cluster.close()
