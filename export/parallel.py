@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from typing import Callable, Iterable, Iterator
 
@@ -74,7 +75,12 @@ class Pool(Serial):
         self.pool.shutdown(wait=True, cancel_futures=True)
 
     def run(self, fn: Callable, work: Iterable[list[int]]) -> Iterator:
-        return self.pool.map(fn, work)
+        try:
+            yield from self.pool.map(fn, work)
+        except BrokenProcessPool as e:
+            raise RuntimeError("a worker process ended abruptly: killed, out of memory, or "
+                               "generate() called from a script without an "
+                               "`if __name__ == \"__main__\":` guard") from e
 
 
 class Dask(Serial):
