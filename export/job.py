@@ -99,6 +99,11 @@ class Rendered:
     classes: list[int]
 
 
+def meta_path(split: str, index: int) -> str:
+    """Where the metadata of image `index` goes, relative to the dataset folder."""
+    return f"meta/{split}/{index:06d}.json"
+
+
 def render_files(config: Config, seed: int, index: int) -> Rendered:
     """Make image `index` and encode every file the requested formats want."""
     s = make_image(config, seed, index)
@@ -107,7 +112,7 @@ def render_files(config: Config, seed: int, index: int) -> Rendered:
                             [cv2.IMWRITE_JPEG_QUALITY, config.export.jpeg_quality])
     assert ok, "OpenCV failed to encode a JPEG"
     files = formats.image_files(config, s, name, jpeg.tobytes())
-    files[f"meta/{s.split}/{name}.json"] = json.dumps(
+    files[meta_path(s.split, index)] = json.dumps(
         metadata(config, seed, s, name), sort_keys=True, separators=(",", ":")).encode()
     return Rendered(index, s.split, files, [lab.class_id for lab in s.labels])
 
@@ -204,7 +209,8 @@ def _finished(out: Path, count: int, ledger: _Ledger) -> set[int]:
             (out / rel).unlink()
             continue
         parts = rel.split("/")
-        if parts[0] == "meta" and len(parts) == 3 and parts[2].endswith(".json"):
+        if (parts[0] == "meta" and len(parts) == 3 and parts[2].endswith(".json")
+                and parts[2][:-5].isdigit()):
             index = int(parts[2][:-5])
             if index < count:
                 meta = (out / rel).read_bytes()
@@ -284,7 +290,7 @@ def generate(config: Config, count: int, out: str | Path, seed: int = 0,
             for r in batch:
                 for rel, data in r.files.items():
                     _write(out, rel, data, ledger)
-                ledger.add(r.split, r.classes, data, r.index)
+                ledger.add(r.split, r.classes, r.files[meta_path(r.split, r.index)], r.index)
                 bar.update()
         bar.close()
     records = [ledger.records[i] for i in sorted(ledger.records)]

@@ -56,7 +56,8 @@ class Label:
         Visible area, px (the number of pixels the cell owns).
     polygons
         Outer boundary of each connected visible piece, largest first, as flat
-        ``[x0, y0, x1, y1, …]`` lists in px; None when not traced.
+        ``[x0, y0, x1, y1, …]`` lists in px (the visible box if no piece is 3 vertices wide);
+        None when not traced.
     """
 
     cell: int
@@ -100,15 +101,16 @@ def trace(mask: np.ndarray, origin: tuple[int, int], tolerance: float) -> list[l
     """Outer boundaries of the connected pieces of a boolean `mask`, largest first.
 
     Vertices lie on the centres of the boundary pixels, shifted by `origin` (x, y) px, and are
-    simplified (Douglas–Peucker) to within `tolerance` px; pieces with fewer than 3 vertices are
-    dropped.
+    simplified (Douglas–Peucker) to within `tolerance` px unless that leaves fewer than 3; pieces
+    of fewer than 3 traced vertices (one or two pixels) are dropped.
     """
     contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL,
                                    cv2.CHAIN_APPROX_SIMPLE)
     contours = sorted(contours, key=lambda c: -cv2.contourArea(c))
     out = []
     for c in contours:
-        c = cv2.approxPolyDP(c, tolerance, True) if tolerance > 0 else c
+        simple = cv2.approxPolyDP(c, tolerance, True) if tolerance > 0 else c
+        c = simple if len(simple) >= 3 else c  # a thin sliver: keep every traced vertex
         if len(c) >= 3:
             pts = c.reshape(-1, 2) + np.array(origin) + 0.5
             out.append([float(v) for v in pts.ravel()])
@@ -144,9 +146,13 @@ def measure(scene: Scene, raster: Raster, pixel_size: float, min_visible: float,
         if sl is None or visible < min_visible or counts[i] == 0:
             continue
         ys, xs = sl
-        polygons = None if tolerance is None else trace(raster.owner[sl] == i, (xs.start, ys.start),
-                                                        tolerance)
-        out.append(Label(i, CLASS_ID[cell.kind], (xs.start, ys.start, xs.stop, ys.stop),
+        box = (xs.start, ys.start, xs.stop, ys.stop)
+        polygons = None
+        if tolerance is not None:  # a cell too thin to trace: its visible box as polygon
+            polygons = (trace(raster.owner[sl] == i, box[:2], tolerance)
+                        or [[float(v) for v in (box[0], box[1], box[2], box[1], box[2], box[3],
+                                                box[0], box[3])]])
+        out.append(Label(i, CLASS_ID[cell.kind], box,
                          tuple(int(v) for v in clipped[i]), bool(truncated[i]), float(visible),
                          int(counts[i]), polygons))
     return out

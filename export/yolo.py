@@ -28,8 +28,6 @@ def segment_text(labels: list[Label], width: int, height: int) -> str:
     are in the COCO and mask outputs)."""
     lines = []
     for lab in labels:
-        if not lab.polygons:
-            continue
         poly = lab.polygons[0]
         xy = " ".join(f"{v / (width if k % 2 == 0 else height):.6f}" for k, v in enumerate(poly))
         lines.append(f"{lab.class_id} {xy}")
