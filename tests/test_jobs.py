@@ -63,6 +63,7 @@ def test_killed_run_resumes_to_identical_bytes(tmp_path, whole):
     proc.wait()
     made = len(list(out.glob("meta/*/*.json")))
     assert 6 <= made < 24 and not (out / "manifest.sha256").exists()
+    (out / "images" / "train" / ".000023.jpg.x1y2.tmp").write_bytes(b"half a file")  # kill -9
     assert main(["generate", *ARGS, "--out", str(out), "--workers", "2", "--resume"]) == 0
     assert digest(out) == digest(whole)
 
@@ -133,12 +134,23 @@ def test_out_below_a_file_is_one_line_exit_2(tmp_path, capsys):
     assert code == 2 and err.count("\n") == 1 and "cannot be created" in err
 
 
-def test_dask_local_cluster_writes_the_same_bytes(tmp_path, whole):
-    pytest.importorskip("distributed")
-    out = tmp_path / "ds"
-    summary = generate(config(), count=24, out=out, seed=4, workers=2, scheduler="local")
+def test_dask_cluster_writes_the_same_bytes(tmp_path, whole):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=":0") as cluster:
+        out = tmp_path / "ds"
+        summary = generate(config(), count=24, out=out, seed=4, scheduler=cluster.scheduler_address)
     assert summary.workers == 2
     assert digest(out) == digest(whole)
+
+
+def test_scheduler_local_starts_its_own_cluster(tmp_path, capsys):
+    pytest.importorskip("distributed")
+    args = ["generate", "--count", "6", "--size", "120x120", "--formats", "coco"]
+    assert main(args + ["--out", str(tmp_path / "a"), "--workers", "1"]) == 0
+    assert main(args + ["--out", str(tmp_path / "b"), "--workers", "2", "--scheduler", "local"]) == 0
+    assert "2 workers" in capsys.readouterr().out
+    assert digest(tmp_path / "a") == digest(tmp_path / "b")
 
 
 def test_unreachable_scheduler_is_one_line_exit_2(tmp_path, capsys, monkeypatch):
