@@ -22,8 +22,8 @@ IN_FLIGHT = 4
 KEEP_MALLOC = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
 """Dask setting unset for a LocalCluster: Dask gives its workers ``MALLOC_TRIM_THRESHOLD_=65536``,
 which turns off glibc's adaptive mmap threshold, so every image-sized array is mapped and
-page-faulted afresh — measured 40 % more CPU per image. Start the workers of a remote cluster
-with this setting set to null as well."""
+page-faulted afresh — measured 40 % more CPU per image. Workers of a remote cluster should
+have it set to null in their Dask config as well."""
 
 CONNECT_TIMEOUT = 10.0
 """Seconds to wait for a Dask scheduler before giving up."""
