@@ -41,10 +41,9 @@ class Output:
     def check(self, path: str) -> None:
         names = self.format_list()
         unknown = [f for f in names if f not in FORMATS]
-        if unknown or not names:
+        if unknown:
             raise ConfigError(f"{path}.formats = {self.formats!r} has unknown format "
-                              f"{(unknown or [''])[0]!r}; allowed: {', '.join(FORMATS)} "
-                              "(comma-separated)")
+                              f"{unknown[0]!r}; allowed: {', '.join(FORMATS)} (comma-separated)")
         if "yolo" in names and "yolo-seg" in names:
             raise ConfigError(f"{path}.formats = {self.formats!r}: choose one of yolo, yolo-seg "
                               "(both use the Ultralytics labels/ folder; YOLO detection trains "
