@@ -277,7 +277,10 @@ def generate(config: Config, count: int, out: str | Path, seed: int = 0,
             raise ConfigError(f"--out {str(out)!r} cannot be created: {e.strerror or e}") from None
         if overwrite:
             clear_dataset(out)
-        _write(out, "config.toml", config_text(config)[0].encode(), ledger)
+        try:
+            _write(out, "config.toml", config_text(config)[0].encode(), ledger)
+        except OutputError as e:
+            raise ConfigError(f"--out {str(out)!r} is not writable: {e}") from None
         _write(out, "job.json", job, ledger)
         done = _finished(out, count, ledger) if resume else set()
         (out / MANIFEST).unlink(missing_ok=True)

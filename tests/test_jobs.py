@@ -127,6 +127,19 @@ def test_resume_refuses_other_arguments_and_a_missing_run(tmp_path, whole, capsy
     assert digest(whole) == before
 
 
+def test_unwritable_folder_is_one_line_exit_2_and_nothing_written(tmp_path, capsys, monkeypatch):
+    def refuse(*a, **k):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+
+    monkeypatch.setattr("export.files.tempfile.mkstemp", refuse)  # as a read-only folder would
+    out = tmp_path / "ds"
+    code = main(["generate", "--count", "2", "--out", str(out), "--workers", "1"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "is not writable" in err
+    assert "Permission denied" in err
+    assert not [p for p in out.rglob("*") if p.is_file()]
+
+
 def test_out_below_a_file_is_one_line_exit_2(tmp_path, capsys):
     (tmp_path / "file").write_text("x")
     code = main(["generate", "--count", "1", "--out", str(tmp_path / "file" / "ds")])
