@@ -8,7 +8,8 @@ Usage::
 
 Each run writes a full dataset (``--formats``, default ``yolo``; metadata always) to a temporary
 folder. CPU time counts this process and the pool's (start-up included; Dask workers are not
-counted). Peak memory of a worker is the largest resident set of any pool process (Linux
+counted); "cores used" is CPU time over wall time — on a machine shared with other jobs it shows
+how much of the cores a run actually got, so speed-ups can be read against it. Peak memory of a worker is the largest resident set of any pool process (Linux
 ``ru_maxrss`` of the children); with one worker the images are made in this process.
 """
 
@@ -93,7 +94,8 @@ def main() -> None:
             first = first or wall
             print(f"{name:8s} {args.count:6d} images  {w} worker(s): {wall:7.2f} s wall  "
                   f"{args.count / wall:6.1f} images/s  speed-up {first / wall:4.2f}x  "
-                  f"CPU {1e3 * cpu / args.count:5.1f} ms/image  peak worker RSS {rss:5.0f} MB",
+                  f"CPU {1e3 * cpu / args.count:5.1f} ms/image  cores used {cpu / wall:4.2f}  "
+                  f"peak worker RSS {rss:5.0f} MB",
                   flush=True)
 
 
