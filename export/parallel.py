@@ -7,6 +7,7 @@ workers need no shared file system and the output cannot depend on where an imag
 from __future__ import annotations
 
 import os
+from importlib.util import find_spec
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
@@ -95,11 +96,8 @@ class Dask(Serial):
     installed)."""
 
     def __init__(self, scheduler: str, workers: int) -> None:
-        try:
-            import distributed  # noqa: F401  (optional dependency)
-        except ImportError:
-            raise ConfigError("--scheduler needs Dask distributed: pip install 'smearsim[dask]'"
-                              ) from None
+        if find_spec("distributed") is None:  # an optional dependency
+            raise ConfigError("--scheduler needs Dask distributed: pip install 'smearsim[dask]'")
         self.scheduler, self.workers = scheduler, workers
 
     def __enter__(self) -> "Dask":

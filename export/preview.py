@@ -14,7 +14,6 @@ import cv2
 import numpy as np
 
 from export.files import write_atomic
-from sim.classes import CLASSES
 from sim.schema import ConfigError
 
 TILE = 320
