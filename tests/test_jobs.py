@@ -172,3 +172,11 @@ def test_unreachable_scheduler_is_one_line_exit_2(tmp_path, capsys, monkeypatch)
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "cannot reach the Dask scheduler" in err
     assert not (tmp_path / "ds").exists()
+
+
+def test_scheduler_without_dask_installed_is_one_line_exit_2(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("export.parallel.find_spec", lambda name: None)
+    code = main(["generate", "--count", "1", "--out", str(tmp_path / "ds"), "--scheduler", "local"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "pip install 'smearsim[dask]'" in err
+    assert not (tmp_path / "ds").exists()
