@@ -5,9 +5,9 @@ the same pass that rendered the stains — and from each cell's own outline, nev
 
 * the *visible* box encloses exactly the pixels where the cell is on top (occlusion by cells
   lying over it and the image border both respected);
-* the *amodal* box encloses the cell's whole outline (what an annotator would draw around the
-  complete cell), clipped to the frame; a cell whose outline crosses the border is flagged
-  ``truncated``;
+* the *amodal* box encloses the whole cell, occluded parts included (what an annotator would
+  draw around the complete cell), sampled like the raster and clipped to the frame; a cell whose
+  outline crosses the border is flagged ``truncated``;
 * the *polygons* trace the outer boundary of each connected piece of the visible region;
 * the *instance mask* is the owner map itself (see :mod:`export.masks`).
 
@@ -47,7 +47,9 @@ class Label:
         Visible box ``(x0, y0, x1, y1)``, pixel edges: columns x0 … x1−1 and rows y0 … y1−1 hold
         every pixel where the cell is the top-most one.
     amodal
-        Box of the whole outline, occluded parts included, clipped to the frame (pixel edges).
+        Box of the whole cell, occluded parts included, clipped to the frame (pixel edges): the
+        pixels whose centre lies within the outline's extent, and the visible box; so for a cell
+        nothing covers it equals the visible box.
     truncated
         Whether the outline crosses the image border (the boxes are clipped there).
     visible
@@ -79,22 +81,22 @@ class Label:
         return d
 
 
-def outline_boxes(scene: Scene, pixel_size: float) -> np.ndarray:
-    """Pixel-edge boxes ``(x0, y0, x1, y1)`` of every cell's whole outline, unclipped, int,
-    shape (N, 4): the smallest box of whole pixels that contains the outline."""
+def outline_extents(scene: Scene, pixel_size: float) -> np.ndarray:
+    """Extent ``(x_min, y_min, x_max, y_max)`` of every cell's whole outline in px, unclipped,
+    float, shape (N, 4)."""
     if not scene.cells:
-        return np.zeros((0, 4), dtype=int)
+        return np.zeros((0, 4))
     radii = np.stack([c.radii for c in scene.cells])
     k = radii.shape[1]
     f = np.arange(OUTLINE_REFINE) / OUTLINE_REFINE
-    dense = (radii[:, :, None] * (1 - f) + np.roll(radii, -1, axis=1)[:, :, None] * f).reshape(len(radii), -1)
+    dense = (radii[:, :, None] * (1 - f)
+             + np.roll(radii, -1, axis=1)[:, :, None] * f).reshape(len(radii), -1)
     theta = np.arange(k * OUTLINE_REFINE) * (2 * np.pi / (k * OUTLINE_REFINE))
     theta = theta[None] + np.array([c.angle for c in scene.cells])[:, None]
     centre = np.array([c.centre for c in scene.cells])
     x = (centre[:, :1] + dense * np.cos(theta)) / pixel_size
     y = (centre[:, 1:] + dense * np.sin(theta)) / pixel_size
-    return np.stack([np.floor(x.min(1)), np.floor(y.min(1)), np.ceil(x.max(1)),
-                     np.ceil(y.max(1))], axis=1).astype(int)
+    return np.stack([x.min(1), y.min(1), x.max(1), y.max(1)], axis=1)
 
 
 def trace(mask: np.ndarray, origin: tuple[int, int], tolerance: float) -> list[list[float]]:
@@ -136,9 +138,11 @@ def measure(scene: Scene, raster: Raster, pixel_size: float, min_visible: float,
     h, w = raster.owner.shape
     slices = ndimage.find_objects(raster.owner + 1, max_label=n)
     counts = np.bincount(raster.owner.ravel() + 1, minlength=n + 1)[1:]
-    whole = outline_boxes(scene, pixel_size)
-    clipped = np.clip(whole, 0, [w, h, w, h])
-    truncated = np.any(clipped != whole, axis=1)
+    ext = outline_extents(scene, pixel_size)
+    truncated = (ext[:, 0] < 0) | (ext[:, 1] < 0) | (ext[:, 2] > w) | (ext[:, 3] > h)
+    # pixels whose centre lies within the outline's extent, as the raster samples them
+    whole = np.concatenate([np.ceil(ext[:, :2] - 0.5), np.floor(ext[:, 2:] - 0.5) + 1], axis=1)
+    whole = np.clip(whole, 0, [w, h, w, h]).astype(int)
     out = []
     for cell, sl in zip(scene.cells, slices):
         i = cell.index
@@ -152,7 +156,9 @@ def measure(scene: Scene, raster: Raster, pixel_size: float, min_visible: float,
             polygons = (trace(raster.owner[sl] == i, box[:2], tolerance)
                         or [[float(v) for v in (box[0], box[1], box[2], box[1], box[2], box[3],
                                                 box[0], box[3])]])
-        out.append(Label(i, CLASS_ID[cell.kind], box,
-                         tuple(int(v) for v in clipped[i]), bool(truncated[i]), float(visible),
+        amodal = (min(box[0], whole[i, 0]), min(box[1], whole[i, 1]), max(box[2], whole[i, 2]),
+                  max(box[3], whole[i, 3]))
+        out.append(Label(i, CLASS_ID[cell.kind], box, tuple(int(v) for v in amodal),
+                         bool(truncated[i]), float(visible),
                          int(counts[i]), polygons))
     return out

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 import supervision as sv
-from hypothesis import given, settings, strategies as st
+from hypothesis import assume, given, settings, strategies as st
 from pycocotools import coco as coco_api
 
 from export import generate, load_config, make_image
@@ -160,9 +160,18 @@ def test_amodal_boxes_hold_the_visible_ones_and_border_cells_are_flagged(seed, i
             or outline[:, 1].max() > frame.height
         if crosses:  # vertices outside the frame: the cell is cut by the border
             assert lab.truncated
-        if not lab.truncated:  # the whole outline is in view: its box is the outline's
-            assert np.all(outline >= [a0, b0]) and np.all(outline <= [a1, b1])
+        if not lab.truncated:  # the whole outline is in view: the box holds it to half a pixel
+            assert np.all(outline >= [a0 - 0.5, b0 - 0.5]) and np.all(outline <= [a1 + 0.5, b1 + 0.5])
         assert lab.area == (owner == lab.cell).sum()
         for poly in lab.polygons:
             xy = np.array(poly).reshape(-1, 2)
             assert np.all(xy >= [x0, y0]) and np.all(xy <= [x1, y1])
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_amodal_box_of_an_uncovered_cell_is_its_visible_box(seed, pbc):
+    s = make_image(pbc, seed, 0)  # a white subject lies on top of everything (not a platelet,
+    lab = next(lab for lab in s.labels if s.scene.cells[lab.cell].subject)  # which shares a layer)
+    assume(CLASSES[lab.class_id] != "platelet")
+    assert not lab.truncated and lab.amodal == lab.box
