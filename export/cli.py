@@ -8,13 +8,17 @@ before anything is written.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 
+from export.compare import compare
 from export.config import dump_config, load_config, presets
 from export.files import OutputError
+from export.gallery import write_gallery
 from export.job import generate
 from export.preview import contact_sheet
+from optics import effects
 from sim.classes import SUBJECT_CLASSES
 from sim.schema import ConfigError
 
@@ -58,11 +62,30 @@ def _add_config_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--size", default=None, metavar="WxH", help="image size in pixels, e.g. 640x480")
     p.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE",
                    help="override one value, e.g. sim.population.rbc_coverage=0.5 (repeatable)")
+    p.add_argument("--ablate", default=None, metavar="EFFECT,...",
+                   help=f"switch these optical effects off ({', '.join(effects.EFFECTS)})")
+    p.add_argument("--only", default=None, metavar="EFFECT,...",
+                   help="switch these optical effects on and every other one off")
+
+
+def _names(text: str | None) -> list[str] | None:
+    return None if text is None else [n.strip() for n in text.split(",") if n.strip()]
+
+
+def _ablation(args: argparse.Namespace) -> list[str]:
+    """Overrides switching off the effects named by --ablate / --only."""
+    ablate, only = _names(getattr(args, "ablate", None)) or [], _names(getattr(args, "only", None))
+    if not ablate and only is None:
+        return []
+    try:
+        return [f"optics.{o}" for o in effects.overrides(ablate, only)]
+    except ValueError as e:
+        raise ConfigError(f"--ablate/--only: {e}") from None
 
 
 def _resolve(args: argparse.Namespace):
     preset = args.preset or (None if args.config else "pbc")
-    overrides = (_size(args.size) if args.size else []) + args.set
+    overrides = (_size(args.size) if args.size else []) + args.set + _ablation(args)
     if args.command == "generate":
         overrides = _generate_overrides(args) + overrides
     return load_config(preset, args.config, overrides)
@@ -80,6 +103,8 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
     g.add_argument("--overwrite", action="store_true",
                    help="replace a dataset already in --out (only the files smearsim writes)")
+    g.add_argument("--keep-stages", action="store_true",
+                   help="also write each image's optical stages to stages/SPLIT/NNNNNN.npz")
     g.add_argument("--formats", default=None, metavar="LIST",
                    help="annotation formats, comma-separated: yolo (default), yolo-seg, coco, "
                    "masks, crops; per-image metadata is always written (export.formats)")
@@ -98,6 +123,17 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--out", required=True, metavar="PNG", help="sheet to write")
     v.add_argument("--count", type=int, default=16, help="images on the sheet (default 16)")
     v.add_argument("--columns", type=int, default=4, help="images per row (default 4)")
+    gal = sub.add_parser("gallery", help="render every class with several seeds, beside real images")
+    _add_config_args(gal)
+    gal.add_argument("--out", required=True, metavar="FILE.png", help="PNG file to write")
+    gal.add_argument("--seeds", type=int, default=5, help="synthetic images per class (default 5)")
+    gal.add_argument("--reference", default=None, metavar="DIR",
+                     help="real images in DIR/<class>/*.jpg, shown beside (e.g. ../shared/reference/pbc)")
+    cmp = sub.add_parser("compare", help="distance between real and synthetic image folders")
+    cmp.add_argument("--real", required=True, metavar="DIR", help="real images (flat or per class)")
+    cmp.add_argument("--synthetic", required=True, metavar="DIR",
+                     help="synthetic images, e.g. a dataset's images/ folder")
+    cmp.add_argument("--out", default=None, metavar="DIR", help="write report.json and report.png")
     sub.add_parser("presets", help="list the shipped presets")
     c = sub.add_parser("config", help="print the resolved configuration as TOML")
     _add_config_args(c)
@@ -118,9 +154,16 @@ def main(argv: list[str] | None = None) -> int:
             sys.stdout.write(dump_config(_resolve(args)))
         elif args.command == "preview":
             print(contact_sheet(args.dir, args.out, args.count, args.columns))
+        elif args.command == "compare":
+            report = compare(args.real, args.synthetic, args.out)["overall"]
+            print(json.dumps({k: report[k] for k in ("images", "classifier_auc",
+                                                     "sharpness_rel_diff", "noise_rel_diff")}))
+        elif args.command == "gallery":
+            print(f"wrote {write_gallery(_resolve(args), args.out, args.seeds, args.reference)}")
         else:
             summary = generate(_resolve(args), args.count, args.out, args.seed, args.workers,
-                               args.overwrite, args.resume, args.scheduler, sys.stderr)
+                               args.overwrite, args.keep_stages, args.resume,
+                               args.scheduler, sys.stderr)
             print(summary)
     except ConfigError as e:
         print(f"smearsim: error: {e}", file=sys.stderr)

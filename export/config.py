@@ -30,7 +30,8 @@ class Output:
                          + ", ".join(FORMATS) + " (per-image metadata is always written)")
     split: tuple[float, ...] = param((0.8, 0.1, 0.1), "", "relative shares of the train, val "
                                      "and test splits", 0.0, 1.0, length=3)
-    jpeg_quality: int = param(95, "", "JPEG quality of written images", 1, 100)
+    jpeg_quality: int = param(95, "", "JPEG quality of written images when optics.jpeg is off "
+                               "(otherwise the camera's own JPEG is written)", 1, 100)
     min_visible: float = param(0.1, "", "smallest fraction of a cell's area visible in the image "
                                "for it to be labelled", 0.0, 1.0)
     polygon_tolerance: float = param(0.5, "px", "largest distance of a simplified polygon from "

@@ -11,7 +11,7 @@ from pathlib import Path
 from sim.schema import ConfigError
 
 DATASET_ENTRIES = ("data.yaml", "config.toml", "job.json", "manifest.sha256", "images", "labels",
-                   "meta", "coco", "masks", "crops")
+                   "meta", "coco", "masks", "crops", "stages")
 """What smearsim writes at the top of a dataset folder."""
 
 MANIFEST = "manifest.sha256"

@@ -10,6 +10,7 @@ complete — which is what ``resume`` relies on.
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from collections import Counter
@@ -27,7 +28,7 @@ from export.files import (MANIFEST, OutputError, check_output, clear_dataset, da
                           is_temporary, manifest, sha256, write_atomic)
 from export.labels import Label, measure
 from export.progress import Progress
-from optics import Image, render
+from optics import Image, effects, render
 from sim import Scene, simulate
 from sim.classes import CLASSES
 from sim.schema import ConfigError
@@ -44,15 +45,16 @@ class Sample:
     labels: list[Label]
 
 
-def make_image(config: Config, seed: int, index: int) -> Sample:
+def make_image(config: Config, seed: int, index: int, keep_stages: bool = False) -> Sample:
     """Simulate, render and label image `index` of a job with seed `seed` (polygons are traced
-    when a requested format uses them)."""
+    when a requested format uses them; with `keep_stages`, ``image.stages`` holds the optical
+    chain's intermediate images)."""
     sim_rng, optics_rng, split_rng = (np.random.default_rng(s) for s in
                                       np.random.SeedSequence(seed, spawn_key=(index,)).spawn(3))
     frame = config.optics.frame
     scene = simulate(config.sim, frame.width * frame.pixel_size, frame.height * frame.pixel_size,
                      sim_rng)
-    image = render(scene, config.optics, optics_rng)
+    image = render(scene, config.optics, optics_rng, keep_stages)
     split = splits.draw(config.export.split, split_rng)
     tolerance = config.export.polygon_tolerance if formats.needs_polygons(config) else None
     return Sample(index, split, scene, image, measure(scene, image.raster, frame.pixel_size,
@@ -75,6 +77,7 @@ def metadata(config: Config, seed: int, sample: Sample, name: str) -> dict:
             "labels": formats.label_path(config, sample.split, name),
             "index": sample.index, "seed": seed, "split": sample.split,
             "size_px": [frame.width, frame.height], "pixel_size_um": frame.pixel_size,
+            "effects": effects.active(config.optics),
             "cells": [dict(c.to_dict(), label=labels.get(c.index)) for c in sample.scene.cells],
             "config": "config.toml", "config_sha256": config_text(config)[1]}
 
@@ -104,22 +107,30 @@ def meta_path(split: str, index: int) -> str:
     return f"meta/{split}/{index:06d}.json"
 
 
-def render_files(config: Config, seed: int, index: int) -> Rendered:
-    """Make image `index` and encode every file the requested formats want."""
-    s = make_image(config, seed, index)
+def render_files(config: Config, seed: int, index: int, keep_stages: bool = False) -> Rendered:
+    """Make image `index` and encode every file the requested formats want (with `keep_stages`,
+    also the optical stages as float32 arrays in ``stages/SPLIT/NNNNNN.npz``)."""
+    s = make_image(config, seed, index, keep_stages)
     name = f"{index:06d}"
-    ok, jpeg = cv2.imencode(".jpg", s.image.rgb[:, :, ::-1],
-                            [cv2.IMWRITE_JPEG_QUALITY, config.export.jpeg_quality])
-    assert ok, "OpenCV failed to encode a JPEG"
-    files = formats.image_files(config, s, name, jpeg.tobytes())
+    jpeg = s.image.jpeg  # the camera's own file, whose decoded pixels are s.image.rgb
+    if jpeg is None:
+        ok, jpeg = cv2.imencode(".jpg", s.image.rgb[:, :, ::-1],
+                                [cv2.IMWRITE_JPEG_QUALITY, config.export.jpeg_quality])
+        assert ok, "OpenCV failed to encode a JPEG"
+    files = formats.image_files(config, s, name, bytes(jpeg))
+    if keep_stages:
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, **s.image.stages)
+        files[f"stages/{s.split}/{name}.npz"] = buffer.getvalue()
     files[meta_path(s.split, index)] = json.dumps(
         metadata(config, seed, s, name), sort_keys=True, separators=(",", ":")).encode()
     return Rendered(index, s.split, files, [lab.class_id for lab in s.labels])
 
 
-def render_batch(config: Config, seed: int, indices: list[int]) -> list[Rendered]:
+def render_batch(config: Config, seed: int, keep_stages: bool, indices: list[int]
+                 ) -> list[Rendered]:
     """:func:`render_files` for several images (the unit of work sent to a worker)."""
-    return [render_files(config, seed, i) for i in indices]
+    return [render_files(config, seed, i, keep_stages) for i in indices]
 
 
 @dataclass
@@ -179,18 +190,19 @@ def _write(out: Path, rel: str, data: bytes, ledger: _Ledger) -> None:
     ledger.bytes += len(data)
 
 
-def _start(config: Config, count: int, out: Path, seed: int, resume: bool) -> bytes:
+def _start(config: Config, count: int, out: Path, seed: int, keep_stages: bool,
+           resume: bool) -> bytes:
     """Write (or, resuming, check) the job description; return the ``job.json`` bytes."""
     text, digest = config_text(config)
-    job = json.dumps({"count": count, "seed": seed, "config_sha256": digest},
-                     sort_keys=True, indent=1).encode() + b"\n"
+    job = json.dumps({"count": count, "seed": seed, "config_sha256": digest,
+                      "keep_stages": keep_stages}, sort_keys=True, indent=1).encode() + b"\n"
     if resume:
         try:
             old = json.loads((out / "job.json").read_bytes())
             old_text = (out / "config.toml").read_text(encoding="utf-8")
         except (OSError, ValueError) as e:
             raise ConfigError(f"--resume: cannot read the earlier run in {str(out)!r}: {e}") from None
-        for key, now in (("count", count), ("seed", seed)):
+        for key, now in (("count", count), ("seed", seed), ("keep_stages", keep_stages)):
             if old.get(key) != now:
                 raise ConfigError(f"--resume: {key} {now} differs from the earlier run's "
                                   f"{old.get(key)}; resume with the same arguments")
@@ -222,8 +234,9 @@ def _finished(out: Path, count: int, ledger: _Ledger) -> set[int]:
 
 
 def generate(config: Config, count: int, out: str | Path, seed: int = 0,
-             workers: int | None = None, overwrite: bool = False, resume: bool = False,
-             scheduler: str | None = None, progress: TextIO | None = None) -> Summary:
+             workers: int | None = None, overwrite: bool = False, keep_stages: bool = False,
+             resume: bool = False, scheduler: str | None = None,
+             progress: TextIO | None = None) -> Summary:
     """Write a labelled dataset of `count` images to folder `out`.
 
     Parameters
@@ -242,6 +255,8 @@ def generate(config: Config, count: int, out: str | Path, seed: int = 0,
         Worker processes (default: all cores); the output does not depend on it.
     overwrite
         Replace a dataset already in `out`.
+    keep_stages
+        Also write each image's optical stages (clean linear image and intermediates).
     resume
         Finish an interrupted run in `out` (same config, count and seed): images already
         written are kept, the rest made; the result is byte-identical to an uninterrupted run.
@@ -267,7 +282,7 @@ def generate(config: Config, count: int, out: str | Path, seed: int = 0,
     engine = parallel.backend(workers, scheduler)
     out = Path(out)
     check_output(out, overwrite, resume)
-    job = _start(config, count, out, seed, resume)
+    job = _start(config, count, out, seed, keep_stages, resume)
     start = time.perf_counter()
     with engine:
         ledger = _Ledger(keep_records="coco" in config.export.format_list())
@@ -288,7 +303,7 @@ def generate(config: Config, count: int, out: str | Path, seed: int = 0,
             (out / "images" / s).mkdir(parents=True, exist_ok=True)
         todo = [i for i in range(count) if i not in done]
         bar = Progress(count, len(done), progress)
-        for batch in engine.run(partial(render_batch, config, seed),
+        for batch in engine.run(partial(render_batch, config, seed, keep_stages),
                                 parallel.batches(todo, engine.workers)):
             for r in batch:
                 for rel, data in r.files.items():

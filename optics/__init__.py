@@ -1,18 +1,20 @@
 """optics — from specimen to pixels.
 
 :func:`render` runs the stages in the order light meets them: rasterise the scene
-(:mod:`optics.raster`), absorb by Beer–Lambert (:mod:`optics.stain`), illuminate
-(:mod:`optics.illumination`), blur by the PSF (:mod:`optics.psf`), expose the sensor
-(:mod:`optics.sensor`). ``optics`` knows nothing of files.
+(:mod:`optics.raster`), absorb by Beer–Lambert (:mod:`optics.stain`, spectra in
+:mod:`optics.spectra`), illuminate (:mod:`optics.illumination`), blur by the PSF
+(:mod:`optics.psf`), expose the sensor (:mod:`optics.sensor`), process the image in the camera
+(:mod:`optics.isp`). Every effect can be switched off on its own (:mod:`optics.effects`).
+``optics`` knows nothing of files.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from optics import illumination, psf, sensor, stain
+from optics import illumination, isp, psf, sensor, stain
 from optics.config import OpticsConfig
 from optics.raster import Raster, rasterize
 from sim.scene import Scene
@@ -25,24 +27,44 @@ class Image:
     Attributes
     ----------
     rgb
-        The camera image, uint8, shape (H, W, 3), RGB order.
+        The camera image, uint8, shape (H, W, 3), RGB order (decoded from `jpeg` if present).
     irradiance
-        The noise-free image on the sensor (fraction of full scale), float32, (H, W, 3).
+        The noise-free linear image on the sensor (white-balanced fraction of full scale),
+        float32, (H, W, 3).
     raster
         The rasterised specimen (stain densities and which cell lies where).
+    jpeg
+        The JPEG file the camera wrote, or None with the JPEG stage off.
+    stages
+        Intermediate images by stage name, if asked for (see :func:`render`).
     """
 
     rgb: np.ndarray
     irradiance: np.ndarray
     raster: Raster
+    jpeg: bytes | None = None
+    stages: dict[str, np.ndarray] = field(default_factory=dict)
 
 
-def render(scene: Scene, cfg: OpticsConfig, rng: np.random.Generator) -> Image:
-    """Image `scene` through the microscope and camera described by `cfg`."""
+def render(scene: Scene, cfg: OpticsConfig, rng: np.random.Generator,
+           keep_stages: bool = False) -> Image:
+    """Image `scene` through the microscope and camera described by `cfg`.
+
+    With `keep_stages`, :attr:`Image.stages` holds the float32 linear images after each stage:
+    ``transmittance``, ``illuminated``, ``blurred`` (= `irradiance`), ``raw`` (sensor output,
+    a mosaic with the Bayer filter on).
+    """
+    field_rng, noise_rng = rng.spawn(2)
     raster = rasterize(scene, cfg.frame)
-    light = illumination.illuminate(stain.transmittance(raster.density, cfg.stains), cfg.illumination)
-    light = psf.blur(light, cfg.psf, cfg.frame.pixel_size)
-    return Image(rgb=sensor.expose(light, cfg.sensor, rng), irradiance=light, raster=raster)
+    stages = {"transmittance": stain.transmittance(raster.density, cfg)}
+    stages["illuminated"] = illumination.illuminate(stages["transmittance"], cfg, field_rng)
+    stages["blurred"] = psf.blur(stages["illuminated"], cfg)
+    light = sensor.mosaic(stages["blurred"]) if cfg.bayer.enabled else stages["blurred"]
+    stages["raw"] = sensor.capture(light, illumination.electrons_per_unit(cfg), cfg.sensor,
+                                   noise_rng)
+    rgb, jpeg = isp.process(stages["raw"], cfg)
+    return Image(rgb=rgb, irradiance=stages["blurred"], raster=raster, jpeg=jpeg,
+                 stages=stages if keep_stages else {})
 
 
 __all__ = ["render", "Image", "OpticsConfig"]

@@ -1,13 +1,14 @@
-"""Configuration of the microscope and camera: frame, stains, illumination, PSF, sensor.
+"""Configuration of the microscope and camera: frame, stains, illumination, PSF, sensor, ISP.
 
-Each effect section has an ``enabled`` switch so that it can be ablated on its own.
+Each effect section has an ``enabled`` switch so that it can be ablated on its own
+(:mod:`optics.effects` lists them).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.schema import param, section
+from sim.schema import ConfigError, param, section
 
 
 @dataclass(frozen=True)
@@ -22,56 +23,177 @@ class Frame:
                              "are smooth at 1: thickness falls to zero at every outline)", 1, 8)
 
 
-def _od(doc: str, default: tuple[float, float, float]):
-    return param(default, "OD/µm", doc, 0.0, 5.0, length=3)
+def _peak(doc: str, default: tuple[float, ...]):
+    return param(default, "OD/µm", doc, 0.0, 10.0, length=len(default))
 
 
 @dataclass(frozen=True)
 class Stains:
-    """Optical density (log10) per µm of path at unit concentration, in the R, G, B bands.
+    """Absorption of the stains: peak optical density (log10) per µm at unit concentration of
+    each absorbing component, whose spectra :mod:`optics.spectra` models from published peaks.
 
-    Hues follow the absorption maxima (eosin Y 517 nm, azure B 648 nm, azure B–eosin complex
-    ~550 nm plus azure's red band, oxyhaemoglobin/eosin in red cells); magnitudes are fitted so
-    that cells of the default thicknesses match the PBC reference colours (RBC about
-    (208, 170, 170), nucleus about (80, 35, 132) on a (254, 228, 202) background).
+    The peak ODs were fitted (``tests/bench/calibrate_stains.py``) so that cells of the default
+    thicknesses keep the colours of the first, RGB-calibrated version: RBC about (208, 170, 170),
+    nucleus about (80, 35, 132) on the PBC background (254, 228, 202); oxyhaemoglobin's is not
+    fitted but follows from the red cell's haemoglobin content (0.26 OD/µm at the Soret peak,
+    see that script).
     """
 
-    haemoglobin: tuple[float, ...] = _od("red-cell haemoglobin (eosin-stained)", (0.038, 0.058, 0.034))
-    eosin: tuple[float, ...] = _od("eosin Y bound to basic proteins", (0.06, 0.42, 0.26))
-    azure: tuple[float, ...] = _od("azure B / methylene blue bound to RNA", (0.42, 0.30, 0.06))
-    chromatin: tuple[float, ...] = _od("azure B-eosin complex bound to DNA", (0.24, 0.38, 0.09))
+    mode: str = param("spectral", "", "Beer–Lambert per wavelength band then integrated over "
+                      "lamp × camera (spectral), or per colour channel with the thin-stain channel "
+                      "ODs (rgb, faster)", choices=("spectral", "rgb"))
+    bands: int = param(12, "", "wavelength bands between 400 and 700 nm", 3, 300)
+    haemoglobin: tuple[float, ...] = _peak("red cells: oxyhaemoglobin (Soret peak), and the eosin "
+                                           "Y, azure B–eosin complex and azure B they take up",
+                                           (0.26, 0.0436, 0.0522, 0.0271))
+    eosin: tuple[float, ...] = _peak("eosin Y bound to basic proteins", (1.0756,))
+    azure: tuple[float, ...] = _peak("RNA: azure B monomer and stacked dimer", (0.0, 0.7822))
+    chromatin: tuple[float, ...] = _peak("nuclei: azure B–eosin complex and free azure B bound to "
+                                         "DNA", (1.1706, 0.0394))
+
+
+@dataclass(frozen=True)
+class Field:
+    """Köhler field as the camera sees it: vignetting and slow uneven illumination."""
+
+    enabled: bool = param(True, "", "vary the illumination across the field (off: flat)")
+    vignetting: float = param(0.06, "", "relative fall of irradiance from the centre to the "
+                              "corners (cos⁴-like fall-off of a well-set Köhler field, a few %)",
+                              0.0, 0.9)
+    unevenness: float = param(0.03, "", "rms relative slope of a random linear gradient across "
+                              "the field, per image (lamp filament and condenser centring)",
+                              0.0, 0.5)
 
 
 @dataclass(frozen=True)
 class Illumination:
-    """Köhler illumination as the camera sees an empty slide."""
+    """The lamp and the white balance that maps an empty slide to the background colour."""
 
-    enabled: bool = param(True, "", "tint the field with the background colour (off: white)")
+    enabled: bool = param(True, "", "halogen lamp and white balance to the background colour "
+                          "(off: white equal-energy lamp at full scale)")
+    colour_temperature: float = param(3200.0, "K", "halogen lamp colour temperature (2800–3400 K "
+                                      "at rated voltage)", 1000.0, 20000.0)
     background: tuple[float, ...] = param(
-        (0.996, 0.894, 0.792), "fraction of full scale", "R, G, B of the empty slide (PBC median "
-        "background (254, 228, 202), reference README)", 0.0, 1.0, length=3)
+        (0.996, 0.894, 0.792), "fraction of full scale", "R, G, B of the empty slide in the output "
+        "(white balance and exposure are set for it; PBC median background (254, 228, 202), "
+        "reference README; BCCD about (202, 205, 198))", 0.0, 1.0, length=3)
+    field: Field = section(Field)
+
+
+@dataclass(frozen=True)
+class Chromatic:
+    """Axial chromatic aberration: focus shifts with wavelength."""
+
+    enabled: bool = param(True, "", "defocus each wavelength band by the objective's focal shift")
+    shift: float = param(0.15, "µm", "focal shift at 400 and 700 nm relative to 550 nm (parabolic "
+                         "secondary spectrum of an achromat, about one depth of field λ/NA²)",
+                         0.0, 10.0)
+
+
+@dataclass(frozen=True)
+class Curvature:
+    """Field curvature: the in-focus surface is curved, so defocus grows towards the corners."""
+
+    enabled: bool = param(False, "", "let defocus vary across the field")
+    sag: float = param(0.4, "µm", "extra defocus at the field corners", -10.0, 10.0)
 
 
 @dataclass(frozen=True)
 class Psf:
-    """Blur by the objective: Gaussian approximation of the in-focus widefield PSF,
-    σ = 0.21 λ / NA (B. Zhang, J. Zerubia, J.-C. Olivo-Marin, Appl. Opt. 46:1819, 2007),
-    widened in quadrature by a defocus term."""
+    """Blur by the objective: scalar diffraction PSF of a circular pupil with defocus."""
 
     enabled: bool = param(True, "", "blur by the point spread function")
     na: float = param(1.25, "", "numerical aperture of the objective (100x oil)", 0.1, 1.5)
-    wavelength: float = param(550.0, "nm", "effective wavelength", 380.0, 780.0)
-    defocus: float = param(0.12, "µm", "extra Gaussian σ from defocus", 0.0, 5.0)
+    immersion: float = param(1.515, "", "refractive index of the immersion medium (oil, ISO 8036)",
+                             1.0, 1.8)
+    defocus: float = param(0.1, "µm", "distance of the specimen from the focal plane (PBC images "
+                           "are sharp: autofocus)", -10.0, 10.0)
+    chromatic: Chromatic = section(Chromatic)
+    curvature: Curvature = section(Curvature)
+
+    def check(self, path: str) -> None:
+        """Reject an aperture the immersion medium cannot carry."""
+        if self.na >= self.immersion:
+            raise ConfigError(f"{path}.na = {self.na} must be below {path}.immersion = "
+                              f"{self.immersion}")
 
 
 @dataclass(frozen=True)
 class Sensor:
-    """Camera: shot noise (Gaussian approximation of Poisson, valid above ~20 e⁻), read noise,
-    8-bit quantisation."""
+    """Camera sensor after EMVA 1288: photons → electrons → digital numbers."""
 
-    enabled: bool = param(True, "", "add shot and read noise (off: ideal quantisation)")
-    full_well: float = param(12000.0, "e⁻", "electrons at full scale", 100.0, 1e6)
-    read_noise: float = param(12.0, "e⁻", "read noise standard deviation", 0.0, 1000.0)
+    enabled: bool = param(True, "", "photon and electronic noise and ADC (off: ideal values)")
+    peaks: tuple[float, ...] = param((600.0, 532.0, 465.0), "nm", "R, G, B spectral sensitivity "
+                                     "peaks (Jiang et al., WACV 2013)", 380.0, 780.0, length=3)
+    widths: tuple[float, ...] = param((30.0, 38.0, 24.0), "nm", "R, G, B sensitivity Gaussian σ "
+                                      "(Jiang et al. 2013)", 5.0, 200.0, length=3)
+    quantum_efficiency: float = param(0.6, "", "electrons per photon at the sensitivity peak",
+                                      0.01, 1.0)
+    photons: float = param(30000.0, "photons", "mean photons per pixel behind the empty slide in "
+                           "the brightest raw channel (exposure near 90 % of the full well; PBC "
+                           "backgrounds are nearly noise-free, tests/bench/bench_optics.py)",
+                           1.0, 1e7)
+    full_well: float = param(20000.0, "e⁻", "full-well capacity (order of 20 ke⁻ for a scientific "
+                             "CCD of 6–7 µm pixels)", 100.0, 1e7)
+    dark_current: float = param(5.0, "e⁻/s", "dark current at operating temperature", 0.0, 1e5)
+    exposure_time: float = param(0.02, "s", "exposure time", 1e-6, 100.0)
+    read_noise: float = param(6.0, "e⁻", "read (temporal dark) noise σ", 0.0, 1000.0)
+    prnu: float = param(0.005, "", "photo-response non-uniformity, relative σ of pixel gain",
+                        0.0, 0.5)
+    dsnu: float = param(2.0, "e⁻", "dark-signal non-uniformity, σ of pixel offset", 0.0, 1000.0)
+    adc_bits: int = param(12, "bit", "ADC resolution", 8, 16)
+    gain: float = param(0.2, "DN/e⁻", "system gain K (EMVA 1288): 0.2 puts the 12-bit ADC's top at "
+                        "20 475 e⁻, just above the full well", 1e-4, 100.0)
+
+
+@dataclass(frozen=True)
+class Bayer:
+    """Colour filter array: each pixel sees one channel; the others are interpolated."""
+
+    enabled: bool = param(True, "", "RGGB Bayer mosaic then demosaic (off: full RGB per pixel)")
+    demosaic: str = param("ea", "", "OpenCV demosaicing: bilinear or edge-aware",
+                          choices=("bilinear", "ea"))
+
+
+@dataclass(frozen=True)
+class Tone:
+    """Tone curve applied to the linear, white-balanced signal."""
+
+    enabled: bool = param(False, "", "apply the tone curve (off by default: the stain ODs are "
+                          "calibrated on linear output; PBC's curve is unknown)")
+    gamma: float = param(2.2, "", "output = input^(1/gamma) (2.2: the sRGB display gamma, "
+                         "IEC 61966-2-1)", 0.2, 5.0)
+
+
+@dataclass(frozen=True)
+class Normalise:
+    """Background normalisation (CellaVision normalises its images): flat-field by the known
+    vignetting, then scale each channel so the background has its nominal colour."""
+
+    enabled: bool = param(True, "", "flat-field and rescale the background to its colour")
+    percentile: float = param(90.0, "%", "brightness percentile of pixels taken as background",
+                              50.0, 99.9)
+
+
+@dataclass(frozen=True)
+class Sharpen:
+    """Unsharp mask, as camera software applies (CellaVision sharpens)."""
+
+    enabled: bool = param(True, "", "unsharp masking")
+    amount: float = param(1.2, "", "weight of the high-pass added back (brings the Laplacian "
+                          "variance towards PBC's ≈ 45, tests/bench/bench_optics.py)", 0.0, 5.0)
+    sigma: float = param(1.0, "px", "Gaussian σ of the unsharp mask", 0.3, 10.0)
+
+
+@dataclass(frozen=True)
+class Jpeg:
+    """JPEG compression; its artefacts are decoded back into the pixels."""
+
+    enabled: bool = param(True, "", "compress and decode (off: the exact pixels)")
+    quality: int = param(75, "", "JPEG quality (PBC and BCCD files: IJG quality 75, from their "
+                         "quantisation tables)", 1, 100)
+    subsampling: str = param("4:4:4", "", "chroma subsampling (PBC files 4:4:4, BCCD 4:2:0)",
+                             choices=("4:4:4", "4:2:2", "4:2:0"))
 
 
 @dataclass(frozen=True)
@@ -83,3 +205,8 @@ class OpticsConfig:
     illumination: Illumination = section(Illumination)
     psf: Psf = section(Psf)
     sensor: Sensor = section(Sensor)
+    bayer: Bayer = section(Bayer)
+    tone: Tone = section(Tone)
+    normalise: Normalise = section(Normalise)
+    sharpen: Sharpen = section(Sharpen)
+    jpeg: Jpeg = section(Jpeg)

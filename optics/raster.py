@@ -64,11 +64,14 @@ def rasterize(scene: Scene, frame: Frame) -> Raster:
         y0, y1, ys = _axis(cy - reach, cy + reach, h, ss)
         if x1 <= x0 or y1 <= y0:
             continue
-        dx, dy = np.meshgrid((xs - cx) * p, (ys - cy) * p)
-        c, s = np.cos(cell.angle), np.sin(cell.angle)
-        inside, dens = densities(cell.morphology, cell.radii.astype(np.float32),
-                                 c * dx + s * dy, -s * dx + c * dy)
+        dx, dy = (xs - cx) * p, (ys - cy) * p
+        c, s = np.float32(np.cos(cell.angle)), np.float32(np.sin(cell.angle))
+        # rotate into the cell frame by broadcasting the 1-D axes (no meshgrid)
+        u = (c * dx)[None, :] + (s * dy)[:, None]
+        v = (c * dy)[:, None] - (s * dx)[None, :]
+        inside, dens = densities(cell.morphology, cell.radii.astype(np.float32), u, v)
         density[:, y0:y1, x0:x1] += _bin(dens, ss)
-        owner[y0:y1, x0:x1][_bin(inside.astype(np.float32), ss) >= 0.5] = cell.index
+        covered = inside if ss == 1 else _bin(inside.astype(np.float32), ss) >= 0.5
+        np.copyto(owner[y0:y1, x0:x1], cell.index, where=covered)
     return Raster(density=density, owner=owner,
                   area=np.array([c.area / p ** 2 for c in scene.cells]))

@@ -1,34 +1,71 @@
-"""Stain absorption by the Beer–Lambert law, in three broad colour bands.
+"""Stain absorption by the Beer–Lambert law, per wavelength band or per colour channel.
 
-T_c = 10^(−Σ_s ε_{s,c} · D_s) for band c, with D_s the column density of stain s (µm × relative
-concentration) and ε_{s,c} its optical density per µm at unit concentration. Optical densities of
+Spectral mode: T_b = 10^(−Σ_s ε_{s,b} D_s) in every band b, with D_s the column density of stain
+s (µm × relative concentration) and ε_{s,b} its band-averaged OD per µm (:mod:`optics.spectra`);
+the camera then sees T_c = Σ_b w_{c,b} T_b in channel c, w being the band's share of the channel
+signal under the lamp. RGB mode applies Beer–Lambert per channel with the thin-stain channel ODs
+ε_{s,c} = Σ_b w_{c,b} ε_{s,b}, to which spectral mode tends as D → 0. Optical densities of
 overlapping cells add, as the law requires.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+import cv2
 import numpy as np
 
-from optics.config import Stains
-from sim.classes import STAINS
+from optics import spectra
+from optics.config import OpticsConfig
+
+LN10 = float(np.log(10.0))
 
 
-def extinction(stains: Stains) -> np.ndarray:
-    """ε as an array of shape (S, 3): OD per µm per stain and band."""
-    return np.array([getattr(stains, s) for s in STAINS], dtype=np.float32)
+def tables(cfg: OpticsConfig) -> spectra.Bands:
+    """Band tables for the stains, lamp and camera of `cfg`."""
+    s, ill = cfg.stains, cfg.illumination
+    return spectra.bands(s.bands, (s.haemoglobin, s.eosin, s.azure, s.chromatin),
+                         ill.colour_temperature if ill.enabled else None,
+                         cfg.sensor.peaks, cfg.sensor.widths)
 
 
-def optical_density(density: np.ndarray, stains: Stains) -> np.ndarray:
-    """Optical density (H, W, 3) of column densities `density` (S, H, W).
+@lru_cache(maxsize=16)
+def _matrices(cfg: OpticsConfig) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """cv2.transform matrices, bands in groups of four: density → −ln 10 × OD per band, and
+    per-band transmittance → channel (a fourth, zero row pads the output to four channels)."""
+    t = tables(cfg)
+    if cfg.stains.mode == "rgb":
+        ext, weights = t.rgb_extinction(), np.eye(3, dtype=np.float32)
+    else:
+        ext, weights = t.extinction, t.weights
+    n = -(-ext.shape[1] // 4) * 4
+    ext = np.pad(ext, ((0, 0), (0, n - ext.shape[1])))
+    weights = np.pad(weights, ((0, 1), (0, n - weights.shape[1])))
+    to_od = [np.ascontiguousarray(-LN10 * ext[:, g:g + 4].T, dtype=np.float32)
+             for g in range(0, n, 4)]
+    to_rgb = [np.ascontiguousarray(weights[:, g:g + 4], dtype=np.float32) for g in range(0, n, 4)]
+    return to_od, to_rgb
 
-    Summed stain by stain rather than by a BLAS product, which would start threads of its own.
+
+def transmittance(density: np.ndarray, cfg: OpticsConfig) -> np.ndarray:
+    """Fraction of light transmitted in each camera channel, float32 (H, W, 3) in (0, 1].
+
+    Parameters
+    ----------
+    density
+        Column density of each stain of :data:`sim.classes.STAINS`, µm × concentration,
+        shape (S, H, W) with S ≤ 4 (one OpenCV pixel holds at most four channels).
+    cfg
+        Optics configuration (stains, lamp, camera sensitivities).
     """
-    od = np.zeros(density.shape[1:] + (3,), dtype=np.float32)
-    for d, eps in zip(density, extinction(stains)):
-        od += d[..., None] * eps
-    return od
+    stack = cv2.merge(list(density))
+    out = None
+    for to_od, to_rgb in zip(*_matrices(cfg)):
+        part = cv2.transform(cv2.exp(cv2.transform(stack, to_od)), to_rgb)
+        out = part if out is None else cv2.add(out, part, dst=out)
+    return cv2.cvtColor(out, cv2.COLOR_BGRA2BGR)
 
 
-def transmittance(density: np.ndarray, stains: Stains) -> np.ndarray:
-    """Fraction of light transmitted (H, W, 3), float32 in (0, 1]."""
-    return np.power(np.float32(10.0), -optical_density(density, stains)).astype(np.float32)
+def optical_density(density: np.ndarray, cfg: OpticsConfig) -> np.ndarray:
+    """Apparent optical density −log10 T per channel, float32 (H, W, 3)."""
+    return -np.log10(transmittance(density, cfg))

@@ -13,7 +13,20 @@ from dataclasses import dataclass
 from sim.classes import STAINS, SUBJECT_CLASSES
 from sim.schema import ConfigError, param, section
 
-NUCLEI = ("none", "round", "oval", "kidney", "lobed")
+NUCLEUS_SHAPES = ("round", "oval", "kidney", "band", "lobed")
+"""Nucleus geometries: round, oval (eccentric in myelocytes), kidney (monocyte, metamyelocyte),
+band (curved unsegmented sausage), lobed (segments joined by chromatin filaments)."""
+
+
+@dataclass(frozen=True)
+class NucleusShapes:
+    """Relative frequency of each nucleus geometry in a class (all zero: no nucleus)."""
+
+    round: float = param(0.0, "", "weight of a round nucleus", 0.0)
+    oval: float = param(0.0, "", "weight of an oval nucleus", 0.0)
+    kidney: float = param(0.0, "", "weight of a kidney-shaped (indented) nucleus", 0.0)
+    band: float = param(0.0, "", "weight of a band (curved, unsegmented) nucleus", 0.0)
+    lobed: float = param(0.0, "", "weight of a segmented nucleus", 0.0)
 
 
 @dataclass(frozen=True)
@@ -24,13 +37,19 @@ class CellType:
     diameter_sd: float = param(1.0, "µm", "standard deviation of the diameter", 0.0, 5.0)
     roundness: float = param(0.03, "", "relative amplitude of outline irregularity", 0.0, 0.2)
     thickness: float = param(3.0, "µm", "peak thickness of the flattened cell", 0.1, 10.0)
-    nucleus: str = param("none", "", "nucleus geometry", choices=NUCLEI)
+    centre_thickness: float = param(0.81, "µm", "centre coefficient of the biconcave (red-cell) "
+                                    "profile: 0.81 living cells (Evans & Fung 1972)", 0.0, 3.0)
+    nucleus: NucleusShapes = section(NucleusShapes)
     nucleus_fraction: float = param(0.0, "", "nucleus area / cell area", 0.0, 0.95)
+    eccentricity: float = param(0.2, "", "largest shift of the nucleus from the centre, as a "
+                                "fraction of the room it has", 0.0, 1.0)
     lobes: tuple[int, ...] = param((1, 1), "", "min and max lobe count of a lobed nucleus",
                                    1, 6, length=2)
     chromatin: float = param(0.0, "", "chromatin (azure-eosin complex) concentration in nucleus",
                              0.0, 5.0)
     chromatin_texture: float = param(0.4, "", "relative amplitude of chromatin clumping", 0.0, 1.0)
+    chromatin_rim: float = param(0.5, "", "extra chromatin concentration condensed along the "
+                                 "nuclear envelope, relative", 0.0, 3.0)
     haemoglobin: float = param(0.0, "", "haemoglobin concentration in cytoplasm", 0.0, 5.0)
     eosin: float = param(0.0, "", "eosinophilic (eosin-binding) concentration in cytoplasm",
                          0.0, 5.0)
@@ -41,6 +60,9 @@ class CellType:
     granule_size: float = param(0.5, "µm", "typical granule diameter", 0.1, 3.0)
     granule_coverage: float = param(0.3, "", "fraction of cytoplasm area covered by granules",
                                     0.0, 1.0)
+    vacuoles: float = param(0.0, "", "mean number of cytoplasmic vacuoles", 0.0, 20.0)
+    vacuole_size: float = param(1.0, "µm", "largest vacuole diameter", 0.2, 4.0)
+    nucleoli: float = param(0.0, "", "mean number of visible nucleoli (immature cells)", 0.0, 5.0)
 
     def check(self, path: str) -> None:
         if self.lobes[0] > self.lobes[1]:
@@ -48,40 +70,54 @@ class CellType:
                               "min <= max")
 
 
+def _shapes(**weights: float):
+    return section(lambda: NucleusShapes(**weights))
+
+
 @dataclass(frozen=True)
 class CellTypes:
-    """Morphology of every class (see :class:`CellType`)."""
+    """Morphology of every class (see :class:`CellType`). Nucleus shapes and stain affinities
+    follow Bain (2015) ch. 3; the band : segmented neutrophil ratio (about 1 : 1) and the
+    myelocyte / metamyelocyte mix of ``ig`` follow the file-name prefixes of the PBC sample in
+    ``shared/reference/pbc``."""
 
     neutrophil: CellType = section(lambda: CellType(
-        diameter=13.5, diameter_sd=0.8, nucleus="lobed", nucleus_fraction=0.33, lobes=(2, 5),
-        chromatin=0.75, eosin=0.09, azure=0.03, granules=0.12, granule_stain="eosin",
-        granule_size=0.35, granule_coverage=0.4))
+        diameter=14.3, diameter_sd=0.8, nucleus=NucleusShapes(band=1.0, lobed=1.0),
+        nucleus_fraction=0.37, lobes=(2, 5), chromatin=0.62, chromatin_rim=1.0, eosin=0.07,
+        azure=0.07, granules=2.0, granule_stain="chromatin", granule_size=0.3,
+        granule_coverage=0.12))
     eosinophil: CellType = section(lambda: CellType(
-        diameter=14.5, diameter_sd=1.2, nucleus="lobed", nucleus_fraction=0.3, lobes=(2, 2),
-        chromatin=0.75, eosin=0.15, azure=0.02, granules=0.9, granule_stain="eosin",
-        granule_size=0.8, granule_coverage=0.7))
+        diameter=14.5, diameter_sd=1.2, nucleus=NucleusShapes(lobed=1.0), nucleus_fraction=0.55,
+        lobes=(2, 2), chromatin=0.55, eosin=0.04, azure=0.15, granules=0.9, granule_stain="eosin",
+        granule_size=0.6, granule_coverage=0.85))
     basophil: CellType = section(lambda: CellType(
-        diameter=12.0, diameter_sd=1.0, nucleus="lobed", nucleus_fraction=0.4, lobes=(2, 3),
-        chromatin=0.6, eosin=0.06, azure=0.06, granules=0.9, granule_stain="chromatin",
-        granule_size=0.9, granule_coverage=0.45))
+        diameter=13.2, diameter_sd=1.0, nucleus=NucleusShapes(lobed=2.0, kidney=1.0),
+        nucleus_fraction=0.7, lobes=(2, 3), chromatin=0.45, eosin=0.06, azure=0.07, granules=2.6,
+        granule_stain="chromatin", granule_size=0.8, granule_coverage=0.8))
     lymphocyte: CellType = section(lambda: CellType(
-        diameter=9.5, diameter_sd=1.5, nucleus="round", nucleus_fraction=0.7, chromatin=0.9,
-        chromatin_texture=0.5, azure=0.22))
+        diameter=11.3, diameter_sd=1.4, nucleus=NucleusShapes(round=1.0), nucleus_fraction=0.72,
+        eccentricity=0.5, chromatin=0.7, chromatin_texture=0.5, azure=0.15))
     monocyte: CellType = section(lambda: CellType(
-        diameter=16.0, diameter_sd=1.8, roundness=0.06, nucleus="kidney", nucleus_fraction=0.42,
-        chromatin=0.55, chromatin_texture=0.3, azure=0.12, eosin=0.05))
+        diameter=17.0, diameter_sd=1.8, roundness=0.06, nucleus=NucleusShapes(kidney=3.0, oval=1.0),
+        nucleus_fraction=0.47, chromatin=0.55, chromatin_texture=0.6, azure=0.11, eosin=0.05,
+        vacuoles=1.0, vacuole_size=1.2))
     ig: CellType = section(lambda: CellType(
-        diameter=15.0, diameter_sd=2.0, nucleus="oval", nucleus_fraction=0.5, chromatin=0.6,
-        chromatin_texture=0.3, azure=0.12, eosin=0.08, granules=0.3, granule_stain="chromatin",
-        granule_size=0.4, granule_coverage=0.2))
+        diameter=14.5, diameter_sd=2.0, nucleus=NucleusShapes(oval=3.0, kidney=2.0),
+        nucleus_fraction=0.56, eccentricity=0.6, chromatin=0.6, chromatin_texture=0.35,
+        azure=0.15, eosin=0.07, granules=0.5, granule_stain="chromatin", granule_size=0.4,
+        granule_coverage=0.25, nucleoli=0.3))
     erythroblast: CellType = section(lambda: CellType(
-        diameter=11.0, diameter_sd=1.2, nucleus="round", nucleus_fraction=0.3, chromatin=1.3,
-        chromatin_texture=0.2, azure=0.12, haemoglobin=0.35))
+        diameter=10.0, diameter_sd=1.2, nucleus=NucleusShapes(round=1.0), nucleus_fraction=0.43,
+        eccentricity=0.4, chromatin=0.8, chromatin_texture=0.3, azure=0.12, haemoglobin=0.4))
     platelet: CellType = section(lambda: CellType(
-        diameter=3.0, diameter_sd=0.5, roundness=0.12, thickness=1.5, azure=0.3, eosin=0.1,
-        granules=3.0, granule_stain="chromatin", granule_size=0.5, granule_coverage=0.4))
+        diameter=3.6, diameter_sd=0.5, roundness=0.12, thickness=1.5, azure=0.4, eosin=0.3,
+        granules=2.6, granule_stain="chromatin", granule_size=0.5, granule_coverage=0.6))
+    # red cells: the flat centre of air-dried cells (centre_thickness 0.2 µm instead of 0.81) is
+    # fitted to the radial optical-density profile of 152 isolated red cells of the PBC reference
+    # (centre / peak OD 0.16)
     rbc: CellType = section(lambda: CellType(
-        diameter=7.82, diameter_sd=0.62, roundness=0.02, thickness=2.6, haemoglobin=1.0))
+        diameter=7.82, diameter_sd=0.62, roundness=0.02, thickness=2.6, centre_thickness=0.2,
+        haemoglobin=1.0))
 
 
 @dataclass(frozen=True)
@@ -117,7 +153,7 @@ class Population:
     rbc_coverage: float = param(0.45, "", "red-cell area / free field area (monolayer ~0.6)",
                                 0.0, 1.2)
     platelets: float = param(0.15, "1/(1000 µm²)", "mean density of free platelets", 0.0, 100.0)
-    clump: float = param(2.0, "", "mean number of further platelets in a subject platelet clump",
+    clump: float = param(1.2, "", "mean number of further platelets in a subject platelet clump",
                          0.0, 20.0)
     margin: float = param(4.5, "µm", "band outside the frame also populated (border-cut cells)",
                           0.0, 50.0)

@@ -8,35 +8,58 @@ of every stain (thickness × relative concentration, µm), the quantity Beer–L
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 
 import numpy as np
 
 from sim import texture
 from sim.classes import STAINS
-from sim.config import CellType
+from sim.config import NUCLEUS_SHAPES, CellType
 
 EDGE = 0.15
 """Width of the soft nucleus edge, µm (about one optical resolution element at NA 1.25)."""
 
+NUCLEUS_REACH = 0.93
+"""Largest distance of the nucleus edge from the cell centre, in cell radii."""
+
+RIM = 0.3
+"""Depth over which chromatin condenses along the nuclear envelope, µm."""
+
 CHROMATIN_CELL = 1.0
 """Lattice cell of the chromatin texture, µm: clumps of about 0.5 µm."""
+
+VACUOLE_DEPTH = 0.8
+"""Fraction of the cell's thickness a vacuole leaves empty."""
+
+NUCLEOLUS_CLEARING = 0.6
+"""Fraction of chromatin displaced inside a nucleolus."""
+
+NUCLEOLUS_RNA = 0.25
+"""Azure-binding (RNA) concentration of a nucleolus, relative."""
 
 GRANULE_EDGE = 0.15
 """Soft edge of a granule, in units of the granule texture (a fifth of its radius)."""
 
 
-def evans_fung(rho: np.ndarray) -> np.ndarray:
+EVANS_FUNG_CENTRE = 0.81
+"""Central thickness of a living red cell, µm (Evans & Fung 1972)."""
+
+
+def evans_fung(rho: np.ndarray, centre: float = EVANS_FUNG_CENTRE) -> np.ndarray:
     """Biconcave red-cell thickness (µm) at relative radius `rho` (Evans & Fung 1972).
 
-    T(ρ) = √(1−ρ²) (0.81 + 7.83 ρ² − 4.39 ρ⁴) µm for a cell of diameter 7.82 µm
-    (E. Evans, Y.-C. Fung, Microvasc. Res. 4:335–347, 1972).
+    T(ρ) = √(1−ρ²) (c + 7.83 ρ² − 4.39 ρ⁴) µm for a cell of diameter 7.82 µm, with
+    c = 0.81 µm for living cells (E. Evans, Y.-C. Fung, Microvasc. Res. 4:335–347, 1972);
+    `centre` replaces c for the flatter centre of air-dried smears.
     """
     r2 = np.minimum(rho * rho, 1.0)
-    return np.sqrt(1.0 - r2) * (0.81 + 7.83 * r2 - 4.39 * r2 * r2)
+    return np.sqrt(1.0 - r2) * (centre + 7.83 * r2 - 4.39 * r2 * r2)
 
 
-EVANS_FUNG_PEAK = float(evans_fung(np.linspace(0.0, 1.0, 10001)).max())
-"""Peak of the Evans–Fung profile, µm (≈ 2.57 at ρ ≈ 0.7)."""
+@lru_cache(maxsize=64)
+def evans_fung_peak(centre: float = EVANS_FUNG_CENTRE) -> float:
+    """Peak of the Evans–Fung profile, µm (≈ 2.57 at ρ ≈ 0.7 for living cells)."""
+    return float(evans_fung(np.linspace(0.0, 1.0, 10001), centre).max())
 
 
 @dataclass
@@ -49,98 +72,151 @@ class Morphology:
         ``"biconcave"`` (Evans–Fung red cell) or ``"dome"`` (flattened nucleated cell).
     thickness
         Peak thickness, µm.
+    centre
+        Central thickness coefficient of the biconcave profile, µm (see :func:`evans_fung`).
     nucleus
         Ellipses ``(cx, cy, a, b, theta)`` in µm and rad whose union is the nucleus (may be empty).
-    chromatin, chromatin_texture
-        Chromatin concentration in the nucleus and the relative amplitude of its clumping.
+    chromatin, chromatin_texture, chromatin_rim
+        Chromatin concentration in the nucleus, the relative amplitude of its clumping and the
+        relative excess condensed along the nuclear envelope.
     cytoplasm
         Concentration of each stain in the cytoplasm.
     granules, granule_stain, granule_size, granule_coverage
         Stain concentration inside granules, which stain, granule diameter (µm), area fraction.
+    vacuoles, nucleoli
+        Discs ``(cx, cy, r, r, 0)`` in µm: clear vacuoles in the cytoplasm, pale RNA-rich
+        nucleoli in the nucleus (may be empty).
     texture
         Offsets of chromatin and granule textures in the noise tile (tile samples).
     """
 
     profile: str
     thickness: float
+    centre: float
     nucleus: np.ndarray
     chromatin: float
     chromatin_texture: float
+    chromatin_rim: float
     cytoplasm: dict[str, float]
     granules: float
     granule_stain: str
     granule_size: float
     granule_coverage: float
+    vacuoles: np.ndarray
+    nucleoli: np.ndarray
     texture: tuple[float, float, float, float]
 
     def to_dict(self) -> dict:
         """Plain, JSON-ready parameters."""
         d = asdict(self)
-        d["nucleus"] = np.round(self.nucleus, 4).tolist()
+        for key in ("nucleus", "vacuoles", "nucleoli"):
+            d[key] = np.round(getattr(self, key), 4).tolist()
         return d
 
 
-def _lobed(n: int, area: float, radius: float, rng: np.random.Generator) -> list[tuple]:
-    """Lobes of equal area on a curved chain, joined by thin chromatin filaments."""
-    r = np.sqrt(area / (n * np.pi))
-    if n == 1:
-        return [(0.0, 0.0, r, r, 0.0)]
-    spacing = 2.1 * r
-    bend = rng.uniform(-0.9, 0.9, n - 1)
-    heading = np.cumsum(np.concatenate([[rng.uniform(0, 2 * np.pi)], bend[:-1]]))
-    steps = spacing * np.stack([np.cos(heading), np.sin(heading)], axis=1)
+def _chain(n: int, spacing: float, turn: np.ndarray, rng: np.random.Generator
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Centres (n, 2) and headings (n,) of beads on a path that turns by `turn` (rad) at each
+    step of length `spacing` (µm), centred on the origin."""
+    heading = rng.uniform(0, 2 * np.pi) + np.concatenate([[0.0], np.cumsum(turn)])
+    steps = spacing * np.stack([np.cos(heading[:-1]), np.sin(heading[:-1])], axis=1)
     centres = np.vstack([[0.0, 0.0], np.cumsum(steps, axis=0)])
-    centres -= centres.mean(axis=0)
-    reach = np.linalg.norm(centres, axis=1).max() + r
-    centres *= min(1.0, (0.82 * radius - r) / max(reach - r, 1e-6))
-    lobes = [(cx, cy, r * rng.uniform(0.9, 1.1), r * rng.uniform(0.8, 1.0), rng.uniform(0, np.pi))
-             for cx, cy in centres]
-    for (x0, y0), (x1, y1) in zip(centres[:-1], centres[1:]):
-        half = 0.5 * np.hypot(x1 - x0, y1 - y0)
-        lobes.append((0.5 * (x0 + x1), 0.5 * (y0 + y1), half, 0.18, np.arctan2(y1 - y0, x1 - x0)))
-    return lobes
+    return centres - centres.mean(axis=0), heading
+
+
+def _shape(kind: str, lobes: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
+    """Nucleus ellipses of unit bead width before scaling (see :func:`_nucleus`)."""
+    if kind in ("round", "oval"):
+        aspect = rng.uniform(0.9, 1.1) if kind == "round" else rng.uniform(1.15, 1.4)
+        return np.array([(0.0, 0.0, np.sqrt(aspect), 1 / np.sqrt(aspect), rng.uniform(0, np.pi))])
+    if kind == "lobed":
+        n = int(rng.integers(lobes[0], lobes[1] + 1))
+        centres, heading = _chain(n, rng.uniform(2.3, 2.9), rng.uniform(-1.2, 1.2, n - 1), rng)
+        beads = [(x, y, 1.05 * rng.uniform(0.85, 1.15), 0.9 * rng.uniform(0.85, 1.15), h)
+                 for (x, y), h in zip(centres, heading)]
+        # thin chromatin filaments between consecutive lobes
+        beads += [((x0 + x1) / 2, (y0 + y1) / 2, np.hypot(x1 - x0, y1 - y0) / 2, 0.12,
+                   np.arctan2(y1 - y0, x1 - x0))
+                  for (x0, y0), (x1, y1) in zip(centres[:-1], centres[1:])]
+        return np.array(beads)
+    # kidney: a few fat beads on a gentle arc; band: many slim beads on a strong curve (sausage)
+    n, spacing, bend = (5, 0.6, rng.uniform(0.35, 0.75)) if kind == "kidney" else (
+        9, 0.5, rng.uniform(0.25, 0.45))
+    centres, heading = _chain(n, spacing, np.full(n - 1, bend * rng.choice([-1.0, 1.0])), rng)
+    size = rng.uniform(0.85, 1.15, n) if kind == "kidney" else np.ones(n)
+    return np.array([(x, y, sz, sz, h) for (x, y), h, sz in zip(centres, heading, size)])
+
+
+def _reach(ellipses: np.ndarray) -> float:
+    """Radius (µm) of a disc about the origin that holds every ellipse."""
+    return float(np.max(np.hypot(ellipses[:, 0], ellipses[:, 1]) + ellipses[:, 2:4].max(axis=1)))
+
+
+def _area(ellipses: np.ndarray, samples: int = 48) -> float:
+    """Area of a union of ellipses (µm²), counted on a grid over its bounding box."""
+    reach = _reach(ellipses)
+    g = (np.arange(samples, dtype=np.float32) + 0.5) / samples * 2 * reach - reach
+    x, y = np.meshgrid(g, g)
+    return float((_depth(ellipses, x, y) > 0).mean() * (2 * reach) ** 2)
 
 
 def _nucleus(t: CellType, radius: float, rng: np.random.Generator) -> np.ndarray:
-    """Nucleus ellipses for one cell of type `t` and radius `radius` (µm)."""
-    area = t.nucleus_fraction * np.pi * radius ** 2
-    r = np.sqrt(area / np.pi)
-    if t.nucleus == "none" or area <= 0:
+    """Nucleus ellipses ``(cx, cy, a, b, theta)`` for one cell of type `t` and mean radius
+    `radius` (µm): a shape drawn with the type's weights, scaled to `nucleus_fraction` of the
+    cell's area, placed off-centre where room allows, kept inside the cell."""
+    weights = np.array([getattr(t.nucleus, k) for k in NUCLEUS_SHAPES])
+    if t.nucleus_fraction <= 0 or weights.sum() <= 0:
         return np.zeros((0, 5))
-    if t.nucleus == "lobed":
-        n = int(rng.integers(t.lobes[0], t.lobes[1] + 1))
-        return np.array(_lobed(n, area, radius, rng))
-    angle = rng.uniform(0, np.pi)
-    if t.nucleus == "kidney":
-        # three overlapping ellipses on an arc: a bean indented on its concave side
-        bend = rng.uniform(0.5, 0.9)
-        offs = np.array([-1.0, 0.0, 1.0]) * 0.75 * r
-        cx, cy = offs, bend * 0.45 * r * (1 - np.abs(offs) / (0.75 * r)) - 0.2 * r
-        c, s = np.cos(angle), np.sin(angle)
-        shift = rng.uniform(0.0, 0.15) * radius
-        return np.array([(c * x - s * y + shift * c, s * x + c * y + shift * s, 0.62 * r, 0.62 * r,
-                          angle) for x, y in zip(cx, cy)])
-    aspect = rng.uniform(0.9, 1.1) if t.nucleus == "round" else rng.uniform(1.15, 1.35)
-    a, b = r * np.sqrt(aspect), r / np.sqrt(aspect)
-    room = max(radius - a - 0.3, 0.0)
-    shift = rng.uniform(0.0, 0.25 if t.nucleus == "round" else 0.6) * room
+    kind = NUCLEUS_SHAPES[int(rng.choice(len(weights), p=weights / weights.sum()))]
+    e = _shape(kind, t.lobes, rng)
+    target, limit = t.nucleus_fraction * np.pi * radius ** 2, NUCLEUS_REACH * radius
+    e[:, :4] *= np.sqrt(target / _area(e))
+    if _reach(e) > limit:
+        # crowd the beads together (lobes overlap, as in real cells) before shrinking them
+        spread = float(np.hypot(e[:, 0], e[:, 1]).max())
+        e[:, :2] *= np.clip((limit - e[:, 2:4].max()) / max(spread, 1e-9), 0.8, 1.0)
+        e[:, :4] *= np.sqrt(target / _area(e))
+        e[:, :4] *= min(1.0, limit / _reach(e))
+    room = max(limit - _reach(e), 0.0)
     phi = rng.uniform(0, 2 * np.pi)
-    return np.array([(shift * np.cos(phi), shift * np.sin(phi), a, b, angle)])
+    e[:, :2] += rng.uniform(0.0, t.eccentricity) * room * np.array([np.cos(phi), np.sin(phi)])
+    return e
+
+
+def _discs(n: int, size: tuple[float, float], centre: np.ndarray, spread: tuple[float, float],
+           rng: np.random.Generator) -> np.ndarray:
+    """`n` discs ``(cx, cy, r, r, 0)`` of radius in `size` (µm), at a distance in `spread` (µm)
+    from `centre` in random directions."""
+    phi, dist = rng.uniform(0, 2 * np.pi, n), rng.uniform(*spread, n)
+    r = rng.uniform(*size, n)
+    return np.stack([centre[0] + dist * np.cos(phi), centre[1] + dist * np.sin(phi), r, r,
+                     np.zeros(n)], axis=1)
 
 
 def draw(t: CellType, radius: float, profile: str, rng: np.random.Generator) -> Morphology:
     """Draw the morphology of one cell of type `t` with mean radius `radius` (µm)."""
+    nucleus = _nucleus(t, radius, rng)
+    half = t.vacuole_size / 2
+    vacuoles = _discs(rng.poisson(t.vacuoles) if len(nucleus) else 0, (0.4 * half, half),
+                      np.zeros(2), (0.5 * radius, max(0.5 * radius, 0.85 * radius - half)), rng)
+    main = nucleus[0] if len(nucleus) else np.zeros(5)
+    nucleoli = _discs(rng.poisson(t.nucleoli) if len(nucleus) else 0, (0.35, 0.6), main[:2],
+                      (0.0, 0.4 * min(main[2], main[3])), rng)
     return Morphology(
         profile=profile,
         thickness=t.thickness,
-        nucleus=_nucleus(t, radius, rng),
+        centre=t.centre_thickness,
+        nucleus=nucleus,
         chromatin=t.chromatin,
         chromatin_texture=t.chromatin_texture,
+        chromatin_rim=t.chromatin_rim,
         cytoplasm={s: getattr(t, s) for s in ("haemoglobin", "eosin", "azure") if getattr(t, s)},
         granules=t.granules,
         granule_stain=t.granule_stain,
         granule_size=t.granule_size,
         granule_coverage=t.granule_coverage,
+        vacuoles=vacuoles,
+        nucleoli=nucleoli,
         texture=tuple(float(v) for v in rng.uniform(0, texture.TILE_PX, 4)),
     )
 
@@ -155,8 +231,8 @@ def relative_radius(radii: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarr
     return np.hypot(x, y) / edge
 
 
-def _nucleus_field(ellipses: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Soft indicator (0–1) of the union of ellipses."""
+def _depth(ellipses: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Approximate signed depth (µm) of points inside a union of ellipses (negative outside)."""
     depth = np.full(x.shape, -np.inf, dtype=np.float32)
     for cx, cy, a, b, th in ellipses:
         c, s = np.cos(th), np.sin(th)
@@ -164,7 +240,12 @@ def _nucleus_field(ellipses: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.nda
         u, v = (c * dx + s * dy) / a, (-s * dx + c * dy) / b
         # signed depth inside the ellipse, in µm of its minor semi-axis
         np.maximum(depth, (1.0 - np.sqrt(u * u + v * v)) * min(a, b), out=depth)
-    return np.clip(depth / EDGE + 0.5, 0.0, 1.0)
+    return depth
+
+
+def _inside(depth: np.ndarray, edge: float = EDGE) -> np.ndarray:
+    """Soft indicator (0–1) of positive depth, with an edge `edge` µm wide."""
+    return np.clip(depth / edge + 0.5, 0.0, 1.0)
 
 
 def densities(m: Morphology, radii: np.ndarray, x: np.ndarray, y: np.ndarray
@@ -190,18 +271,26 @@ def densities(m: Morphology, radii: np.ndarray, x: np.ndarray, y: np.ndarray
     rho = relative_radius(radii, x, y)
     inside = rho < 1.0
     if m.profile == "biconcave":
-        thick = evans_fung(rho) * (m.thickness / EVANS_FUNG_PEAK)
+        thick = evans_fung(rho, m.centre) * (m.thickness / evans_fung_peak(m.centre))
     else:
-        thick = m.thickness * np.sqrt(np.clip(1.0 - rho ** 4, 0.0, None))
+        thick = m.thickness * np.sqrt(np.clip(1.0 - rho ** 8, 0.0, None))
     thick = np.where(inside, thick, 0.0).astype(np.float32)
     dens = np.zeros((len(STAINS),) + x.shape, dtype=np.float32)
-    nuc = _nucleus_field(m.nucleus, x, y) if len(m.nucleus) else 0.0
+    if len(m.vacuoles):
+        thick *= 1.0 - VACUOLE_DEPTH * _inside(_depth(m.vacuoles, x, y))
+    depth = _depth(m.nucleus, x, y) if len(m.nucleus) else None
+    nuc = _inside(depth) if depth is not None else 0.0
     for stain, conc in m.cytoplasm.items():
         dens[STAINS.index(stain)] = conc * thick * (1.0 - nuc)
-    if len(m.nucleus):
+    if depth is not None:
         clumps = np.clip(texture.sample("chromatin", x, y, CHROMATIN_CELL, m.texture[:2]), -2, 2)
-        dens[STAINS.index("chromatin")] += (m.chromatin * thick * nuc
-                                            * (1.0 + 0.5 * m.chromatin_texture * clumps))
+        rim = m.chromatin_rim * np.exp(-np.maximum(depth, 0.0) / RIM)
+        chromatin = m.chromatin * thick * nuc * (1.0 + 0.5 * m.chromatin_texture * clumps + rim)
+        if len(m.nucleoli):
+            nucleolus = _inside(_depth(m.nucleoli, x, y)) * nuc
+            chromatin *= 1.0 - NUCLEOLUS_CLEARING * nucleolus
+            dens[STAINS.index("azure")] += NUCLEOLUS_RNA * thick * nucleolus
+        dens[STAINS.index("chromatin")] += chromatin
     if m.granules > 0 and m.granule_coverage > 0:
         # lattice cell such that dots of the given coverage have the given diameter
         cell = m.granule_size / (2.0 * np.sqrt(m.granule_coverage / np.pi))

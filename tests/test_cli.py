@@ -110,3 +110,38 @@ def test_balanced_draws_subject_classes_equally_and_is_recorded(tmp_path, capsys
     assert np.all(np.abs(counts - 1000) < 5 * np.sqrt(1000 * 7 / 8))  # binomial, 5 σ
     default = load_config("pbc").sim.population.subject_mix
     assert default.neutrophil > 2 * default.basophil  # without --balanced: the PBC mix
+
+
+def test_ablate_and_only_switch_effects_off_and_the_metadata_says_so(tmp_path, capsys):
+    import json
+    code, out, err = run(["generate", "--count", "1", "--out", str(tmp_path / "a"), "--workers",
+                          "1", "--size", "120x100", "--ablate", "psf, noise"], capsys)
+    assert code == 0, err
+    meta = json.loads(next((tmp_path / "a" / "meta").rglob("*.json")).read_text())
+    assert meta["effects"]["psf"] is False and meta["effects"]["noise"] is False
+    assert meta["effects"]["jpeg"] is True
+    code, out, err = run(["generate", "--count", "1", "--out", str(tmp_path / "b"), "--workers",
+                          "1", "--size", "120x100", "--only", "jpeg"], capsys)
+    assert code == 0, err
+    meta = json.loads(next((tmp_path / "b" / "meta").rglob("*.json")).read_text())
+    assert [k for k, v in meta["effects"].items() if v] == ["jpeg"]
+
+
+def test_unknown_effect_is_one_line_exit_2_and_nothing_written(tmp_path, capsys):
+    code, out, err = run(["generate", "--count", "1", "--out", str(tmp_path / "c"),
+                          "--ablate", "psf,blur"], capsys)
+    assert code == 2 and err.count("\n") == 1
+    assert "unknown effect 'blur'" in err and "spectral" in err
+    assert not (tmp_path / "c").exists()
+
+
+def test_keep_stages_writes_the_clean_linear_image(tmp_path, capsys):
+    import numpy as np
+    code, out, err = run(["generate", "--count", "1", "--out", str(tmp_path / "s"), "--workers",
+                          "1", "--size", "120x100", "--keep-stages"], capsys)
+    assert code == 0, err
+    stages = np.load(next((tmp_path / "s" / "stages").rglob("*.npz")))
+    assert set(stages.files) == {"transmittance", "illuminated", "blurred", "raw"}
+    assert stages["blurred"].shape == (100, 120, 3) and stages["raw"].shape == (100, 120)
+    t = stages["transmittance"]
+    assert np.all((t > 0) & (t <= 1 + 1e-6))

@@ -74,7 +74,7 @@ def test_every_box_contains_its_cells_pixels(seed, index, small_field):
     s = make_image(small_field, seed, index)
     owner = s.image.raster.owner
     boxes = {lab.cell: lab.box for lab in s.labels}
-    od = optical_density(s.image.raster.density, small_field.optics.stains).sum(axis=2)
+    od = optical_density(s.image.raster.density, small_field.optics).sum(axis=2)
     for cell in s.scene.cells:
         ys, xs = np.nonzero(owner == cell.index)
         if cell.index not in boxes:

@@ -23,7 +23,7 @@ import time
 import numpy as np
 
 from export import generate, load_config, make_image, presets
-from optics import illumination, psf, sensor, stain
+from optics import illumination, isp, psf, sensor, stain
 from optics.raster import rasterize
 from sim import simulate
 
@@ -31,8 +31,8 @@ from sim import simulate
 def stage_times(config, count: int) -> dict[str, float]:
     """Mean milliseconds per image of each stage, measured in this process."""
     times = dict.fromkeys(["physics+morphology", "raster", "stain", "illumination", "psf",
-                           "sensor"], 0.0)
-    frame = config.optics.frame
+                           "sensor", "isp"], 0.0)
+    cfg, frame = config.optics, config.optics.frame
     for i in range(count):
         rng = np.random.default_rng(i)
         t0 = time.perf_counter()
@@ -41,15 +41,18 @@ def stage_times(config, count: int) -> dict[str, float]:
         t1 = time.perf_counter()
         raster = rasterize(scene, frame)
         t2 = time.perf_counter()
-        light = stain.transmittance(raster.density, config.optics.stains)
+        light = stain.transmittance(raster.density, cfg)
         t3 = time.perf_counter()
-        light = illumination.illuminate(light, config.optics.illumination)
+        light = illumination.illuminate(light, cfg, rng)
         t4 = time.perf_counter()
-        light = psf.blur(light, config.optics.psf, frame.pixel_size)
+        light = psf.blur(light, cfg)
         t5 = time.perf_counter()
-        sensor.expose(light, config.optics.sensor, rng)
+        raw = sensor.capture(sensor.mosaic(light) if cfg.bayer.enabled else light,
+                             illumination.electrons_per_unit(cfg), cfg.sensor, rng)
         t6 = time.perf_counter()
-        for key, dt in zip(times, np.diff([t0, t1, t2, t3, t4, t5, t6])):
+        isp.process(raw, cfg)
+        t7 = time.perf_counter()
+        for key, dt in zip(times, np.diff([t0, t1, t2, t3, t4, t5, t6, t7])):
             times[key] += dt * 1e3 / count
     return times
 

@@ -1,0 +1,291 @@
+"""How far a folder of synthetic images is from a folder of real ones.
+
+Every image is reduced by one documented segmentation (on optical density, OD, relative to the
+image's own background; see :func:`regions`) to pixel samples of three regions — background, red
+cells, nuclei — and to per-image figures: colour, red-cell sizes, sharpness and noise. The report
+gives, for real against synthetic:
+
+* 1-D Wasserstein distances between the pooled samples of each region and channel (OD for red
+  cells and nuclei; RGB as a fraction of 255 for the background, whose OD is 0 by definition),
+* the Wasserstein distance between red-cell diameter distributions (circle Hough transform, px),
+* the relative differences of median sharpness (variance of the Laplacian) and noise level,
+* a classifier two-sample test (D. Lopez-Paz, M. Oquab, "Revisiting classifier two-sample
+  tests", ICLR 2017): an L2-regularised logistic regression on the per-image figures, trained to
+  tell real from synthetic; its cross-validated ROC AUC is 0.5 when the sets are
+  indistinguishable and 1.0 when they are trivially told apart.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from scipy import optimize, stats
+
+from export.files import write_atomic
+from export.measure import optical_density
+from sim.schema import ConfigError
+
+BACKGROUND_OD = 0.06
+"""OD sum below which a pixel is empty slide."""
+
+FOREGROUND_OD = 0.12
+"""OD sum above which a pixel holds stained material."""
+
+NUCLEUS = (0.12, 0.25, 0.45)
+"""Chromatin: OD_red > 0.12, OD_green > 0.25 and OD_red > 0.45 OD_green (purple-blue: absorbs
+red as well as green; eosin-stained granules and red cells absorb little red). Loose enough for
+both the PBC and the paler BCCD nuclei."""
+
+RBC_BLUE_SHARE = 0.245
+"""Blue share of OD above which non-nuclear foreground is red-cell material (as in
+:mod:`export.measure`)."""
+
+SAMPLES = 2000
+"""Pixel samples kept per image and region."""
+
+FEATURES = ("bg_r", "bg_g", "bg_b", "rbc_od_r", "rbc_od_g", "rbc_od_b", "nuc_od_r", "nuc_od_g",
+            "nuc_od_b", "rbc_area", "nuc_area", "rbc_diameter_px", "log_sharpness", "log_noise",
+            "od_p10", "od_p50", "od_p90")
+"""Per-image figures used by the classifier two-sample test."""
+
+REGIONS = ("background", "rbc", "nucleus")
+
+
+def regions(od: np.ndarray) -> dict[str, np.ndarray]:
+    """Boolean masks of background, red-cell material and nuclei of an OD image (H, W, 3)."""
+    total = od.sum(axis=2)
+    r, g, b = od[..., 0], od[..., 1], od[..., 2]
+    nucleus = (r > NUCLEUS[0]) & (g > NUCLEUS[1]) & (r > NUCLEUS[2] * g)
+    rbc = (total > FOREGROUND_OD) & (b > RBC_BLUE_SHARE * total) & ~nucleus
+    return {"background": total < BACKGROUND_OD, "rbc": rbc, "nucleus": nucleus}
+
+
+def rbc_diameters(od: np.ndarray) -> np.ndarray:
+    """Diameters (px) of round cells found by the circle Hough transform (OpenCV
+    ``HOUGH_GRADIENT``) on the smoothed OD-sum image, radii 15 px to a fifth of the image side.
+
+    Detections include some false circles; their median tracks the red-cell size (synthetic
+    ``pbc``: 83 px for cells of 79 px; PBC reference: about 88 px; BCCD: about 106 px).
+    """
+    g = cv2.GaussianBlur(np.clip(od.sum(axis=2) * 255, 0, 255).astype(np.uint8), (0, 0), 2)
+    circles = cv2.HoughCircles(g, cv2.HOUGH_GRADIENT, dp=2, minDist=20, param1=40, param2=30,
+                               minRadius=15, maxRadius=min(g.shape) // 5)
+    return np.zeros(0) if circles is None else 2.0 * circles[0][:, 2]
+
+
+@dataclass
+class ImageStats:
+    """What :func:`analyse` keeps of one image."""
+
+    features: dict[str, float]
+    samples: dict[str, np.ndarray]
+    diameters: np.ndarray
+
+
+def analyse(rgb: np.ndarray) -> ImageStats:
+    """Per-image figures and region pixel samples of an RGB uint8 image."""
+    od = optical_density(rgb)
+    masks = regions(od)
+    img = rgb.astype(np.float32)
+    grey = img.mean(axis=2)
+    background = np.median(img[grey >= np.percentile(grey, 85)], axis=0)
+    lap = cv2.Laplacian(grey, cv2.CV_32F)
+    residual = grey - cv2.GaussianBlur(grey, (0, 0), 2.0)
+    flat = residual[masks["background"]]
+    noise = 1.4826 * float(np.median(np.abs(flat - np.median(flat)))) if flat.size > 100 else 0.0
+    total = od.sum(axis=2)
+    fg = total[total > FOREGROUND_OD]
+    diameters = rbc_diameters(od)
+
+    def mean_od(mask: np.ndarray) -> np.ndarray:
+        return od[mask].mean(axis=0) if mask.any() else np.full(3, np.nan)
+
+    rbc_od, nuc_od = mean_od(masks["rbc"]), mean_od(masks["nucleus"])
+    pct = np.percentile(fg, [10, 50, 90]) if fg.size else np.full(3, np.nan)
+    features = dict(zip(FEATURES, [*background, *rbc_od, *nuc_od, masks["rbc"].mean(),
+                                   masks["nucleus"].mean(),
+                                   float(np.median(diameters)) if diameters.size else np.nan,
+                                   float(np.log(lap.var() + 1e-6)), float(np.log(noise + 1e-3)),
+                                   *pct]))
+    samples = {}
+    for name, mask in masks.items():
+        # the background is compared by its colour (its OD is 0 by definition), the rest by OD
+        values = img[mask] / 255.0 if name == "background" else od[mask]
+        step = max(1, len(values) // SAMPLES)
+        samples[name] = values[::step][:SAMPLES]
+    return ImageStats({k: float(v) for k, v in features.items()}, samples, diameters)
+
+
+def image_files(folder: Path) -> dict[str, list[Path]]:
+    """Images of a folder by class: ``{"": [...]}`` when flat, else one entry per subfolder."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ConfigError(f"{str(folder)!r} is not a folder of images")
+    suffixes = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff"}
+    flat = sorted(p for p in folder.iterdir() if p.suffix.lower() in suffixes)
+    groups = {"": flat} if flat else {}
+    for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
+        files = sorted(p for p in sub.rglob("*") if p.suffix.lower() in suffixes)
+        if files:
+            groups[sub.name] = files
+    if not groups:
+        raise ConfigError(f"{str(folder)!r} holds no images (.jpg, .png, .bmp, .tif)")
+    return groups
+
+
+def _read(path: Path) -> np.ndarray:
+    img = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if img is None:
+        raise ConfigError(f"cannot read image {str(path)!r}")
+    return img[:, :, ::-1]
+
+
+def _auc(scores: np.ndarray, labels: np.ndarray) -> float:
+    """ROC AUC by the Mann–Whitney rank statistic."""
+    ranks = stats.rankdata(scores)
+    pos = labels == 1
+    n1, n0 = pos.sum(), (~pos).sum()
+    return float((ranks[pos].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+
+
+def _logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0) -> np.ndarray:
+    """Weights (with intercept last) of an L2-regularised logistic regression."""
+    xb = np.hstack([x, np.ones((len(x), 1))])
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        z = xb @ w
+        p = 1 / (1 + np.exp(-z))
+        value = np.sum(np.logaddexp(0, z) - y * z) + 0.5 * l2 * w[:-1] @ w[:-1]
+        grad = xb.T @ (p - y) + l2 * np.append(w[:-1], 0.0)
+        return value, grad
+
+    return optimize.minimize(loss, np.zeros(xb.shape[1]), jac=True, method="L-BFGS-B").x
+
+
+def classifier_auc(real: np.ndarray, synthetic: np.ndarray, folds: int = 5,
+                   seed: int = 0) -> float:
+    """Cross-validated ROC AUC of a logistic regression telling `real` rows from `synthetic`.
+
+    The larger set is subsampled to the size of the smaller (balanced classes); missing values
+    take the training mean; features are standardised on each training fold.
+    """
+    rng = np.random.default_rng(seed)
+    n = min(len(real), len(synthetic))
+    if n < folds:
+        raise ConfigError(f"need at least {folds} images on each side for the classifier test; "
+                          f"got {len(real)} real and {len(synthetic)} synthetic")
+    x = np.vstack([real[rng.permutation(len(real))[:n]],
+                   synthetic[rng.permutation(len(synthetic))[:n]]])
+    y = np.repeat([1.0, 0.0], n)
+    fold = np.concatenate([rng.permutation(n) % folds, rng.permutation(n) % folds])
+    scores = np.zeros(2 * n)
+    for k in range(folds):
+        train, test = fold != k, fold == k
+        mean = np.nanmean(x[train], axis=0)
+        xt = np.where(np.isnan(x), mean, x)
+        sd = xt[train].std(axis=0) + 1e-9
+        z = (xt - mean) / sd
+        w = _logistic(z[train], y[train])
+        scores[test] = z[test] @ w[:-1] + w[-1]
+    return _auc(scores, y)
+
+
+def _pool(items: list[ImageStats]) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
+    feats = np.array([[s.features[f] for f in FEATURES] for s in items])
+    samples = {r: np.vstack([s.samples[r] for s in items if len(s.samples[r])] or
+                            [np.zeros((0, 3))]) for r in REGIONS}
+    return feats, samples, np.concatenate([s.diameters for s in items])
+
+
+def _distance(a: np.ndarray, b: np.ndarray) -> float | None:
+    return float(stats.wasserstein_distance(a, b)) if len(a) and len(b) else None
+
+
+
+def compare_sets(real: list[ImageStats], synthetic: list[ImageStats], seed: int = 0) -> dict:
+    """The comparison report (plain dict) of two analysed image sets."""
+    fr, sr, dr = _pool(real)
+    fs, ss, ds = _pool(synthetic)
+    colour = {r: {c: _distance(sr[r][:, i], ss[r][:, i]) for i, c in enumerate("rgb")}
+              for r in REGIONS}
+    col = {f: i for i, f in enumerate(FEATURES)}
+
+    def rel(name: str) -> float:
+        a, b = np.nanmedian(np.exp(fr[:, col[name]])), np.nanmedian(np.exp(fs[:, col[name]]))
+        return float((b - a) / a)
+
+    return {"images": {"real": len(real), "synthetic": len(synthetic)},
+            "classifier_auc": classifier_auc(fr, fs, seed=seed),
+            "colour_wasserstein": colour,
+            "rbc_diameter_px": {"real_median": float(np.median(dr)) if dr.size else None,
+                                "synthetic_median": float(np.median(ds)) if ds.size else None,
+                                "wasserstein": _distance(dr, ds)},
+            "sharpness_rel_diff": rel("log_sharpness"), "noise_rel_diff": rel("log_noise"),
+            "medians": {"real": dict(zip(FEATURES, np.nanmedian(fr, axis=0).round(4).tolist())),
+                        "synthetic": dict(zip(FEATURES,
+                                              np.nanmedian(fs, axis=0).round(4).tolist()))}}
+
+
+def _plot(real: list[ImageStats], synthetic: list[ImageStats], out: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    _, sr, dr = _pool(real)
+    _, ss, ds = _pool(synthetic)
+    fig, axes = plt.subplots(2, 3, figsize=(13, 7))
+    for ax, region in zip(axes[0], REGIONS):
+        span = (0.5, 1.0) if region == "background" else (0.0, 1.2)
+        for i, c in enumerate(("tab:red", "tab:green", "tab:blue")):
+            for data, style, who in ((sr, "-", "real"), (ss, "--", "synthetic")):
+                if len(data[region]):
+                    h, edges = np.histogram(data[region][:, i], bins=60, range=span, density=True)
+                    ax.plot(edges[:-1], h, style, color=c, label=f"{who} {'RGB'[i]}")
+        unit = "RGB / 255" if region == "background" else "optical density"
+        ax.set(title=f"{region}: {unit}", xlabel=unit)
+    axes[0, 0].legend(fontsize=7)
+    axes[1, 0].hist([dr, ds], bins=40, label=["real", "synthetic"], density=True)
+    axes[1, 0].set(title="round-cell diameters (Hough)", xlabel="px")
+    axes[1, 0].legend()
+    for ax, name in zip(axes[1, 1:], ("log_sharpness", "log_noise")):
+        ax.boxplot([[s.features[name] for s in real], [s.features[name] for s in synthetic]])
+        ax.set_xticks([1, 2], ["real", "synthetic"])
+        ax.set(title=name.replace("log_", "log ") + (" (Laplacian var.)" if "sharp" in name
+                                                     else " (DN)"))
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=80)
+    plt.close(fig)
+    write_atomic(out, buffer.getvalue())
+
+
+def compare(real: str | Path, synthetic: str | Path, out: str | Path | None = None,
+            seed: int = 0) -> dict:
+    """Compare two image folders (flat, or with class subfolders matched by name).
+
+    Writes ``report.json`` and ``report.png`` into `out` when given. Returns the report: the
+    overall comparison, plus one per class present on both sides.
+    """
+    groups_r, groups_s = image_files(Path(real)), image_files(Path(synthetic))
+    analysed_r = {k: [analyse(_read(p)) for p in v] for k, v in groups_r.items()}
+    analysed_s = {k: [analyse(_read(p)) for p in v] for k, v in groups_s.items()}
+    all_r = [s for v in analysed_r.values() for s in v]
+    all_s = [s for v in analysed_s.values() for s in v]
+    report = {"real": str(real), "synthetic": str(synthetic),
+              "overall": compare_sets(all_r, all_s, seed)}
+    shared = sorted(set(groups_r) & set(groups_s) - {""})
+    if shared:
+        report["classes"] = {k: compare_sets(analysed_r[k], analysed_s[k], seed) for k in shared
+                             if min(len(analysed_r[k]), len(analysed_s[k])) >= 5}
+    if out is not None:
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        write_atomic(out / "report.json", json.dumps(report, indent=1).encode())
+        _plot(all_r, all_s, out / "report.png")
+    return report

@@ -1,0 +1,82 @@
+"""A gallery: every subject class rendered with several seeds, beside real reference images.
+
+One row per class of the PBC dataset; synthetic tiles first, then (if a reference folder with
+one subfolder per class is given) real images of the same class, for a person to judge at a
+glance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from export.config import Config
+from export.files import write_atomic
+from export.job import make_image
+from sim.classes import SUBJECT_CLASSES
+from sim.config import ClassMix
+from sim.schema import ConfigError
+
+TILE = 180
+"""Side of one gallery tile, px."""
+
+
+def only(config: Config, kind: str) -> Config:
+    """`config` with every subject cell of class `kind`."""
+    mix = ClassMix(**{c: float(c == kind) for c in SUBJECT_CLASSES})
+    population = replace(config.sim.population, subject="centre", subject_mix=mix)
+    return replace(config, sim=replace(config.sim, population=population))
+
+
+def _tile(rgb: np.ndarray, caption: str) -> np.ndarray:
+    t = cv2.resize(rgb, (TILE, TILE), interpolation=cv2.INTER_AREA)
+    cv2.putText(t, caption, (4, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.42, (0, 0, 0), 1, cv2.LINE_AA)
+    return t
+
+
+def _reference(folder: Path, kind: str, count: int) -> list[np.ndarray]:
+    files = sorted((folder / kind).glob("*.jpg"))[:count]
+    return [_tile(cv2.imread(str(f))[:, :, ::-1], f"real {f.stem.split('_')[0]}") for f in files]
+
+
+def gallery(config: Config, seeds: int = 5, reference: Path | None = None) -> np.ndarray:
+    """The gallery image, RGB uint8: a row per class, `seeds` synthetic tiles then as many real
+    ones from `reference/<class>/*.jpg`."""
+    rows = []
+    for kind in SUBJECT_CLASSES:
+        cfg = only(config, kind)
+        tiles = [_tile(make_image(cfg, seed, 0).image.rgb, f"sim {kind} {seed}")
+                 for seed in range(seeds)]
+        if reference is not None:
+            real = _reference(reference, kind, seeds)
+            tiles += real + [np.full_like(tiles[0], 255)] * (seeds - len(real))
+        rows.append(np.hstack(tiles))
+    return np.vstack(rows)
+
+
+def write_gallery(config: Config, out: str | Path, seeds: int = 5,
+                  reference: str | Path | None = None) -> Path:
+    """Render the gallery and write it as PNG to `out`.
+
+    Raises
+    ------
+    ConfigError
+        If `out` is not a .png path, `seeds` is not 1–50, or `reference` is not a folder.
+    """
+    out = Path(out)
+    if out.suffix.lower() != ".png":
+        raise ConfigError(f"--out {str(out)!r} must name a .png file")
+    if not 1 <= seeds <= 50:
+        raise ConfigError(f"--seeds {seeds} is out of range; allowed: 1 <= value <= 50")
+    if reference is not None and not Path(reference).is_dir():
+        raise ConfigError(f"--reference {str(reference)!r} is not a folder; give one holding "
+                          "<class>/*.jpg")
+    image = gallery(config, seeds, Path(reference) if reference else None)
+    ok, png = cv2.imencode(".png", image[:, :, ::-1])
+    assert ok, "OpenCV failed to encode a PNG"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(out, png.tobytes())
+    return out

@@ -1,0 +1,69 @@
+"""Morphometry table: synthetic `pbc` cells against the PBC reference, one measurement code path.
+
+Usage::
+
+    python tests/bench/morphometry.py --reference ../shared/reference/pbc --count 30
+
+Prints, per class and figure, the median on the reference, on synthetic images, and the
+relative difference; a figure passes when within 15 % of the reference median.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from export import load_config, make_image
+from export.gallery import only
+from export.measure import FIGURES, measure, measure_folder
+from sim.classes import SUBJECT_CLASSES
+
+TOLERANCE = 0.15
+
+
+def synthetic(config, kind: str, count: int) -> list[dict]:
+    """Measure `count` synthetic images of class `kind` after a JPEG round trip like PBC's."""
+    cfg = only(config, kind)
+    out = []
+    for seed in range(count):
+        rgb = make_image(cfg, seed, 0).image.rgb
+        _, jpeg = cv2.imencode(".jpg", rgb[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, 95])
+        out.append(measure(cv2.imdecode(jpeg, cv2.IMREAD_COLOR)[:, :, ::-1],
+                           cfg.optics.frame.pixel_size))
+    return out
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--reference", type=Path, default=Path("../shared/reference/pbc"))
+    p.add_argument("--count", type=int, default=30)
+    p.add_argument("--set", action="append", default=[])
+    args = p.parse_args()
+    config = load_config("pbc", overrides=args.set)
+    fails = total = 0
+    print(f"{'class':13s}{'figure':22s}{'real':>8s}{'sim':>8s}{'diff':>8s}")
+    for kind in SUBJECT_CLASSES:
+        real = measure_folder(args.reference / kind, config.optics.frame.pixel_size)
+        sim = synthetic(config, kind, args.count)
+        for fig in FIGURES:
+            if fig == "lobes" and kind != "neutrophil":
+                continue
+            r = float(np.nanmedian([m[fig] for m in real]))
+            s = float(np.nanmedian([m[fig] for m in sim]))
+            diff = (s - r) / r if r else float("nan")
+            ok = abs(diff) <= TOLERANCE
+            fails += not ok
+            total += 1
+            print(f"{kind:13s}{fig:22s}{r:8.3f}{s:8.3f}{diff:+8.1%} {'' if ok else 'X'}")
+        if kind == "neutrophil":
+            for name, ms in (("real", real), ("sim", sim)):
+                lobes = np.bincount([int(m["lobes"]) for m in ms], minlength=6)
+                print(f"{'':13s}lobe counts {name:5s} {lobes.tolist()}")
+    print(f"{total - fails}/{total} figures within {TOLERANCE:.0%} of the reference median")
+
+
+if __name__ == "__main__":
+    main()

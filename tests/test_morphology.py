@@ -1,0 +1,103 @@
+"""Cell morphology: nucleus geometry, stain fields, and the gallery of every class."""
+
+import cv2
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from export import load_config, make_image
+from export.cli import main
+from export.gallery import TILE, only
+from export.measure import measure
+from sim.classes import STAINS, SUBJECT_CLASSES
+from sim.morphology import NUCLEUS_REACH, _area, _depth, densities, draw
+from sim.population import draw_radii
+
+CONFIG = load_config("pbc")
+
+
+@settings(max_examples=40, deadline=None)
+@given(kind=st.sampled_from(["neutrophil", "eosinophil", "basophil", "lymphocyte", "monocyte",
+                             "ig", "erythroblast"]), seed=st.integers(0, 2**32 - 1))
+def test_nucleus_has_the_configured_area_and_stays_inside_the_cell(kind, seed):
+    t = getattr(CONFIG.sim.cells, kind)
+    rng = np.random.default_rng(seed)
+    radius = t.diameter / 2
+    m = draw(t, radius, "dome", rng)
+    reach = np.max(np.hypot(m.nucleus[:, 0], m.nucleus[:, 1]) + m.nucleus[:, 2:4].max(axis=1))
+    assert reach <= NUCLEUS_REACH * radius + 1e-6
+    # area as configured unless the shape had to shrink to fit
+    area = _area(m.nucleus, samples=96)
+    target = t.nucleus_fraction * np.pi * radius ** 2
+    assert area <= target * 1.08
+    if reach < NUCLEUS_REACH * radius - 1e-3:
+        assert area == pytest.approx(target, rel=0.08)
+
+
+def test_stain_densities_vanish_outside_and_match_the_cell_recipe():
+    t = CONFIG.sim.cells.lymphocyte
+    radii = np.full(64, 5.0, dtype=np.float32)
+    m = draw(t, 5.0, "dome", np.random.default_rng(0))
+    g = np.linspace(-7, 7, 141, dtype=np.float32)
+    x, y = np.meshgrid(g, g)
+    inside, dens = densities(m, radii, x, y)
+    assert dens.shape == (len(STAINS),) + x.shape
+    assert np.all(dens[:, ~inside] == 0)
+    assert np.all(dens >= 0)
+    nucleus = _depth(m.nucleus, x, y) > 0.2
+    chromatin, azure = dens[STAINS.index("chromatin")], dens[STAINS.index("azure")]
+    assert chromatin[nucleus].mean() > 5 * chromatin[inside & ~nucleus & (_depth(m.nucleus, x, y) < -0.3)].mean()
+    assert azure[inside & ~nucleus].max() > 0 and dens[STAINS.index("haemoglobin")].max() == 0
+
+
+def test_red_cell_has_a_central_pallor():
+    t = CONFIG.sim.cells.rbc
+    m = draw(t, 3.91, "biconcave", np.random.default_rng(0))
+    r = np.linspace(0, 3.9, 40, dtype=np.float32)
+    _, dens = densities(m, np.full(64, 3.91, np.float32), r, np.zeros_like(r))
+    hb = dens[STAINS.index("haemoglobin")]
+    assert hb.argmax() > 20 and hb[0] < 0.2 * hb.max()
+    assert hb.max() == pytest.approx(t.thickness * t.haemoglobin, rel=0.02)
+
+
+def test_band_and_segmented_neutrophils_both_occur():
+    t = CONFIG.sim.cells.neutrophil
+    counts = [len(draw(t, 6.75, "dome", np.random.default_rng(s)).nucleus) for s in range(60)]
+    # a band is 9 overlapping beads; a segmented nucleus n lobes + n-1 filaments (3..9)
+    assert counts.count(9) > 10 and sum(c < 9 for c in counts) > 10
+
+
+def test_only_forces_the_subject_class():
+    for kind in SUBJECT_CLASSES:
+        s = make_image(only(CONFIG, kind), 1, 0)
+        assert [c.kind for c in s.scene.cells if c.subject] == [kind]
+
+
+def test_gallery_command_writes_a_png_grid(tmp_path, capsys):
+    ref = tmp_path / "ref"
+    (ref / "basophil").mkdir(parents=True)
+    fake = np.full((363, 360, 3), 200, np.uint8)
+    cv2.imwrite(str(ref / "basophil" / "BA_1.jpg"), fake)
+    out = tmp_path / "g.png"
+    assert main(["gallery", "--out", str(out), "--seeds", "2", "--reference", str(ref)]) == 0
+    img = cv2.imread(str(out))
+    assert img.shape == (TILE * len(SUBJECT_CLASSES), TILE * 4, 3)
+    assert main(["gallery", "--out", str(tmp_path / "g.jpg")]) == 2
+    assert main(["gallery", "--out", str(out), "--reference", str(tmp_path / "none")]) == 2
+    err = capsys.readouterr().err
+    assert "must name a .png file" in err and "is not a folder" in err
+
+
+@pytest.mark.parametrize("kind", ["neutrophil", "lymphocyte", "monocyte", "erythroblast"])
+def test_measurement_recovers_the_true_cell_size_of_synthetic_cells(kind):
+    """The shared segmentation, run on rendered images whose truth is known."""
+    cfg = only(CONFIG, kind)
+    errors = []
+    for seed in range(4):
+        s = make_image(cfg, seed, 0)
+        subject = next(c for c in s.scene.cells if c.subject)
+        truth = 2 * np.sqrt(subject.area / np.pi)
+        m = measure(s.image.rgb, cfg.optics.frame.pixel_size)
+        errors.append(m["cell_diameter_um"] / truth - 1)
+        assert m["od_nucleus"] > m["od_cytoplasm"] > 0
+    assert abs(np.median(errors)) < 0.08

@@ -1,0 +1,214 @@
+"""Physical invariants of the optical chain (Beer–Lambert, PSF, sensor) and its switches."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from export import load_config, make_image
+from optics import effects, illumination, psf, sensor, spectra, stain
+from optics.config import OpticsConfig, Sensor
+
+
+@pytest.fixture(scope="module")
+def optics():
+    return OpticsConfig()
+
+
+@pytest.mark.parametrize("mode", ["spectral", "rgb"])
+def test_beer_lambert_is_additive_in_optical_density_per_band(optics, mode):
+    cfg = replace(optics, stains=replace(optics.stains, mode=mode))
+    rng = np.random.default_rng(0)
+    a, b = rng.random((4, 8, 8), dtype=np.float32), rng.random((4, 8, 8), dtype=np.float32)
+    if mode == "rgb":  # per channel the law is exact: T(a + b) = T(a) T(b)
+        assert np.allclose(stain.transmittance(a + b, cfg),
+                           stain.transmittance(a, cfg) * stain.transmittance(b, cfg), rtol=1e-4)
+    # per band: with one stain at a time, doubling the density squares every band's transmittance
+    t = spectra.bands(12, (optics.stains.haemoglobin, optics.stains.eosin, optics.stains.azure,
+                           optics.stains.chromatin), 3200.0, optics.sensor.peaks,
+                      optics.sensor.widths)
+    d = rng.random(4)
+    assert np.allclose(10 ** -(2 * d @ t.extinction), (10 ** -(d @ t.extinction)) ** 2)
+    assert np.all(stain.transmittance(np.zeros((4, 2, 2), np.float32), cfg) == pytest.approx(1))
+
+
+@settings(max_examples=20, deadline=None)
+@given(stain_index=st.integers(0, 3), temperature=st.floats(2500, 9000))
+def test_spectral_and_rgb_modes_agree_for_thin_stains_and_part_for_thick(stain_index,
+                                                                          temperature):
+    base = OpticsConfig()
+    spectral = replace(base, illumination=replace(base.illumination,
+                                                  colour_temperature=temperature))
+    rgb = replace(spectral, stains=replace(spectral.stains, mode="rgb"))
+    d = np.zeros((4, 1, 2), np.float32)
+    d[stain_index, 0] = (1e-3, 3.0)
+    od_s = stain.optical_density(d, spectral)[0]
+    od_r = stain.optical_density(d, rgb)[0]
+    assert od_s[0] == pytest.approx(od_r[0], rel=2e-3, abs=1e-6)  # thin: first order agrees
+    # thick: polychromatic light makes the apparent OD sub-linear (never above the RGB mode)
+    assert np.all(od_s[1] <= od_r[1] + 1e-4)
+
+
+def test_lamp_spectrum_follows_wien_displacement():
+    lam = spectra.grid()
+    for temperature in (5000.0, 6500.0):  # peaks within 400–700 nm: λmax = 2.898e6 nm K / T
+        peak = lam[np.argmax(spectra.planck(lam, temperature))]
+        assert peak == pytest.approx(2.897771955e6 / temperature, abs=1.0)
+
+
+def test_psf_sums_to_one_and_widens_with_defocus_as_geometric_optics_says():
+    p, na, n = 0.05, 1.25, 1.515
+    widths = []
+    defocus = (1.0, 2.0, 3.0)
+    for dz in defocus:
+        k = psf.point_spread(na, n, 550.0, dz, p, 301)
+        assert k.sum() == pytest.approx(1.0)
+        y, x = (np.mgrid[:301, :301] - 150) * p
+        widths.append(np.sqrt((k * (x * x + y * y)).sum()))
+    # far from focus a ray of direction sin θ = s lands at Δz s / √(1 − s²); with the pupil
+    # lit uniformly in s up to a = (NA/n)², the mean square radius is
+    # Δz² (−1 − ln(1 − a) / a); diffraction adds a constant, which differences cancel
+    a = (na / n) ** 2
+    slope = -1 - np.log(1 - a) / a
+    w2 = np.square(widths)
+    assert np.diff(w2) / np.diff(np.square(defocus)) == pytest.approx([slope, slope], rel=0.1)
+    assert widths == sorted(widths)
+
+
+def test_in_focus_psf_is_the_airy_pattern():
+    p = 0.05
+    k = psf.point_spread(0.5, 1.0, 500.0, 0.0, p, 61)
+    centre = k[30, 30:]
+    minima = np.flatnonzero((centre[1:-1] < centre[:-2]) & (centre[1:-1] <= centre[2:])) + 1
+    first_zero = minima[0] * p                    # Airy: 0.61 λ / NA
+    assert first_zero == pytest.approx(0.61 * 0.5 / 0.5, abs=p)
+    assert np.allclose(k, k.T, atol=1e-12) and np.allclose(k, k[::-1], atol=1e-12)
+
+
+def test_blur_preserves_light_and_chromatic_aberration_widens_the_extreme_channels(pbc):
+    cfg = pbc.optics
+    img = np.zeros((81, 81, 3), np.float32)
+    img[40, 40] = 1.0
+    out = psf.blur(img, cfg)
+    assert out.sum(axis=(0, 1)) == pytest.approx([1, 1, 1], rel=1e-4)
+    no_ca = replace(cfg, psf=replace(cfg.psf, defocus=0.0, chromatic=replace(
+        cfg.psf.chromatic, enabled=False)))
+    ca = replace(no_ca, psf=replace(no_ca.psf, chromatic=replace(cfg.psf.chromatic, enabled=True,
+                                                                 shift=1.0)))
+    peak = lambda c: psf.kernels(c, c.psf.defocus).max(axis=(1, 2))
+    assert np.all(peak(ca)[[0, 2]] < peak(no_ca)[[0, 2]])
+
+
+def test_shot_noise_variance_equals_the_mean_in_electrons():
+    cfg = Sensor(prnu=0.0, dsnu=0.0, dark_current=0.0, read_noise=0.0, full_well=20000.0)
+    electrons = np.array([5000.0, 5000.0, 5000.0])
+    level = 0.6
+    flat = np.full((300, 300), level, np.float32)
+    out = sensor.capture(flat, electrons, cfg, np.random.default_rng(1)) * electrons[0]
+    quantisation = 1 / cfg.gain ** 2 / 12
+    assert out.mean() == pytest.approx(level * electrons[0], rel=1e-3)
+    assert out.var() - quantisation == pytest.approx(level * electrons[0], rel=0.05)
+
+
+def test_read_noise_and_dsnu_add_their_variance_in_the_dark():
+    cfg = Sensor(prnu=0.0, dsnu=4.0, dark_current=0.0, read_noise=3.0, full_well=20000.0,
+                 adc_bits=16)
+    dark = sensor.capture(np.full((300, 300), 0.1, np.float32), np.full(3, 1000.0), cfg,
+                          np.random.default_rng(2)) * 1000.0
+    quantisation = 1 / cfg.gain ** 2 / 12
+    assert dark.var() == pytest.approx(100.0 + 9.0 + 16.0 + quantisation, rel=0.08)
+
+
+@pytest.mark.parametrize("bits, gain", [(12, 0.2), (8, 0.05)])
+def test_the_signal_saturates_at_the_full_well_or_the_adc_top(bits, gain):
+    cfg = Sensor(full_well=20000.0, adc_bits=bits, gain=gain)
+    out = sensor.capture(np.full((50, 50), 3.0, np.float32), np.full(3, 10000.0), cfg,
+                         np.random.default_rng(4)) * 10000.0
+    top = min(cfg.full_well, (2 ** bits - 1) / gain)      # electrons, less the dark signal
+    assert np.allclose(out, top - cfg.dark_current * cfg.exposure_time, rtol=1e-4, atol=1 / gain)
+
+
+def test_unknown_effect_names_are_refused_with_the_allowed_list():
+    with pytest.raises(ValueError, match="unknown effect 'blur'; allowed: spectral"):
+        effects.overrides(["blur"])
+    every = load_config("pbc", overrides=[f"optics.{o}" for o in
+                                          effects.overrides([], only=list(effects.EFFECTS))])
+    assert all(effects.active(every.optics).values())
+    one = load_config("pbc", overrides=[f"optics.{o}" for o in effects.overrides([], ["tone"])])
+    assert [k for k, v in effects.active(one.optics).items() if v] == ["tone"]
+
+
+def test_with_every_effect_off_the_image_is_the_ideal_transmittance():
+    off = [f"optics.{o}" for o in effects.overrides([], only=[])]
+    cfg = load_config("pbc", overrides=off)
+    assert not any(effects.active(cfg.optics).values())
+    s = make_image(cfg, 0, 0)
+    ideal = stain.transmittance(s.image.raster.density, cfg.optics)
+    assert s.image.jpeg is None
+    assert np.array_equal(s.image.rgb, np.clip(np.rint(ideal * 255), 0, 255).astype(np.uint8))
+
+
+def test_each_ablation_changes_the_image_and_only_its_switch(pbc):
+    base = make_image(pbc, 0, 0).image.rgb
+    for name in effects.EFFECTS:
+        if not effects.active(pbc.optics)[name]:
+            continue
+        cfg = load_config("pbc", overrides=[f"optics.{o}" for o in effects.overrides([name])])
+        on = effects.active(cfg.optics)
+        assert not on[name] and sum(on.values()) == sum(effects.active(pbc.optics).values()) - 1
+        assert not np.array_equal(make_image(cfg, 0, 0).image.rgb, base), name
+
+
+def test_white_balance_maps_the_empty_slide_to_the_background(pbc):
+    cfg = pbc.optics
+    t = np.ones((40, 40, 3), np.float32)
+    flat = replace(cfg, illumination=replace(cfg.illumination, field=replace(
+        cfg.illumination.field, enabled=False)))
+    out = illumination.illuminate(t, flat, np.random.default_rng(0))
+    assert np.allclose(out, cfg.illumination.background)
+    e = illumination.electrons_per_unit(flat)
+    assert e.max() * min(cfg.illumination.background) <= cfg.sensor.full_well
+
+
+def test_field_curvature_blurs_the_corners_more_than_the_centre(pbc):
+    cfg = pbc.optics
+    curved = replace(cfg, psf=replace(cfg.psf, defocus=0.0, curvature=replace(
+        cfg.psf.curvature, enabled=True, sag=1.5)))
+    img = np.zeros((201, 201, 3), np.float32)
+    img[100, 100] = img[3, 3] = 1.0               # a point at the centre and one at a corner
+    out = psf.blur(img, curved)
+    assert out[100, 100, 1] > 3 * out[3, 3, 1]
+    flat = psf.blur(img, replace(curved, psf=replace(curved.psf, curvature=cfg.psf.curvature)))
+    assert out[100, 100, 1] == pytest.approx(flat[100, 100, 1], rel=1e-3)
+
+
+def test_normalisation_undoes_vignetting_and_sets_the_background_colour(pbc):
+    from optics import isp
+    ill = pbc.optics.illumination
+    # no random gradient: the calibrated flat field knows all of the unevenness
+    cfg = replace(pbc.optics, illumination=replace(ill, field=replace(ill.field, unevenness=0.0)))
+    t = np.full((120, 160, 3), 0.7, np.float32)       # an evenly tinted slide, dimmer than usual
+    lit = illumination.illuminate(t, cfg, np.random.default_rng(3))
+    assert np.ptp(lit[:, :, 1]) > 0.02
+    flat = isp.normalise(lit, cfg)
+    assert np.ptp(flat.reshape(-1, 3), axis=0) == pytest.approx([0, 0, 0], abs=1e-5)
+    assert flat[0, 0] == pytest.approx(ill.background, rel=1e-5)
+
+
+@pytest.mark.parametrize("method", ["bilinear", "ea"])
+def test_bayer_mosaic_and_demosaic_keep_a_flat_colour(method):
+    from optics import isp
+    colour = np.array([0.8, 0.5, 0.3], np.float32)
+    flat = np.broadcast_to(colour, (32, 48, 3)).copy()
+    back = isp.demosaic(sensor.mosaic(flat), method)
+    assert np.allclose(back[2:-2, 2:-2], colour, atol=1e-4)
+
+
+def test_the_jpeg_bytes_decode_to_the_image_pixels(pbc):
+    import cv2
+    img = make_image(pbc, 0, 1).image
+    decoded = cv2.cvtColor(cv2.imdecode(np.frombuffer(img.jpeg, np.uint8), cv2.IMREAD_COLOR),
+                           cv2.COLOR_BGR2RGB)
+    assert np.array_equal(decoded, img.rgb)
+    assert img.jpeg[:2] == b"\xff\xd8"
