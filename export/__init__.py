@@ -10,7 +10,9 @@ Three lines make a dataset::
 """
 
 from export.config import Config, dump_config, load_config, presets
+from export.files import OutputError
 from export.job import Sample, Summary, generate, make_image
+from export.preview import contact_sheet
 
 __all__ = ["Config", "load_config", "dump_config", "presets", "generate", "make_image", "Sample",
-           "Summary"]
+           "Summary", "OutputError", "contact_sheet"]

@@ -14,9 +14,12 @@ import sys
 
 from export.compare import compare
 from export.config import dump_config, load_config, presets
+from export.files import OutputError
 from export.gallery import write_gallery
 from export.job import generate
+from export.preview import contact_sheet
 from optics import effects
+from sim.classes import SUBJECT_CLASSES
 from sim.schema import ConfigError
 
 
@@ -30,6 +33,27 @@ def _size(text: str) -> list[str]:
     if not m:
         raise ConfigError(f"--size {text!r} must be WIDTHxHEIGHT in pixels, e.g. 640x480")
     return [f"optics.frame.width={m[1]}", f"optics.frame.height={m[2]}"]
+
+
+def _split(text: str) -> list[str]:
+    parts = text.split(",")
+    try:
+        shares = [float(v) for v in parts]
+    except ValueError:
+        shares = []
+    if len(shares) != 3:
+        raise ConfigError(f"--split {text!r} must be three shares TRAIN,VAL,TEST, e.g. 0.8,0.1,0.1")
+    return [f"export.split=[{', '.join(map(repr, shares))}]"]
+
+
+def _generate_overrides(args: argparse.Namespace) -> list[str]:
+    """``generate`` options that are shorthands for config values."""
+    out = _split(args.split) if args.split else []
+    if args.formats is not None:
+        out.append(f"export.formats={args.formats!r}".replace("'", '"'))
+    if args.balanced:
+        out += [f"sim.population.subject_mix.{c}=1.0" for c in SUBJECT_CLASSES]
+    return out
 
 
 def _add_config_args(p: argparse.ArgumentParser) -> None:
@@ -62,6 +86,8 @@ def _ablation(args: argparse.Namespace) -> list[str]:
 def _resolve(args: argparse.Namespace):
     preset = args.preset or (None if args.config else "pbc")
     overrides = (_size(args.size) if args.size else []) + args.set + _ablation(args)
+    if args.command == "generate":
+        overrides = _generate_overrides(args) + overrides
     return load_config(preset, args.config, overrides)
 
 
@@ -79,6 +105,24 @@ def _parser() -> argparse.ArgumentParser:
                    help="replace a dataset already in --out (only the files smearsim writes)")
     g.add_argument("--keep-stages", action="store_true",
                    help="also write each image's optical stages to stages/SPLIT/NNNNNN.npz")
+    g.add_argument("--formats", default=None, metavar="LIST",
+                   help="annotation formats, comma-separated: yolo (default), yolo-seg, coco, "
+                   "masks, crops; per-image metadata is always written (export.formats)")
+    g.add_argument("--split", default=None, metavar="TRAIN,VAL,TEST",
+                   help="shares of the splits, e.g. 0.8,0.1,0.1 (export.split)")
+    g.add_argument("--balanced", action="store_true",
+                   help="draw the subject cell's class with equal weights instead of the PBC "
+                   "dataset's mix (sim.population.subject_mix)")
+    g.add_argument("--resume", action="store_true",
+                   help="finish an interrupted run in --out (give the same arguments)")
+    g.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run on Dask distributed: tcp://HOST:PORT, or 'local' for a "
+                   "LocalCluster of --workers processes (needs smearsim[dask])")
+    v = sub.add_parser("preview", help="draw a contact sheet of a dataset with its labels")
+    v.add_argument("dir", metavar="DIR", help="dataset folder")
+    v.add_argument("--out", required=True, metavar="PNG", help="sheet to write")
+    v.add_argument("--count", type=int, default=16, help="images on the sheet (default 16)")
+    v.add_argument("--columns", type=int, default=4, help="images per row (default 4)")
     gal = sub.add_parser("gallery", help="render every class with several seeds, beside real images")
     _add_config_args(gal)
     gal.add_argument("--out", required=True, metavar="FILE.png", help="PNG file to write")
@@ -108,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name:10s} {text}")
         elif args.command == "config":
             sys.stdout.write(dump_config(_resolve(args)))
+        elif args.command == "preview":
+            print(contact_sheet(args.dir, args.out, args.count, args.columns))
         elif args.command == "compare":
             report = compare(args.real, args.synthetic, args.out)["overall"]
             print(json.dumps({k: report[k] for k in ("images", "classifier_auc",
@@ -116,11 +162,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {write_gallery(_resolve(args), args.out, args.seeds, args.reference)}")
         else:
             summary = generate(_resolve(args), args.count, args.out, args.seed, args.workers,
-                               args.overwrite, args.keep_stages)
+                               args.overwrite, args.keep_stages, args.resume,
+                               args.scheduler, sys.stderr)
             print(summary)
     except ConfigError as e:
         print(f"smearsim: error: {e}", file=sys.stderr)
         return 2
+    except OutputError as e:
+        print(f"smearsim: error: {e}; files written so far are complete: finish with --resume",
+              file=sys.stderr)
+        return 1
     return 0
 
 

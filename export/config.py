@@ -18,16 +18,45 @@ from optics.config import OpticsConfig
 from sim.config import SimConfig
 from sim.schema import ConfigError, build, merge, param, section, to_dict, to_toml
 
+FORMATS = ("yolo", "yolo-seg", "coco", "masks", "crops", "meta")
+"""Annotation formats ``generate`` can write (see :mod:`export.formats`)."""
+
 
 @dataclass(frozen=True)
 class Output:
     """How images and labels are written."""
 
-    val_fraction: float = param(0.2, "", "fraction of images put in the val split", 0.0, 1.0)
+    formats: str = param("yolo", "", "annotation formats to write, comma-separated, from: "
+                         + ", ".join(FORMATS) + " (per-image metadata is always written)")
+    split: tuple[float, ...] = param((0.8, 0.1, 0.1), "", "relative shares of the train, val "
+                                     "and test splits", 0.0, 1.0, length=3)
     jpeg_quality: int = param(95, "", "JPEG quality of written images when optics.jpeg is off "
                                "(otherwise the camera's own JPEG is written)", 1, 100)
     min_visible: float = param(0.1, "", "smallest fraction of a cell's area visible in the image "
                                "for it to be labelled", 0.0, 1.0)
+    polygon_tolerance: float = param(0.5, "px", "largest distance of a simplified polygon from "
+                                     "the traced pixel boundary (Douglas-Peucker)", 0.0, 10.0)
+    crop_margin: float = param(0.25, "", "context around a cell in a crop, as a fraction of the "
+                               "larger side of its visible box on each side", 0.0, 5.0)
+
+    def check(self, path: str) -> None:
+        names = self.format_list()
+        unknown = [f for f in names if f not in FORMATS]
+        if unknown:
+            raise ConfigError(f"{path}.formats = {self.formats!r} has unknown format "
+                              f"{unknown[0]!r}; allowed: {', '.join(FORMATS)} (comma-separated)")
+        if "yolo" in names and "yolo-seg" in names:
+            raise ConfigError(f"{path}.formats = {self.formats!r}: choose one of yolo, yolo-seg "
+                              "(both use the Ultralytics labels/ folder; YOLO detection trains "
+                              "on yolo-seg labels too)")
+        if sum(self.split) <= 0:
+            raise ConfigError(f"{path}.split = {list(self.split)} must give at least one split "
+                              "a share > 0")
+
+    def format_list(self) -> tuple[str, ...]:
+        """The requested formats, in the order of :data:`FORMATS`, metadata included."""
+        names = {f.strip() for f in self.formats.split(",") if f.strip()} | {"meta"}
+        return tuple(f for f in FORMATS if f in names) + tuple(sorted(names - set(FORMATS)))
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,12 @@ def test_config_command_prints_toml_that_generate_accepts(tmp_path, capsys):
     (["--count", "seven"], ["--count", "invalid int"]),
     (["--workers", "0"], ["workers", "at least 1"]),
     (["--seed", "-1"], ["seed", "non-negative"]),
+    (["--formats", "yolo,bogus"], ["export.formats", "unknown format 'bogus'", "coco"]),
+    (["--formats", "yolo,yolo-seg"], ["choose one of yolo, yolo-seg"]),
+    (["--split", "0.8,0.2"], ["--split", "TRAIN,VAL,TEST"]),
+    (["--split", "0,0,0"], ["export.split", "share > 0"]),
+    (["--split", "0.8,-1,0"], ["export.split[1]", "0.0 <= value"]),
+    (["--resume", "--overwrite"], ["--resume and --overwrite"]),
 ])
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(args, words, tmp_path, capsys):
     out_dir = tmp_path / "ds"
@@ -84,6 +90,26 @@ def test_installed_command_runs():
     r = subprocess.run([sys.executable, "-m", "export.cli", "presets"], capture_output=True,
                        text=True, check=False)
     assert r.returncode == 0 and "pbc" in r.stdout
+
+
+def test_balanced_draws_subject_classes_equally_and_is_recorded(tmp_path, capsys):
+    import numpy as np
+
+    from export import load_config
+    from sim.classes import SUBJECT_CLASSES
+    from sim.population import draw_class
+
+    out = tmp_path / "ds"
+    args = ["generate", "--count", "1", "--out", str(out), "--size", "100x100", "--workers", "1"]
+    assert run(args + ["--balanced"], capsys)[0] == 0
+    config = load_config(None, out / "config.toml")
+    assert {getattr(config.sim.population.subject_mix, c) for c in SUBJECT_CLASSES} == {1.0}
+    rng = np.random.default_rng(0)
+    draws = [draw_class(config.sim.population.subject_mix, rng) for _ in range(8000)]
+    counts = np.array([draws.count(c) for c in SUBJECT_CLASSES])
+    assert np.all(np.abs(counts - 1000) < 5 * np.sqrt(1000 * 7 / 8))  # binomial, 5 σ
+    default = load_config("pbc").sim.population.subject_mix
+    assert default.neutrophil > 2 * default.basophil  # without --balanced: the PBC mix
 
 
 def test_ablate_and_only_switch_effects_off_and_the_metadata_says_so(tmp_path, capsys):

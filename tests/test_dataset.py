@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from export import generate, make_image
+from export import generate, load_config, make_image
 from optics.stain import optical_density
 from sim.classes import CLASS_ID, CLASSES
 
@@ -62,7 +62,10 @@ def test_labels_are_normalised_and_agree_with_metadata(tmp_path, pbc):
         assert len(subject) == 1 and subject[0]["label"] is not None
         assert subject[0]["centre_um"] == pytest.approx(
             [w * meta["pixel_size_um"] / 2, h * meta["pixel_size_um"] / 2], abs=1e-4)
-        assert meta["seed"] == 11 and meta["config"]["optics"]["frame"]["width"] == 360
+        assert meta["seed"] == 11
+        config_bytes = (out / meta["config"]).read_bytes()
+        assert meta["config_sha256"] == hashlib.sha256(config_bytes).hexdigest()
+        assert load_config(None, out / meta["config"]) == pbc
 
 
 @settings(max_examples=15, deadline=None)
@@ -102,7 +105,7 @@ def test_same_seed_same_bytes_for_any_worker_count(tmp_path, pbc):
     generate(pbc, count=8, out=b, seed=42, workers=2)
     generate(pbc, count=8, out=c, seed=43, workers=2)
     da, db = digest(a), digest(b)
-    assert da == db and len(da) == 8 * 3 + 2
+    assert da == db and len(da) == 8 * 3 + 4  # + config, job, data.yaml, manifest
     dc = digest(c)
     assert sum(da[k] != dc.get(k) for k in da if k.endswith(".jpg")) >= 6
 

@@ -10,7 +10,7 @@ def test_readme_python_example(tmp_path, monkeypatch):
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
     assert blocks, "README has a Python example"
     monkeypatch.chdir(tmp_path)
-    exec(compile(blocks[0], "README.md", "exec"), {})
+    exec(compile(blocks[0], "README.md", "exec"), {"__name__": "__main__"})
     assert (tmp_path / "demo" / "data.yaml").exists()
     assert len(list((tmp_path / "demo" / "images").rglob("*.jpg"))) == 10
 

@@ -1,0 +1,160 @@
+"""Where the images of a job are made: in this process, in a local process pool, or on a Dask
+distributed cluster. Each backend maps a picklable function over batches of image indices and
+yields the results; the driver (:func:`export.job.generate`) writes every file itself, so
+workers need no shared file system and the output cannot depend on where an image was made.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib.util import find_spec
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import get_context
+from typing import Callable, Iterable, Iterator
+
+import cv2
+
+from sim.schema import ConfigError
+
+IN_FLIGHT = 4
+"""Batches queued per Dask worker: enough to keep it busy, few enough to bound memory."""
+
+KEEP_MALLOC = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
+"""Dask setting unset for a LocalCluster: Dask gives its workers ``MALLOC_TRIM_THRESHOLD_=65536``,
+which turns off glibc's adaptive mmap threshold, so every image-sized array is mapped and
+page-faulted afresh — measured 40 % more CPU per image. Workers of a remote cluster should
+have it set to null in their Dask config as well."""
+
+CONNECT_TIMEOUT = 10.0
+"""Seconds to wait for a Dask scheduler before giving up."""
+
+
+def single_threaded() -> None:
+    """Keep a worker process on one core: OpenCV's own threads would fight the other workers.
+
+    Local workers are spawned, not forked: a child forked after OpenCV started its thread pool
+    can deadlock.
+    """
+    cv2.setNumThreads(1)
+
+
+def on_one_thread(fn: Callable, batch: list[int]):
+    """``fn(batch)`` with OpenCV held to one thread (the task Dask workers run)."""
+    single_threaded()
+    return fn(batch)
+
+
+def batches(indices: list[int], workers: int) -> list[list[int]]:
+    """`indices` cut into batches: about four per worker, at most 16 images each."""
+    size = max(1, min(16, len(indices) // (4 * workers)))
+    return [indices[i:i + size] for i in range(0, len(indices), size)]
+
+
+class Serial:
+    """Make every image in this process."""
+
+    workers = 1
+
+    def __enter__(self) -> "Serial":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+    def run(self, fn: Callable, work: Iterable[list[int]]) -> Iterator:
+        """``fn(batch)`` for every batch, in order."""
+        return map(fn, work)
+
+
+class Pool(Serial):
+    """A local pool of `workers` spawned processes."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+
+    def __enter__(self) -> "Pool":
+        self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=get_context("spawn"),
+                                        initializer=single_threaded)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def run(self, fn: Callable, work: Iterable[list[int]]) -> Iterator:
+        try:
+            yield from self.pool.map(fn, work)
+        except BrokenProcessPool as e:
+            raise RuntimeError("a worker process ended abruptly: killed, out of memory, or "
+                               "generate() called from a script without an "
+                               "`if __name__ == \"__main__\":` guard") from e
+
+
+class Dask(Serial):
+    """A Dask distributed cluster: ``"local"`` starts a LocalCluster of `workers` processes,
+    ``"tcp://HOST:PORT"`` connects to a running scheduler (workers must have smearsim
+    installed)."""
+
+    def __init__(self, scheduler: str, workers: int) -> None:
+        if find_spec("distributed") is None:  # an optional dependency
+            raise ConfigError("--scheduler needs Dask distributed: pip install 'smearsim[dask]'")
+        self.scheduler, self.workers = scheduler, workers
+
+    def __enter__(self) -> "Dask":
+        import dask
+        from distributed import Client, LocalCluster
+        self.cluster = None
+        try:
+            if self.scheduler == "local":
+                with dask.config.set({KEEP_MALLOC: None}):
+                    self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
+                                                processes=True, dashboard_address=":0")
+                self.client = Client(self.cluster)
+            else:
+                self.client = Client(self.scheduler, timeout=f"{CONNECT_TIMEOUT}s")
+        except (OSError, TimeoutError, ValueError) as e:
+            if self.cluster is not None:
+                self.cluster.close()
+            raise ConfigError(f"--scheduler {self.scheduler!r}: cannot reach the Dask "
+                              f"scheduler ({str(e).splitlines()[0] if str(e) else type(e).__name__})"
+                              ) from None
+        self.workers = max(1, len(self.client.scheduler_info()["workers"]))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+    def run(self, fn: Callable, work: Iterable[list[int]]) -> Iterator:
+        """Results as they complete (not in order), with a bounded number of batches queued."""
+        from distributed import as_completed
+        todo = iter(work)
+        queue = as_completed()
+        for batch in todo:
+            queue.add(self.client.submit(on_one_thread, fn, batch, pure=False))
+            if queue.count() >= IN_FLIGHT * self.workers:
+                break
+        for future in queue:
+            yield future.result()
+            future.release()
+            nxt = next(todo, None)
+            if nxt is not None:
+                queue.add(self.client.submit(on_one_thread, fn, nxt, pure=False))
+
+
+def backend(workers: int | None, scheduler: str | None) -> Serial:
+    """The backend for a job: Dask when `scheduler` is given, else a process pool of `workers`
+    (default: all cores), or this process for one worker.
+
+    Raises
+    ------
+    ConfigError
+        `workers` below 1, or Dask requested but not installed.
+    """
+    workers = (os.cpu_count() or 1) if workers is None else workers
+    if workers < 1:
+        raise ConfigError(f"workers = {workers} must be at least 1")
+    if scheduler is not None:
+        return Dask(scheduler, workers)
+    return Serial() if workers == 1 else Pool(workers)

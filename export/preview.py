@@ -1,0 +1,90 @@
+"""A contact sheet of a dataset: its first images with the labels drawn over them.
+
+Read back from the files on disk (images and per-image metadata), so it shows what a user of the
+dataset gets: each labelled cell's visible box in its class colour, its polygons when the dataset
+has them, the amodal box dotted where it differs, and the class name of every cell but red cells.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from export.files import write_atomic
+from sim.schema import ConfigError
+
+TILE = 320
+"""Width of one image on the sheet, px."""
+
+COLOURS = ((255, 128, 0), (0, 64, 255), (160, 0, 200), (0, 180, 0), (0, 200, 200),
+           (255, 0, 160), (140, 70, 0), (0, 0, 0), (150, 150, 150))
+"""Drawing colour of each class id (RGB)."""
+
+
+def _dotted_rect(img: np.ndarray, box, colour, step: int = 6) -> None:
+    x0, y0, x1, y1 = box
+    for x in range(x0, x1, step):
+        img[[y0, y1 - 1], x: x + step // 2] = colour
+    for y in range(y0, y1, step):
+        img[y: y + step // 2, [x0, x1 - 1]] = colour
+
+
+def tile(folder: Path, meta: dict) -> np.ndarray:
+    """One image of the dataset (RGB) with its labels drawn, scaled to :data:`TILE` px wide."""
+    bgr = cv2.imread(str(folder / meta["image"]), cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise ConfigError(f"cannot read image {str(folder / meta['image'])!r}")
+    scale = TILE / bgr.shape[1]
+    img = np.ascontiguousarray(cv2.resize(bgr, None, fx=scale, fy=scale,
+                                          interpolation=cv2.INTER_AREA)[:, :, ::-1])
+    for cell in sorted(meta["cells"], key=lambda c: c["z"]):  # labels of upper cells on top
+        lab = cell["label"]
+        if lab is None:
+            continue
+        colour = COLOURS[cell["class_id"]]
+        box = np.round(np.array(lab["box_px"]) * scale).astype(int)
+        amodal = np.round(np.array(lab["amodal_box_px"]) * scale).astype(int)
+        if np.any(amodal != box):
+            _dotted_rect(img, np.clip(amodal, 0, [img.shape[1], img.shape[0]] * 2), colour)
+        for poly in lab.get("polygons_px", []):
+            pts = np.round(np.array(poly).reshape(-1, 2) * scale).astype(np.int32)
+            cv2.polylines(img, [pts], True, colour, 1, cv2.LINE_AA)
+        cv2.rectangle(img, tuple(box[:2].tolist()), tuple((box[2:] - 1).tolist()), colour, 1)
+        if cell["class"] != "rbc":
+            cv2.putText(img, cell["class"], (int(box[0]) + 2, int(box[1]) + 12),
+                        cv2.FONT_HERSHEY_SIMPLEX, 0.4, colour, 1, cv2.LINE_AA)
+    cv2.putText(img, Path(meta["image"]).name, (4, img.shape[0] - 6), cv2.FONT_HERSHEY_SIMPLEX,
+                0.4, (0, 0, 0), 1, cv2.LINE_AA)
+    return img
+
+
+def contact_sheet(folder: str | Path, out: str | Path, count: int = 16, columns: int = 4) -> str:
+    """Draw the first `count` images of the dataset in `folder` on a grid of `columns`; write it
+    as PNG to `out` and return a one-line description.
+
+    Raises
+    ------
+    ConfigError
+        No dataset in `folder`, or bad `count` / `columns`.
+    """
+    if count < 1 or columns < 1:
+        raise ConfigError(f"count = {count} and columns = {columns} must both be at least 1")
+    folder = Path(folder)
+    metas = sorted((folder / "meta").glob("*/*.json"), key=lambda p: p.name)[:count]
+    if not metas:
+        raise ConfigError(f"{str(folder)!r} holds no smearsim dataset (no meta/SPLIT/*.json)")
+    tiles = [tile(folder, json.loads(p.read_bytes())) for p in metas]
+    h = max(t.shape[0] for t in tiles)
+    rows = -(-len(tiles) // columns)
+    sheet = np.full((rows * (h + 4) + 4, columns * (TILE + 4) + 4, 3), 255, np.uint8)
+    for k, t in enumerate(tiles):
+        r, c = divmod(k, columns)
+        sheet[4 + r * (h + 4): 4 + r * (h + 4) + t.shape[0], 4 + c * (TILE + 4): 4 + c * (TILE + 4)
+              + TILE] = t
+    ok, png = cv2.imencode(".png", sheet[:, :, ::-1])
+    assert ok, "OpenCV failed to encode a PNG"
+    write_atomic(Path(out), png.tobytes())
+    return f"wrote {out}: {len(tiles)} images of {folder} with their labels"
