@@ -11,7 +11,9 @@ import argparse
 import json
 import re
 import sys
+from pathlib import Path
 
+from export.calibrate import calibrate, check_out, write_preset
 from export.compare import compare
 from export.config import dump_config, load_config, presets
 from export.files import OutputError
@@ -134,6 +136,13 @@ def _parser() -> argparse.ArgumentParser:
     cmp.add_argument("--synthetic", required=True, metavar="DIR",
                      help="synthetic images, e.g. a dataset's images/ folder")
     cmp.add_argument("--out", default=None, metavar="DIR", help="write report.json and report.png")
+    cal = sub.add_parser("calibrate", help="fit a preset to a folder of real images")
+    cal.add_argument("--real", required=True, metavar="DIR", help="real images (flat or per class)")
+    cal.add_argument("--out", required=True, metavar="FILE.toml", help="preset file to write")
+    cal.add_argument("--base-preset", default="pbc", help="preset to start from (default pbc)")
+    cal.add_argument("--images", type=int, default=8,
+                     help="synthetic images per trial (default 8; more: slower, steadier)")
+    cal.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
     sub.add_parser("presets", help="list the shipped presets")
     c = sub.add_parser("config", help="print the resolved configuration as TOML")
     _add_config_args(c)
@@ -158,6 +167,13 @@ def main(argv: list[str] | None = None) -> int:
             report = compare(args.real, args.synthetic, args.out)["overall"]
             print(json.dumps({k: report[k] for k in ("images", "classifier_auc",
                                                      "sharpness_rel_diff", "noise_rel_diff")}))
+        elif args.command == "calibrate":
+            out = Path(args.out)
+            check_out(out, args.overwrite)
+            if not 2 <= args.images <= 200:
+                raise ConfigError(f"--images {args.images} is out of range; allowed: 2 <= value <= 200")
+            config, report = calibrate(args.real, args.base_preset, args.images)
+            print(f"wrote {write_preset(config, report, out)}")
         elif args.command == "gallery":
             print(f"wrote {write_gallery(_resolve(args), args.out, args.seeds, args.reference)}")
         else:

@@ -49,9 +49,11 @@ SAMPLES = 2000
 """Pixel samples kept per image and region."""
 
 FEATURES = ("bg_r", "bg_g", "bg_b", "rbc_od_r", "rbc_od_g", "rbc_od_b", "nuc_od_r", "nuc_od_g",
-            "nuc_od_b", "rbc_area", "nuc_area", "rbc_diameter_px", "log_sharpness", "log_noise",
-            "od_p10", "od_p50", "od_p90")
-"""Per-image figures used by the classifier two-sample test."""
+            "nuc_od_b", "dark_od_r", "dark_od_g", "dark_od_b", "rbc_area", "nuc_area",
+            "rbc_diameter_px", "log_sharpness", "log_noise", "od_p10", "od_p50", "od_p90")
+"""Per-image figures used by the classifier two-sample test. ``dark_od_*`` is the mean OD of the
+darkest 1 % of pixels (the nuclear cores where a white cell is in view), free of any colour
+threshold."""
 
 REGIONS = ("background", "rbc", "nucleus")
 
@@ -106,8 +108,9 @@ def analyse(rgb: np.ndarray) -> ImageStats:
         return od[mask].mean(axis=0) if mask.any() else np.full(3, np.nan)
 
     rbc_od, nuc_od = mean_od(masks["rbc"]), mean_od(masks["nucleus"])
+    dark_od = mean_od(total >= np.percentile(total, 99))
     pct = np.percentile(fg, [10, 50, 90]) if fg.size else np.full(3, np.nan)
-    features = dict(zip(FEATURES, [*background, *rbc_od, *nuc_od, masks["rbc"].mean(),
+    features = dict(zip(FEATURES, [*background, *rbc_od, *nuc_od, *dark_od, masks["rbc"].mean(),
                                    masks["nucleus"].mean(),
                                    float(np.median(diameters)) if diameters.size else np.nan,
                                    float(np.log(lap.var() + 1e-6)), float(np.log(noise + 1e-3)),

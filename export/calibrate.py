@@ -1,0 +1,203 @@
+"""Fit the simulator to a laboratory's real images and write the result as a preset.
+
+Measured on the real images with the code of :mod:`export.compare`, then fitted, in order
+(synthetic images are rendered in memory with fixed seeds, so successive trials differ only by
+the parameters):
+
+1. Image size: the most common size among the real images.
+2. Background colour → ``optics.illumination.background``: the median background colour.
+3. Pixel size → ``optics.frame.pixel_size``: until synthetic red cells have the real median
+   diameter (circle Hough transform); red cells are 7.82 µm across (Evans & Fung 1972), so this
+   is the lab's µm per pixel.
+4. Stains → the free spectral components of ``optics.stains.haemoglobin`` and
+   ``.chromatin``: until red cells, and the darkest 1 % of pixels (nuclear cores), have the
+   real mean optical density in each of R, G and B. The stain OD vectors of the real images (Macenko et al., ISBI 2009) are reported.
+5. Red-cell density → ``sim.population.rbc_coverage``: to the real fraction of red-cell pixels.
+6. Sharpness and noise → ``optics.psf.defocus`` and ``optics.sensor.photons``, together, to the
+   real median variance of the Laplacian and background noise (the full well and gain follow
+   the photon count, so the empty slide fills :data:`EXPOSURE_HEADROOM` of the well).
+
+Each fit is a damped Gauss–Newton on log parameters with finite-difference Jacobians.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from functools import reduce
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from export.compare import analyse, image_files, regions
+from export.config import Config, config_dict, dump_config, load_config
+from export.files import write_atomic
+from export.job import make_image
+from export.measure import optical_density
+from export.stainvectors import macenko
+from sim.schema import ConfigError, build
+
+EXPOSURE_HEADROOM = 0.9
+"""Fraction of the full well the empty slide fills."""
+
+STEP = 0.1
+"""Finite-difference step of the log parameters."""
+
+
+@dataclass(frozen=True)
+class Knob:
+    """One fitted scalar: a configuration key, or one element of a tuple-valued key."""
+
+    key: str
+    index: int | None
+    lo: float
+    hi: float
+
+
+def _get(config: Config, knob: Knob) -> float:
+    value = reduce(getattr, knob.key.split("."), config)
+    return float(abs(value if knob.index is None else value[knob.index]))
+
+
+def _set(config: Config, knobs: list[Knob], values: np.ndarray) -> Config:
+    data = config_dict(config)
+    for knob, v in zip(knobs, values):
+        *path, last = knob.key.split(".")
+        node = reduce(dict.__getitem__, path, data)
+        if knob.index is None:
+            node[last] = float(v)
+        else:
+            node[last][knob.index] = float(v)
+    sensor = data["optics"]["sensor"]
+    sensor["full_well"] = sensor["photons"] * sensor["quantum_efficiency"] / EXPOSURE_HEADROOM
+    sensor["gain"] = (2 ** sensor["adc_bits"] - 1) / sensor["full_well"]
+    return build(Config, data)
+
+
+def _features(config: Config, images: int) -> dict[str, float]:
+    """Median features (:data:`export.compare.FEATURES`) of synthetic images 0…images−1."""
+    stats = [analyse(make_image(config, 0, i).image.rgb).features for i in range(images)]
+    return {k: float(np.nanmedian([s[k] for s in stats])) for k in stats[0]}
+
+
+def _residual(found: dict[str, float], target: dict[str, float], keys: list[str]) -> np.ndarray:
+    """Differences of log figures (features named log_* are logs already)."""
+    def log(v: float, key: str) -> float:
+        return v if key.startswith("log_") else float(np.log(max(v, 1e-6)))
+    return np.array([log(found[k], k) - log(target[k], k) for k in keys])
+
+
+def fit(config: Config, knobs: list[Knob], target: dict[str, float], keys: list[str],
+        images: int, iterations: int) -> Config:
+    """Damped Gauss–Newton on log `knobs` so that the features `keys` reach `target`."""
+    keys = [k for k in keys if np.isfinite(target[k])]
+    if not keys:
+        return config
+    x = np.log([max(_get(config, k), k.lo) for k in knobs])
+    lo, hi = np.log([k.lo for k in knobs]), np.log([k.hi for k in knobs])
+
+    def residual(v: np.ndarray) -> np.ndarray:
+        r = _residual(_features(_set(config, knobs, np.exp(v)), images), target, keys)
+        return np.nan_to_num(r, nan=10.0)
+
+    r = residual(x)
+    for _ in range(iterations):
+        jac = np.stack([(residual(x + STEP * e) - r) / STEP for e in np.eye(len(x))], axis=1)
+        dx = np.clip(np.linalg.lstsq(jac, -r, rcond=None)[0], -1.0, 1.0)
+        for damping in (1.0, 0.5, 0.25):
+            trial = np.clip(x + damping * dx, lo, hi)
+            rt = residual(trial)
+            if rt @ rt < r @ r:
+                x, r = trial, rt
+                break
+        else:
+            break
+    return _set(config, knobs, np.exp(x))
+
+
+def measure_real(folder: Path, limit: int = 120) -> tuple[dict[str, float], dict]:
+    """Median features of up to `limit` images of `folder`, and figures for the report."""
+    files = [f for group in image_files(folder).values() for f in group]
+    files = files[::max(1, len(files) // limit)][:limit]
+    images = []
+    for f in files:
+        img = cv2.imread(str(f), cv2.IMREAD_COLOR)
+        if img is None:
+            raise ConfigError(f"cannot read image {str(f)!r}")
+        images.append(img[:, :, ::-1])
+    stats = [analyse(im).features for im in images]
+    target = {k: float(np.nanmedian([s[k] for s in stats])) for k in stats[0]}
+    stained = []
+    for im in images:
+        od = optical_density(im)
+        stained.append(od[~regions(od)["background"]][::7])
+    size = Counter((im.shape[1], im.shape[0]) for im in images).most_common(1)[0][0]
+    return target, {"images": len(images), "size_px": list(size),
+                    "stain_vectors_macenko": np.round(macenko(np.vstack(stained)), 3).tolist()}
+
+
+def _stain_knobs(config: Config, stain: str, fixed: tuple[int, ...]) -> list[Knob]:
+    n = len(getattr(config.optics.stains, stain))
+    return [Knob(f"optics.stains.{stain}", k, 1e-4, 9.0) for k in range(n) if k not in fixed]
+
+
+def calibrate(real: str | Path, base: str = "pbc", images: int = 8,
+              iterations: int = 2) -> tuple[Config, dict]:
+    """A configuration fitted to the real images in folder `real`, starting from preset `base`.
+
+    Returns the configuration and a report: the lab's figures, and the median features of the
+    real images (target) and of synthetic ones before and after fitting.
+    """
+    target, lab = measure_real(Path(real))
+    width, height = lab["size_px"]
+    bg = ", ".join(f"{min(max(target[f'bg_{c}'] / 255.0, 0.0), 1.0):.4f}" for c in "rgb")
+    config = load_config(base, overrides=[f"optics.frame.width={width}",
+                                          f"optics.frame.height={height}"])
+    before = _features(config, images)
+    config = load_config(base, overrides=[f"optics.frame.width={width}",
+                                          f"optics.frame.height={height}",
+                                          f"optics.illumination.background=[{bg}]"])
+    # pixel size: red cells' size in pixels is inversely proportional to it
+    for _ in range(2):
+        found = _features(config, 2 * images)["rbc_diameter_px"]
+        if np.isfinite(found) and np.isfinite(target["rbc_diameter_px"]):
+            size = config.optics.frame.pixel_size * found / target["rbc_diameter_px"]
+            config = _set(config, [Knob("optics.frame.pixel_size", None, 0.01, 2.0)],
+                          np.array([np.clip(size, 0.01, 2.0)]))
+    steps = [
+        ([Knob("sim.population.rbc_coverage", None, 0.05, 3.0)], ["rbc_area"]),
+        # oxyhaemoglobin's Soret peak follows from the cells' haemoglobin content: kept
+        (_stain_knobs(config, "haemoglobin", (0,)), ["rbc_od_r", "rbc_od_g", "rbc_od_b"]),
+        (_stain_knobs(config, "chromatin", ()), ["dark_od_r", "dark_od_g", "dark_od_b"]),
+        ([Knob("optics.psf.defocus", None, 0.005, 5.0),
+          Knob("optics.sensor.photons", None, 100.0, 5e6)], ["log_sharpness", "log_noise"]),
+    ]
+    for knobs, keys in steps:
+        config = fit(config, knobs, target, keys, images, iterations)
+    return config, {"real": lab, "target": target, "before": before,
+                    "after": _features(config, images)}
+
+
+def check_out(out: Path, overwrite: bool = False) -> None:
+    """Refuse an output that is not a .toml path, or that exists (unless `overwrite`)."""
+    if out.suffix.lower() != ".toml":
+        raise ConfigError(f"--out {str(out)!r} must name a .toml file")
+    if out.exists() and not overwrite:
+        raise ConfigError(f"--out {str(out)!r} exists; choose a new file or pass --overwrite")
+    if not out.parent.is_dir():
+        raise ConfigError(f"--out {str(out)!r}: folder {str(out.parent)!r} does not exist")
+
+
+def write_preset(config: Config, report: dict, out: str | Path) -> Path:
+    """Write the fitted configuration as TOML, headed by what was measured."""
+    out = Path(out)
+    lab = report["real"]
+    head = [f"# calibrated by smearsim on {lab['images']} real images",
+            f"# Macenko stain OD vectors (R, G, B): {lab['stain_vectors_macenko']}"]
+    for key in ("bg_r", "bg_g", "bg_b", "rbc_od_g", "dark_od_g", "rbc_area", "rbc_diameter_px",
+                "log_sharpness", "log_noise"):
+        head.append(f"# {key}: real {report['target'][key]:.3f}, before "
+                    f"{report['before'][key]:.3f}, fitted {report['after'][key]:.3f}")
+    write_atomic(out, ("\n".join(head) + "\n" + dump_config(config)).encode())
+    return out
