@@ -140,9 +140,8 @@ def measure(scene: Scene, raster: Raster, pixel_size: float, min_visible: float,
     counts = np.bincount(raster.owner.ravel() + 1, minlength=n + 1)[1:]
     ext = outline_extents(scene, pixel_size)
     truncated = (ext[:, 0] < 0) | (ext[:, 1] < 0) | (ext[:, 2] > w) | (ext[:, 3] > h)
-    # pixels whose centre lies within the outline's extent, as the raster samples them
-    whole = np.concatenate([np.ceil(ext[:, :2] - 0.5), np.floor(ext[:, 2:] - 0.5) + 1], axis=1)
-    whole = np.clip(whole, 0, [w, h, w, h]).astype(int)
+    # every pixel inside the whole cell, covered or not, sampled in the same raster pass
+    whole = raster.extent
     out = []
     for cell, sl in zip(scene.cells, slices):
         i = cell.index

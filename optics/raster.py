@@ -31,11 +31,16 @@ class Raster:
         int32, shape (H, W).
     area
         Area of each cell (by index) in px², the part outside the frame included.
+    extent
+        Box ``(x0, y0, x1, y1)`` (pixel edges) of the pixels inside each cell by the same
+        half-coverage rule as `owner`, covered or not, within the frame; ``(0, 0, 0, 0)`` for a
+        cell with no such pixel. int, shape (N, 4).
     """
 
     density: np.ndarray
     owner: np.ndarray
     area: np.ndarray
+    extent: np.ndarray
 
 
 def _axis(lo: float, hi: float, n: int, ss: int) -> tuple[int, int, np.ndarray]:
@@ -57,6 +62,7 @@ def rasterize(scene: Scene, frame: Frame) -> Raster:
     h, w, ss, p = frame.height, frame.width, frame.supersample, frame.pixel_size
     density = np.zeros((len(STAINS), h, w), dtype=np.float32)
     owner = np.full((h, w), -1, dtype=np.int32)
+    extent = np.zeros((len(scene.cells), 4), dtype=int)
     for cell in sorted(scene.cells, key=lambda c: c.z):
         cx, cy = cell.centre[0] / p, cell.centre[1] / p
         reach = float(cell.radii.max()) / p
@@ -73,5 +79,8 @@ def rasterize(scene: Scene, frame: Frame) -> Raster:
         density[:, y0:y1, x0:x1] += _bin(dens, ss)
         covered = inside if ss == 1 else _bin(inside.astype(np.float32), ss) >= 0.5
         np.copyto(owner[y0:y1, x0:x1], cell.index, where=covered)
+        rows, cols = np.flatnonzero(covered.any(axis=1)), np.flatnonzero(covered.any(axis=0))
+        if rows.size:
+            extent[cell.index] = (x0 + cols[0], y0 + rows[0], x0 + cols[-1] + 1, y0 + rows[-1] + 1)
     return Raster(density=density, owner=owner,
-                  area=np.array([c.area / p ** 2 for c in scene.cells]))
+                  area=np.array([c.area / p ** 2 for c in scene.cells]), extent=extent)
