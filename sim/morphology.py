@@ -191,6 +191,8 @@ def _discs(n: int, size: tuple[float, float], centre: np.ndarray, spread: tuple[
            rng: np.random.Generator) -> np.ndarray:
     """`n` discs ``(cx, cy, r, r, 0)`` of radius in `size` (µm), at a distance in `spread` (µm)
     from `centre` in random directions."""
+    if n == 0:
+        return np.zeros((0, 5))
     phi, dist = rng.uniform(0, 2 * np.pi, n), rng.uniform(*spread, n)
     r = rng.uniform(*size, n)
     return np.stack([centre[0] + dist * np.cos(phi), centre[1] + dist * np.sin(phi), r, r,
