@@ -96,7 +96,8 @@ class CellTypes:
         granule_stain="chromatin", granule_size=0.8, granule_coverage=0.8))
     lymphocyte: CellType = section(lambda: CellType(
         diameter=11.3, diameter_sd=1.4, nucleus=NucleusShapes(round=1.0), nucleus_fraction=0.72,
-        eccentricity=0.5, chromatin=0.7, chromatin_texture=0.5, azure=0.15))
+        eccentricity=0.5, chromatin=0.7, chromatin_texture=0.7, chromatin_rim=1.0, azure=0.13,
+        eosin=0.05))
     monocyte: CellType = section(lambda: CellType(
         diameter=17.0, diameter_sd=1.8, roundness=0.06, nucleus=NucleusShapes(kidney=3.0, oval=1.0),
         nucleus_fraction=0.47, chromatin=0.55, chromatin_texture=0.6, azure=0.11, eosin=0.05,
