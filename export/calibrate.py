@@ -75,10 +75,14 @@ def _set(config: Config, knobs: list[Knob], values: np.ndarray) -> Config:
     return build(Config, data)
 
 
+def _median(stats: list[dict[str, float]]) -> dict[str, float]:
+    """Median of each feature over images (NaN where an image lacks it is skipped)."""
+    return {k: float(np.nanmedian([s[k] for s in stats])) for k in stats[0]}
+
+
 def _features(config: Config, images: int) -> dict[str, float]:
     """Median features (:data:`export.compare.FEATURES`) of synthetic images 0…images−1."""
-    stats = [analyse(make_image(config, 0, i).image.rgb).features for i in range(images)]
-    return {k: float(np.nanmedian([s[k] for s in stats])) for k in stats[0]}
+    return _median([analyse(make_image(config, 0, i).image.rgb).features for i in range(images)])
 
 
 def _residual(found: dict[str, float], target: dict[str, float], keys: list[str]) -> np.ndarray:
@@ -126,8 +130,7 @@ def measure_real(folder: Path, limit: int = 120) -> tuple[dict[str, float], dict
         if img is None:
             raise ConfigError(f"cannot read image {str(f)!r}")
         images.append(img[:, :, ::-1])
-    stats = [analyse(im).features for im in images]
-    target = {k: float(np.nanmedian([s[k] for s in stats])) for k in stats[0]}
+    target = _median([analyse(im).features for im in images])
     stained = []
     for im in images:
         od = optical_density(im)
@@ -152,12 +155,9 @@ def calibrate(real: str | Path, base: str = "pbc", images: int = 8,
     target, lab = measure_real(Path(real))
     width, height = lab["size_px"]
     bg = ", ".join(f"{min(max(target[f'bg_{c}'] / 255.0, 0.0), 1.0):.4f}" for c in "rgb")
-    config = load_config(base, overrides=[f"optics.frame.width={width}",
-                                          f"optics.frame.height={height}"])
-    before = _features(config, images)
-    config = load_config(base, overrides=[f"optics.frame.width={width}",
-                                          f"optics.frame.height={height}",
-                                          f"optics.illumination.background=[{bg}]"])
+    size = [f"optics.frame.width={width}", f"optics.frame.height={height}"]
+    before = _features(load_config(base, overrides=size), images)
+    config = load_config(base, overrides=size + [f"optics.illumination.background=[{bg}]"])
     # pixel size: red cells' size in pixels is inversely proportional to it
     for _ in range(2):
         found = _features(config, 2 * images)["rbc_diameter_px"]

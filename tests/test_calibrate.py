@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from export import load_config, make_image
-from export.calibrate import Knob, _set, calibrate, fit
+from export.calibrate import Knob, _set, fit
 from export.cli import main
 from export.compare import analyse, compare_sets
 from tests.conftest import REFERENCE
