@@ -11,7 +11,9 @@ limit 2 NA/λ is not aliased), integrated over the pixel, normalised to sum 1.
 Each band b has its own PSF, defocused further by the axial chromatic focal shift Δz(λ); a colour
 channel's kernel is the mean of its bands' PSFs weighted by their share of the channel's signal
 under the lamp (exact for specimens whose transmittance varies little within a channel).
-Convolution is by FFT (scipy.fft, one thread), with the borders mirrored.
+Convolution is by FFT (OpenCV's DFT) with the borders mirrored, tile by tile (overlap-save):
+each tile is transformed with a margin of the kernel radius, so the cost per pixel and the memory
+stay those of a small transform whatever the size of the frame.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from functools import lru_cache
 
 import cv2
 import numpy as np
-from scipy import fft as sp_fft
 
 from optics import stain
 from optics.config import OpticsConfig, Psf
@@ -38,6 +39,10 @@ ENERGY = 0.995
 keeps. In focus the window itself holds about 98 % of the PSF's light (NA 1.25, 550 nm, 0.1 µm
 pixels); the rest is the faint far Airy rings."""
 
+BLOCK = 512
+"""Side of the DFT of one tile of the convolution, px (tile plus its two margins); a frame that
+fits in one is convolved in one piece."""
+
 
 def focal_shift(cfg: Psf, wavelength: np.ndarray) -> np.ndarray:
     """Axial chromatic focal shift, µm: `shift` × ((λ − 550 nm) / 150 nm)², a parabolic
@@ -50,6 +55,12 @@ def focal_shift(cfg: Psf, wavelength: np.ndarray) -> np.ndarray:
 def point_spread(na: float, n: float, wavelength: float, defocus: float, pixel_size: float,
                  size: int) -> np.ndarray:
     """Intensity PSF on a `size` × `size` pixel grid (odd `size`), float64, summing to 1.
+
+    The pupil is sampled on the frequency grid of an ``m`` × ``m`` discrete Fourier transform,
+    ``m`` = ``full`` × :data:`OVERSAMPLE` (``full`` ≥ `size` pixels, enough for
+    :data:`PUPIL_SAMPLES` samples across the pupil); the transform is pruned to what is needed —
+    one axis at a time, over the pupil's non-zero samples only, keeping only the kernel's own
+    output samples. The values are those of the full 2-D transform, at a small part of its cost.
 
     Parameters
     ----------
@@ -64,21 +75,29 @@ def point_spread(na: float, n: float, wavelength: float, defocus: float, pixel_s
     size
         Kernel side in pixels.
     """
+    lam = wavelength * 1e-3
     # enough pupil samples for an accurate transform: the grid covers at least PUPIL_SAMPLES
     # samples across the pupil radius NA/λ
-    half = PUPIL_SAMPLES * wavelength * 1e-3 / (2 * na * pixel_size)
-    full = max(size, 2 * int(np.ceil(half)) + 1)
-    m = full * OVERSAMPLE
-    f = np.fft.fftfreq(m, d=pixel_size / OVERSAMPLE)
-    f2 = f[:, None] ** 2 + f[None, :] ** 2
-    k = n / (wavelength * 1e-3)
-    pupil = f2 <= (na / (wavelength * 1e-3)) ** 2
-    phase = 2 * np.pi * defocus * (np.sqrt(np.maximum(k * k - f2, 0.0)) - k)
-    amp = np.fft.ifft2(pupil * np.exp(1j * phase))
-    intensity = np.fft.fftshift(np.abs(amp) ** 2)
-    binned = intensity.reshape(full, OVERSAMPLE, full, OVERSAMPLE).sum(axis=(1, 3))
-    c, r = full // 2, size // 2
-    binned = binned[c - r:c + r + 1, c - r:c + r + 1]
+    half = PUPIL_SAMPLES * lam / (2 * na * pixel_size)
+    m = max(size, 2 * int(np.ceil(half)) + 1) * OVERSAMPLE
+    df = OVERSAMPLE / (m * pixel_size)                  # frequency step, 1/µm
+    kmax = int(np.floor(na / lam / df))
+    k = np.arange(-kmax, kmax + 1)                      # frequency samples holding the pupil
+    f2 = (k[:, None] ** 2 + k[None, :] ** 2) * df * df
+    wave = n / lam
+    pupil = f2 <= (na / lam) ** 2
+    phase = 2 * np.pi * defocus * (np.sqrt(np.maximum(wave * wave - f2, 0.0)) - wave)
+    # sample offsets from the centre (OVERSAMPLE per pixel, the centre sample at the centre of
+    # the centre pixel), as indices of the m-point transform
+    s = (np.arange(OVERSAMPLE * size) - OVERSAMPLE * size // 2) % m
+    grid = np.zeros((m, k.size), dtype=complex)
+    grid[k % m] = pupil * np.exp(1j * phase)
+    rows = np.fft.ifft(grid, axis=0)[s]                 # (samples, pupil columns)
+    grid = np.zeros((s.size, m), dtype=complex)
+    grid[:, k % m] = rows
+    amp = np.fft.ifft(grid, axis=1)[:, s]
+    intensity = amp.real ** 2 + amp.imag ** 2
+    binned = intensity.reshape(size, OVERSAMPLE, size, OVERSAMPLE).sum(axis=(1, 3))
     return binned / binned.sum()
 
 
@@ -117,30 +136,55 @@ def kernels(cfg: OpticsConfig, defocus: float) -> np.ndarray:
     return (channel / channel.sum(axis=(1, 2), keepdims=True)).astype(np.float32)
 
 
+def _tiles(n: int, r: int) -> tuple[range, int, int]:
+    """Tiling of an axis of `n` px for kernels of radius `r` px: tile starts, tile length and DFT
+    length (tile plus both margins, at most :data:`BLOCK` unless the kernel needs more; even:
+    OpenCV's real DFT is markedly faster on even sizes)."""
+    size = 2 * cv2.getOptimalDFTSize(-(-(n + 2 * r) // 2))
+    block = max(BLOCK, 2 * cv2.getOptimalDFTSize(2 * r + 1))
+    if size <= block:
+        return range(0, n, n), n, size
+    return range(0, n, block - 2 * r), block - 2 * r, block
+
+
 @lru_cache(maxsize=8)
-def _spectra(cfg: OpticsConfig, defocus: float, shape: tuple[int, int]) -> np.ndarray:
-    """Real-FFT spectra (3, shape[0], shape[1] // 2 + 1) of the channel kernels, centred on the
-    origin of a `shape` grid."""
+def _spectra(cfg: OpticsConfig, defocus: float, shape: tuple[int, int]) -> list[np.ndarray]:
+    """OpenCV DFTs (packed real format, float32, `shape`) of the three channel kernels, centred
+    on the origin of a `shape` grid."""
     k = kernels(cfg, defocus)
     r = k.shape[1] // 2
     grid = np.zeros((3,) + shape, np.float32)
     grid[:, :k.shape[1], :k.shape[2]] = k
-    return sp_fft.rfft2(np.roll(grid, (-r, -r), axis=(1, 2)), workers=1)
+    return [cv2.dft(g) for g in np.roll(grid, (-r, -r), axis=(1, 2))]
 
 
 def _convolve(image: np.ndarray, cfg: OpticsConfig, defocus: tuple[float, ...]
               ) -> list[np.ndarray]:
     """Convolve each channel of (H, W, 3) `image` with its kernel at each of the `defocus` values
-    (borders mirrored), by FFT: the image is transformed once whatever the number of kernels."""
+    (borders mirrored), by FFT, tile by tile (see :func:`_tiles`): each tile is transformed once
+    whatever the number of kernels."""
     h, w = image.shape[:2]
     r = max(kernels(cfg, dz).shape[1] // 2 for dz in defocus)
-    padded = cv2.copyMakeBorder(image, r, r, r, r, cv2.BORDER_REFLECT)
-    shape = (sp_fft.next_fast_len(h + 2 * r, real=True), sp_fft.next_fast_len(w + 2 * r, real=True))
-    f = sp_fft.rfft2(np.ascontiguousarray(padded.transpose(2, 0, 1)), s=shape, workers=1)
-    out = []
-    for dz in defocus:
-        planes = sp_fft.irfft2(f * _spectra(cfg, dz, shape), s=shape, workers=1)
-        out.append(cv2.merge(list(planes[:, r:r + h, r:r + w])))
+    (rows, th, ny), (cols, tw, nx) = _tiles(h, r), _tiles(w, r)
+    spectra = [_spectra(cfg, dz, (ny, nx)) for dz in defocus]
+    out = [np.empty_like(image) for _ in defocus]
+    buf = np.zeros((ny, nx), np.float32)
+    inverse = cv2.DFT_INVERSE | cv2.DFT_REAL_OUTPUT | cv2.DFT_SCALE
+    for y0 in rows:
+        y1, a, b = min(y0 + th, h), max(y0 - r, 0), min(y0 + th + r, h)
+        for x0 in cols:
+            x1, c, d = min(x0 + tw, w), max(x0 - r, 0), min(x0 + tw + r, w)
+            # the tile and its margins, mirrored where they reach past the frame
+            window = cv2.copyMakeBorder(image[a:b, c:d], a - y0 + r, min(y1 + r, h + r) - b,
+                                        c - x0 + r, min(x1 + r, w + r) - d, cv2.BORDER_REFLECT)
+            wh, ww = window.shape[:2]
+            buf[wh:], buf[:, ww:] = 0.0, 0.0
+            for ch in range(3):
+                buf[:wh, :ww] = window[..., ch]
+                f = cv2.dft(buf)
+                for o, spec in zip(out, spectra):
+                    plane = cv2.dft(cv2.mulSpectrums(f, spec[ch], 0), flags=inverse)
+                    o[y0:y1, x0:x1, ch] = plane[r:r + y1 - y0, r:r + x1 - x0]
     return out
 
 

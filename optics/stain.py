@@ -20,6 +20,10 @@ from optics.config import OpticsConfig
 
 LN10 = float(np.log(10.0))
 
+STRIP = 1 << 18
+"""Pixels per strip of rows worked through at a time: the temporaries of a strip (a few MB) are
+reused from the heap instead of mapping fresh memory for frame-sized arrays."""
+
 
 def tables(cfg: OpticsConfig) -> spectra.Bands:
     """Band tables for the stains, lamp and camera of `cfg`."""
@@ -58,12 +62,17 @@ def transmittance(density: np.ndarray, cfg: OpticsConfig) -> np.ndarray:
     cfg
         Optics configuration (stains, lamp, camera sensitivities).
     """
-    stack = cv2.merge(list(density))
-    out = None
-    for to_od, to_rgb in zip(*_matrices(cfg)):
-        part = cv2.transform(cv2.exp(cv2.transform(stack, to_od)), to_rgb)
-        out = part if out is None else cv2.add(out, part, dst=out)
-    return cv2.cvtColor(out, cv2.COLOR_BGRA2BGR)
+    h, w = density.shape[1:]
+    out = np.empty((h, w, 3), np.float32)
+    step = max(1, STRIP // w)
+    for y in range(0, h, step):
+        stack = cv2.merge(list(density[:, y:y + step]))
+        total = None
+        for to_od, to_rgb in zip(*_matrices(cfg)):
+            part = cv2.transform(cv2.exp(cv2.transform(stack, to_od)), to_rgb)
+            total = part if total is None else cv2.add(total, part, dst=total)
+        out[y:y + step] = cv2.cvtColor(total, cv2.COLOR_BGRA2BGR)
+    return out
 
 
 def optical_density(density: np.ndarray, cfg: OpticsConfig) -> np.ndarray:
