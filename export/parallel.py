@@ -6,6 +6,8 @@ workers need no shared file system and the output cannot depend on where an imag
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import os
 from importlib.util import find_spec
 from concurrent.futures import ProcessPoolExecutor
@@ -29,6 +31,15 @@ have it set to null in their Dask config as well."""
 CONNECT_TIMEOUT = 10.0
 """Seconds to wait for a Dask scheduler before giving up."""
 
+MALLOPT = {-3: 32 << 20, -1: 1 << 30}
+"""glibc ``mallopt`` settings of a process that makes images (``<malloc.h>``: M_MMAP_THRESHOLD
+= −3, M_TRIM_THRESHOLD = −1): arrays up to 32 MB (glibc's largest threshold) come from the heap,
+and freed heap is kept for the next image rather than returned to the system. By default glibc
+adapts both thresholds to the blocks freed so far, and depending on the order in which an
+image's arrays come and go it may hand every array fresh pages from the kernel, each page
+faulted in anew: measured on a ``pbc`` image 5400 page faults and 11 ms of system time, against
+none with these settings."""
+
 
 def single_threaded() -> None:
     """Keep a worker process on one core: OpenCV's own threads would fight the other workers.
@@ -39,9 +50,33 @@ def single_threaded() -> None:
     cv2.setNumThreads(1)
 
 
-def on_one_thread(fn: Callable, batch: list[int]):
-    """``fn(batch)`` with OpenCV held to one thread (the task Dask workers run)."""
+def keep_memory() -> None:
+    """Apply :data:`MALLOPT` to this process (nothing where the C library is not glibc)."""
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return
+    for option, value in MALLOPT.items():
+        mallopt(option, value)
+
+
+def start_worker() -> None:
+    """Set up a local pool worker: one thread (:func:`single_threaded`), memory kept for reuse
+    (:func:`keep_memory`), and everything imported so far moved out of the garbage collector's
+    sight (``gc.freeze``). The physics makes many short-lived pymunk objects, each a reference
+    cycle, so the collector runs several times per image; without the freeze each of its
+    older-generation passes also walks every object of the imported libraries (measured: 2.9 →
+    1.6 ms of collection per ``pbc`` image)."""
     single_threaded()
+    keep_memory()
+    gc.freeze()
+
+
+def on_one_thread(fn: Callable, batch: list[int]):
+    """``fn(batch)`` with OpenCV held to one thread and memory kept for reuse (the task Dask
+    workers run)."""
+    single_threaded()
+    keep_memory()
     return fn(batch)
 
 
@@ -57,6 +92,7 @@ class Serial:
     workers = 1
 
     def __enter__(self) -> "Serial":
+        keep_memory()
         return self
 
     def __exit__(self, *exc) -> None:
@@ -75,7 +111,7 @@ class Pool(Serial):
 
     def __enter__(self) -> "Pool":
         self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=get_context("spawn"),
-                                        initializer=single_threaded)
+                                        initializer=start_worker)
         return self
 
     def __exit__(self, *exc) -> None:

@@ -57,7 +57,10 @@ def render(scene: Scene, cfg: OpticsConfig, rng: np.random.Generator,
     field_rng, noise_rng = rng.spawn(2)
     raster = rasterize(scene, cfg.frame)
     stages = {"transmittance": stain.transmittance(raster.density, cfg)}
-    stages["illuminated"] = illumination.illuminate(stages["transmittance"], cfg, field_rng)
+    # without keep_stages the transmittance is not kept: light it in place
+    stages["illuminated"] = illumination.illuminate(
+        stages["transmittance"], cfg, field_rng,
+        out=None if keep_stages else stages["transmittance"])
     stages["blurred"] = psf.blur(stages["illuminated"], cfg)
     light = sensor.mosaic(stages["blurred"]) if cfg.bayer.enabled else stages["blurred"]
     stages["raw"] = sensor.capture(light, illumination.electrons_per_unit(cfg), cfg.sensor,

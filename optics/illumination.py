@@ -13,6 +13,7 @@ import numpy as np
 
 from optics import stain
 from optics.config import Field, OpticsConfig
+from optics.strips import strips
 
 
 def field_coordinates(height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
@@ -23,6 +24,17 @@ def field_coordinates(height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
             (np.arange(width, dtype=np.float32) + 0.5 - width / 2) / half)
 
 
+def profile_axes(cfg: Field, height: int, width: int, rng: np.random.Generator | None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """The field profile (:func:`field_profile`) as the sum of a column (H,) and a row (W,),
+    float32."""
+    y, x = field_coordinates(height, width)
+    gy, gx = (rng.standard_normal(2) * cfg.unevenness / np.sqrt(2)) if rng is not None else (0, 0)
+    col = 1.0 - cfg.vignetting * y * y + np.float32(gy) * y
+    row = -cfg.vignetting * x * x + np.float32(gx) * x
+    return col.astype(np.float32), row.astype(np.float32)
+
+
 def field_profile(cfg: Field, height: int, width: int, rng: np.random.Generator | None
                   ) -> np.ndarray:
     """Relative irradiance across the frame, float32 (H, W), 1 at the centre.
@@ -31,11 +43,8 @@ def field_profile(cfg: Field, height: int, width: int, rng: np.random.Generator 
     leading term of the cos⁴ law of a Köhler field) plus, if `rng` is given, a random linear
     gradient of rms slope `unevenness` per half-diagonal (off-centre lamp filament or condenser).
     """
-    y, x = field_coordinates(height, width)
-    gy, gx = (rng.standard_normal(2) * cfg.unevenness / np.sqrt(2)) if rng is not None else (0, 0)
-    col = 1.0 - cfg.vignetting * y * y + np.float32(gy) * y
-    row = -cfg.vignetting * x * x + np.float32(gx) * x
-    return (col[:, None] + row[None, :]).astype(np.float32)
+    col, row = profile_axes(cfg, height, width, rng)
+    return col[:, None] + row[None, :]
 
 
 def background(cfg: OpticsConfig) -> tuple[float, float, float]:
@@ -49,22 +58,27 @@ def background(cfg: OpticsConfig) -> tuple[float, float, float]:
     return tuple(float(c) ** gamma for c in ill.background)
 
 
-def illuminate(transmitted: np.ndarray, cfg: OpticsConfig, rng: np.random.Generator
-               ) -> np.ndarray:
+def illuminate(transmitted: np.ndarray, cfg: OpticsConfig, rng: np.random.Generator,
+               out: np.ndarray | None = None) -> np.ndarray:
     """Irradiance (white-balanced fraction of full scale) behind a specimen of transmittance
-    `transmitted` (H, W, 3).
+    `transmitted` (H, W, 3), written to `out` if given (which may be `transmitted` itself).
 
     With the lamp off it is white at full scale, so irradiance equals transmittance; the field
     profile applies when its own switch is on.
     """
     ill = cfg.illumination
+    if not (ill.enabled or ill.field.enabled):
+        return transmitted
+    h, w = transmitted.shape[:2]
     colour = background(cfg)
-    if ill.field.enabled:
-        profile = field_profile(ill.field, *transmitted.shape[:2], rng)
-        return cv2.multiply(transmitted, cv2.merge([profile * np.float32(c) for c in colour]))
-    if ill.enabled:
-        return cv2.multiply(transmitted, tuple(float(c) for c in colour) + (0.0,))
-    return transmitted
+    out = np.empty_like(transmitted) if out is None else out
+    if not ill.field.enabled:
+        return cv2.multiply(transmitted, colour + (0.0,), dst=out)
+    tint = np.asarray(colour, dtype=np.float32)
+    col, row = profile_axes(ill.field, h, w, rng)
+    for rows in strips(h, w):
+        cv2.multiply(transmitted[rows], (col[rows, None] + row)[..., None] * tint, dst=out[rows])
+    return out
 
 
 def electrons_per_unit(cfg: OpticsConfig) -> np.ndarray:

@@ -6,13 +6,12 @@ All stages work on white-balanced linear values (fraction of full scale) until q
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import cv2
 import numpy as np
 
-from optics.config import Field, Jpeg, OpticsConfig
-from optics.illumination import background, field_profile
+from optics.config import Jpeg, OpticsConfig
+from optics.illumination import background, profile_axes
+from optics.strips import strips
 
 LEVELS = 255
 """Largest 8-bit digital number."""
@@ -31,31 +30,40 @@ SUBSAMPLING = {"4:4:4": cv2.IMWRITE_JPEG_SAMPLING_FACTOR_444,
 
 def demosaic(raw: np.ndarray, method: str) -> np.ndarray:
     """Interpolate an RGGB mosaic (H, W) of linear values to (H, W, 3), float32."""
-    fixed = np.clip(raw * np.float32(DEMOSAIC_SCALE) + np.float32(0.5), 0, 65535).astype(np.uint16)
-    return cv2.cvtColor(fixed, DEMOSAIC[method]).astype(np.float32) * np.float32(1 / DEMOSAIC_SCALE)
+    fixed = np.empty(raw.shape, np.uint16)
+    for rows in strips(*raw.shape):
+        fixed[rows] = np.clip(raw[rows] * np.float32(DEMOSAIC_SCALE) + np.float32(0.5), 0, 65535)
+    rgb = cv2.cvtColor(fixed, DEMOSAIC[method])
+    out = np.empty(rgb.shape, np.float32)
+    for rows in strips(*raw.shape):
+        np.multiply(rgb[rows], np.float32(1 / DEMOSAIC_SCALE), out=out[rows])
+    return out
 
 
-def normalise(image: np.ndarray, cfg: OpticsConfig) -> np.ndarray:
+def normalise(image: np.ndarray, cfg: OpticsConfig, out: np.ndarray | None = None
+              ) -> np.ndarray:
     """Flat-field by the known vignetting, then scale each channel so that the brightest pixels
     (above the configured luminance percentile, on every fourth row and column) have the
-    nominal background colour."""
+    nominal background colour. Written to `out` if given (which may be `image` itself)."""
     ill = cfg.illumination
-    flat = flat_field(ill.field, *image.shape[:2]) if ill.field.enabled else None
-    sample = image[::4, ::4] * (flat[::4, ::4, None] if flat is not None else 1.0)
+    h, w = image.shape[:2]
+    # inverse of the calibrated (deterministic) field profile, as a column and a row
+    col, row = profile_axes(ill.field, h, w, None) if ill.field.enabled else (None, None)
+    sample = image[::4, ::4]
+    if col is not None:
+        sample = sample * (1.0 / (col[::4, None] + row[::4]))[..., None]
     sample = sample.reshape(-1, 3)
     lum = sample.sum(axis=1)
     bright = sample[lum >= np.percentile(lum, cfg.normalise.percentile)]
     target = np.asarray(background(cfg), dtype=np.float32)
     gain = target / np.maximum(bright.mean(axis=0), 1e-6)
-    if flat is None:
-        return cv2.multiply(image, tuple(float(g) for g in gain) + (0.0,))
-    return cv2.multiply(image, cv2.merge([flat * np.float32(g) for g in gain]))
-
-
-@lru_cache(maxsize=4)
-def flat_field(cfg: Field, height: int, width: int) -> np.ndarray:
-    """Inverse of the calibrated (deterministic) field profile, float32 (H, W)."""
-    return 1.0 / field_profile(cfg, height, width, None)
+    out = np.empty_like(image) if out is None else out
+    if col is None:
+        return cv2.multiply(image, tuple(float(g) for g in gain) + (0.0,), dst=out)
+    for rows in strips(h, w):
+        flat = 1.0 / (col[rows, None] + row)
+        cv2.multiply(image[rows], flat[..., None] * gain.astype(np.float32), dst=out[rows])
+    return out
 
 
 def sharpen_to_uint8(image: np.ndarray, amount: float, sigma: float) -> np.ndarray:
@@ -87,9 +95,11 @@ def process(raw: np.ndarray, cfg: OpticsConfig) -> tuple[np.ndarray, bytes | Non
     JPEG stage is on, the JPEG file bytes the pixels were decoded from."""
     image = demosaic(raw, cfg.bayer.demosaic) if raw.ndim == 2 else raw
     if cfg.normalise.enabled:
-        image = normalise(image, cfg)
+        image = normalise(image, cfg, out=None if image is raw else image)
     if cfg.tone.enabled:
-        image = np.power(np.maximum(image, 0.0), np.float32(1.0 / cfg.tone.gamma))
+        out = np.empty_like(image) if image is raw else image
+        np.maximum(image, 0.0, out=out)
+        image = np.power(out, np.float32(1.0 / cfg.tone.gamma), out=out)
     if cfg.sharpen.enabled:
         rgb = sharpen_to_uint8(image, cfg.sharpen.amount, cfg.sharpen.sigma)
     else:

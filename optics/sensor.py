@@ -20,6 +20,7 @@ from functools import lru_cache
 import numpy as np
 
 from optics.config import Sensor
+from optics.strips import strips
 
 CAMERA_SEED = 1288
 """Seed of the fixed-pattern noise (PRNU, DSNU): the same camera for every image and process."""
@@ -92,11 +93,13 @@ def capture(irradiance: np.ndarray, electrons: np.ndarray, cfg: Sensor,
                                             irradiance.shape)
     e = np.multiply(irradiance, per_unit)
     e += offset
-    sd = np.maximum(e, 0.0)
-    sd += np.float32(cfg.read_noise ** 2)
-    np.sqrt(sd, out=sd)
-    sd *= rng.standard_normal(e.shape, dtype=np.float32)
-    e += sd
+    noise = rng.standard_normal(e.shape, dtype=np.float32)
+    for rows in strips(*e.shape[:2]):
+        sd = np.maximum(e[rows], 0.0)
+        sd += np.float32(cfg.read_noise ** 2)
+        np.sqrt(sd, out=sd)
+        noise[rows] *= sd
+    e += noise
     np.minimum(e, np.float32(cfg.full_well), out=e)
     e *= np.float32(cfg.gain)
     np.rint(e, out=e)

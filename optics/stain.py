@@ -17,12 +17,9 @@ import numpy as np
 
 from optics import spectra
 from optics.config import OpticsConfig
+from optics.strips import strips
 
 LN10 = float(np.log(10.0))
-
-STRIP = 1 << 18
-"""Pixels per strip of rows worked through at a time: the temporaries of a strip (a few MB) are
-reused from the heap instead of mapping fresh memory for frame-sized arrays."""
 
 
 def tables(cfg: OpticsConfig) -> spectra.Bands:
@@ -64,14 +61,13 @@ def transmittance(density: np.ndarray, cfg: OpticsConfig) -> np.ndarray:
     """
     h, w = density.shape[1:]
     out = np.empty((h, w, 3), np.float32)
-    step = max(1, STRIP // w)
-    for y in range(0, h, step):
-        stack = cv2.merge(list(density[:, y:y + step]))
+    for rows in strips(h, w):
+        stack = cv2.merge(list(density[:, rows]))
         total = None
         for to_od, to_rgb in zip(*_matrices(cfg)):
             part = cv2.transform(cv2.exp(cv2.transform(stack, to_od)), to_rgb)
             total = part if total is None else cv2.add(total, part, dst=total)
-        out[y:y + step] = cv2.cvtColor(total, cv2.COLOR_BGRA2BGR)
+        out[rows] = cv2.cvtColor(total, cv2.COLOR_BGRA2BGR)
     return out
 
 

@@ -23,35 +23,38 @@ import time
 import numpy as np
 
 from export import generate, load_config, make_image, presets
+from export.parallel import keep_memory
 from optics import illumination, isp, psf, sensor, stain
 from optics.raster import rasterize
 from sim import simulate
 
 
 def stage_times(config, count: int) -> dict[str, float]:
-    """Mean milliseconds per image of each stage, measured in this process."""
+    """Mean CPU milliseconds per image of each stage, measured in this process (set up as a pool
+    worker is: :func:`export.parallel.keep_memory`)."""
+    keep_memory()
     times = dict.fromkeys(["physics+morphology", "raster", "stain", "illumination", "psf",
                            "sensor", "isp"], 0.0)
     cfg, frame = config.optics, config.optics.frame
     for i in range(count):
         rng = np.random.default_rng(i)
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         scene = simulate(config.sim, frame.width * frame.pixel_size,
                          frame.height * frame.pixel_size, rng)
-        t1 = time.perf_counter()
+        t1 = time.process_time()
         raster = rasterize(scene, frame)
-        t2 = time.perf_counter()
+        t2 = time.process_time()
         light = stain.transmittance(raster.density, cfg)
-        t3 = time.perf_counter()
-        light = illumination.illuminate(light, cfg, rng)
-        t4 = time.perf_counter()
+        t3 = time.process_time()
+        light = illumination.illuminate(light, cfg, rng, out=light)
+        t4 = time.process_time()
         light = psf.blur(light, cfg)
-        t5 = time.perf_counter()
+        t5 = time.process_time()
         raw = sensor.capture(sensor.mosaic(light) if cfg.bayer.enabled else light,
                              illumination.electrons_per_unit(cfg), cfg.sensor, rng)
-        t6 = time.perf_counter()
+        t6 = time.process_time()
         isp.process(raw, cfg)
-        t7 = time.perf_counter()
+        t7 = time.process_time()
         for key, dt in zip(times, np.diff([t0, t1, t2, t3, t4, t5, t6, t7])):
             times[key] += dt * 1e3 / count
     return times
@@ -90,7 +93,7 @@ def main() -> None:
         make_image(config, 0, 0)  # warm caches (texture tiles) outside the timing
         if args.stages:
             for stage, ms in stage_times(config, min(args.count, 50)).items():
-                print(f"{name:8s} {stage:20s} {ms:7.2f} ms/image")
+                print(f"{name:8s} {stage:20s} {ms:7.2f} ms CPU/image")
         first = None
         for w in map(int, args.workers.split(",")):
             wall, cpu, rss = run(config, args.count, w, args.scheduler)
