@@ -26,8 +26,6 @@ class Image:
 
     Attributes
     ----------
-    rgb
-        The camera image, uint8, shape (H, W, 3), RGB order (decoded from `jpeg` if present).
     irradiance
         The noise-free linear image on the sensor (white-balanced fraction of full scale),
         float32, (H, W, 3).
@@ -37,13 +35,23 @@ class Image:
         The JPEG file the camera wrote, or None with the JPEG stage off.
     stages
         Intermediate images by stage name, if asked for (see :func:`render`).
+    pixels
+        The camera image with the JPEG stage off; otherwise None until :attr:`rgb` decodes it.
     """
 
-    rgb: np.ndarray
     irradiance: np.ndarray
     raster: Raster
     jpeg: bytes | None = None
     stages: dict[str, np.ndarray] = field(default_factory=dict)
+    pixels: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def rgb(self) -> np.ndarray:
+        """The camera image, uint8, shape (H, W, 3), RGB order (decoded from `jpeg` when first
+        asked for, if the camera wrote one)."""
+        if self.pixels is None:
+            self.pixels = isp.decode(self.jpeg)
+        return self.pixels
 
 
 def render(scene: Scene, cfg: OpticsConfig, rng: np.random.Generator,
@@ -66,8 +74,8 @@ def render(scene: Scene, cfg: OpticsConfig, rng: np.random.Generator,
     stages["raw"] = sensor.capture(light, illumination.electrons_per_unit(cfg), cfg.sensor,
                                    noise_rng)
     rgb, jpeg = isp.process(stages["raw"], cfg)
-    return Image(rgb=rgb, irradiance=stages["blurred"], raster=raster, jpeg=jpeg,
-                 stages=stages if keep_stages else {})
+    return Image(irradiance=stages["blurred"], raster=raster, jpeg=jpeg,
+                 stages=stages if keep_stages else {}, pixels=rgb)
 
 
 __all__ = ["render", "Image", "OpticsConfig"]

@@ -77,7 +77,8 @@ def illuminate(transmitted: np.ndarray, cfg: OpticsConfig, rng: np.random.Genera
     tint = np.asarray(colour, dtype=np.float32)
     col, row = profile_axes(ill.field, h, w, rng)
     for rows in strips(h, w):
-        cv2.multiply(transmitted[rows], (col[rows, None] + row)[..., None] * tint, dst=out[rows])
+        profile = col[rows, None] + row
+        cv2.multiply(transmitted[rows], cv2.merge([profile * c for c in tint]), dst=out[rows])
     return out
 
 

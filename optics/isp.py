@@ -33,10 +33,8 @@ def demosaic(raw: np.ndarray, method: str) -> np.ndarray:
     fixed = np.empty(raw.shape, np.uint16)
     for rows in strips(*raw.shape):
         fixed[rows] = np.clip(raw[rows] * np.float32(DEMOSAIC_SCALE) + np.float32(0.5), 0, 65535)
-    rgb = cv2.cvtColor(fixed, DEMOSAIC[method])
-    out = np.empty(rgb.shape, np.float32)
-    for rows in strips(*raw.shape):
-        np.multiply(rgb[rows], np.float32(1 / DEMOSAIC_SCALE), out=out[rows])
+    out = cv2.cvtColor(fixed, DEMOSAIC[method]).astype(np.float32)
+    out *= np.float32(1 / DEMOSAIC_SCALE)
     return out
 
 
@@ -62,7 +60,7 @@ def normalise(image: np.ndarray, cfg: OpticsConfig, out: np.ndarray | None = Non
         return cv2.multiply(image, tuple(float(g) for g in gain) + (0.0,), dst=out)
     for rows in strips(h, w):
         flat = 1.0 / (col[rows, None] + row)
-        cv2.multiply(image[rows], flat[..., None] * gain.astype(np.float32), dst=out[rows])
+        cv2.multiply(image[rows], cv2.merge([flat * np.float32(g) for g in gain]), dst=out[rows])
     return out
 
 
@@ -81,18 +79,26 @@ def quantise(image: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(image * np.float32(LEVELS)), 0, LEVELS).astype(np.uint8)
 
 
-def jpeg(rgb: np.ndarray, cfg: Jpeg) -> tuple[bytes, np.ndarray]:
-    """Encode uint8 RGB as JPEG; return the file bytes and the decoded RGB pixels."""
+def encode(rgb: np.ndarray, cfg: Jpeg) -> bytes:
+    """The JPEG file of uint8 RGB pixels."""
     ok, data = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR),
                             [cv2.IMWRITE_JPEG_QUALITY, cfg.quality,
                              cv2.IMWRITE_JPEG_SAMPLING_FACTOR, SUBSAMPLING[cfg.subsampling]])
     assert ok, "OpenCV failed to encode a JPEG"
-    return data.tobytes(), cv2.cvtColor(cv2.imdecode(data, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    return data.tobytes()
 
 
-def process(raw: np.ndarray, cfg: OpticsConfig) -> tuple[np.ndarray, bytes | None]:
-    """Raw signal (mosaic (H, W) or (H, W, 3), white-balanced linear) → uint8 RGB and, if the
-    JPEG stage is on, the JPEG file bytes the pixels were decoded from."""
+def decode(data: bytes) -> np.ndarray:
+    """The uint8 RGB pixels of a JPEG file."""
+    return cv2.cvtColor(cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR),
+                        cv2.COLOR_BGR2RGB)
+
+
+def process(raw: np.ndarray, cfg: OpticsConfig) -> tuple[np.ndarray | None, bytes | None]:
+    """Raw signal (mosaic (H, W) or (H, W, 3), white-balanced linear) → the camera's output:
+    ``(uint8 RGB, None)`` with the JPEG stage off, else ``(None, JPEG file bytes)`` — the pixels
+    are then the file's, :func:`decode` gives them (a dataset that writes the file needs no
+    decoding)."""
     image = demosaic(raw, cfg.bayer.demosaic) if raw.ndim == 2 else raw
     if cfg.normalise.enabled:
         image = normalise(image, cfg, out=None if image is raw else image)
@@ -106,5 +112,4 @@ def process(raw: np.ndarray, cfg: OpticsConfig) -> tuple[np.ndarray, bytes | Non
         rgb = quantise(image)
     if not cfg.jpeg.enabled:
         return rgb, None
-    data, decoded = jpeg(rgb, cfg.jpeg)
-    return decoded, data
+    return None, encode(rgb, cfg.jpeg)

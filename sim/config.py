@@ -181,7 +181,9 @@ class Packing:
     overlap: float = param(0.06, "", "allowed overlap as a fraction of each radius", 0.0, 0.5)
     damping: float = param(0.5, "", "fraction of velocity kept after one step (disc pass)",
                            0.0, 0.95)
-    ring_steps: int = param(20, "", "steps of the soft-ring pass (0: rigid discs only)", 0, 1000)
+    ring_steps: int = param(15, "", "steps of the soft-ring pass (0: rigid discs only); the "
+                            "outlines settle in about 10 (PBC red cells: mean outline change "
+                            "2.3 % at 15 steps as at 30)", 0, 1000)
     ring_nodes: int = param(16, "", "nodes in the ring of a red or white cell", 8, 64)
     ring_damping: float = param(0.6, "", "fraction of node velocity kept after one step",
                                 0.0, 0.95)

@@ -7,7 +7,7 @@ of every stain (thickness × relative concentration, µm), the quantity Beer–L
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 
 import cv2
@@ -108,8 +108,9 @@ class Morphology:
     texture: tuple[float, float, float, float]
 
     def to_dict(self) -> dict:
-        """Plain, JSON-ready parameters."""
-        d = asdict(self)
+        """Plain, JSON-ready parameters (a shallow copy: ``dataclasses.asdict`` deep-copies
+        every value, which took a third of the time of an image's metadata)."""
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
         for key in ("nucleus", "vacuoles", "nucleoli"):
             d[key] = np.round(getattr(self, key), 4).tolist()
         return d

@@ -41,7 +41,7 @@ from sim.population import Seed
 from sim.softbody import NODE_OVERLAP, Rings, resample, signed_area
 
 PRESQUEEZE = 0.1
-"""Discs of pass 1 are this fraction smaller than the cells' contact reach (:func:`contact`), so
+"""Discs of pass 1 are this fraction smaller than the cells' contact reach (:func:`contacts`), so
 that they separate where cells fit by deforming a little (which pass 2 then does); where even
 they jam, a ring would have to shrink."""
 
@@ -138,28 +138,33 @@ def hull(seed: Seed, cfg: Packing) -> float:
     return float(seed.radii.max()) - cfg.overlap * seed.radius
 
 
-def contact(seed: Seed, cfg: Packing) -> float:
-    """Radius of the disc a cell's contact shapes reach, µm: its rigid disc (platelets), or its
-    farthest ring node plus the node circle (the ring's outline lies less far beyond its node
-    circles than the allowance, see :func:`ring_offset`, so this is a little larger)."""
-    if seed.kind == "platelet":
-        return hull(seed, cfg)
-    delta = float(ring_offset(seed.radius, cfg.ring_nodes, cfg.overlap))
-    node = NODE_OVERLAP * 2 * np.pi * (seed.radius - delta) / cfg.ring_nodes
-    return max(float(seed.radii.max()) - delta + node, hull(seed, cfg))
+def contacts(seeds: list[Seed], cfg: Packing) -> np.ndarray:
+    """Radius of the disc each cell's contact shapes reach, µm, shape (n,): its rigid disc
+    (platelets, :func:`hull`), or its farthest ring node plus the node circle (the ring's outline
+    lies less far beyond its node circles than the allowance, see :func:`ring_offset`, so this is
+    a little larger)."""
+    radius = np.array([s.radius for s in seeds], dtype=float)
+    far = np.array([s.radii.max() for s in seeds], dtype=float)
+    rigid = far - cfg.overlap * radius
+    delta = ring_offset(radius, cfg.ring_nodes, cfg.overlap)
+    node = NODE_OVERLAP * 2 * np.pi * (radius - delta) / cfg.ring_nodes
+    platelet = np.array([s.kind == "platelet" for s in seeds], dtype=bool)
+    return np.where(platelet, rigid, np.maximum(far - delta + node, rigid))
 
 
 def discs(seeds: list[Seed], cfg: Packing, width: float, height: float, margin: float,
           start: np.ndarray | None = None) -> np.ndarray:
     """Pass 1: relax rigid discs from their drawn positions (or `start`, µm, (n, 2)); return
     their centres (µm), shape (n, 2)."""
-    radius = [contact(s, cfg) * (1.0 - PRESQUEEZE) for s in seeds]
+    reach = contacts(seeds, cfg)
+    radius = reach * (1.0 - PRESQUEEZE)
     group = _groups(seeds)
-    space = _space(width, height, margin, cfg.damping, 2 * max(radius, default=1.0), len(seeds))
+    space = _space(width, height, margin, cfg.damping,
+                   2 * float(radius.max()) if len(seeds) else 2.0, len(seeds))
     bodies = []
-    for k, (s, r) in enumerate(zip(seeds, radius)):
+    for k, (s, r) in enumerate(zip(seeds, radius.tolist())):
         body = _body(s.pinned)
-        room = 0.0 if s.pinned else min(contact(s, cfg), 0.5 * min(width, height) + margin)
+        room = 0.0 if s.pinned else min(float(reach[k]), 0.5 * min(width, height) + margin)
         x, y = s.position if start is None else start[k]
         body.position = (float(np.clip(x, room - margin, width + margin - room)),
                          float(np.clip(y, room - margin, height + margin - room)))
@@ -190,7 +195,7 @@ def jammed(seeds: list[Seed], cfg: Packing, centre: np.ndarray) -> list[int]:
     layer still overlapping by more than ``JAM`` of their summed radii (there is no room for
     them even before they grow to full size), the later drawn one that is not pinned, a red
     cell if the pair has one."""
-    r = np.array([contact(s, cfg) for s in seeds]) * (1.0 - PRESQUEEZE)
+    r = contacts(seeds, cfg) * (1.0 - PRESQUEEZE)
     a, b, depth = _pairs(centre, r, np.array([s.layer for s in seeds]), _groups(seeds))
     out = []
     for i, j in zip(a[depth > JAM * (r[a] + r[b])], b[depth > JAM * (r[a] + r[b])]):
@@ -221,7 +226,7 @@ def touching(seeds: list[Seed], cfg: Packing, centre: np.ndarray, width: float, 
     that of a cell of its layer or a wall after the disc pass. The others lie free and keep
     their drawn outline, so they ride through pass 2 as rigid discs (a large saving at the
     feathered edge)."""
-    r = np.array([contact(s, cfg) for s in seeds]) * (1.0 + TOUCH)
+    r = contacts(seeds, cfg) * (1.0 + TOUCH)
     out = ((centre - r[:, None] < -margin) | (centre + r[:, None] > np.array([width, height]) + margin)
            ).any(axis=1)
     a, b, _ = _pairs(centre, r, np.array([s.layer for s in seeds]), _groups(seeds))
@@ -317,7 +322,7 @@ def settle_placed(seeds: list[Seed], cfg: Packing, centre: np.ndarray, width: fl
     span = np.array([width + 2 * margin, height + 2 * margin])
     count = np.maximum(np.round(span / TILE), 1).astype(int)
     tile = np.clip(((centre + margin) / span * count).astype(int), 0, count - 1)
-    reach = np.array([contact(s, cfg) for s in seeds]) * (1 + TOUCH)
+    reach = contacts(seeds, cfg) * (1 + TOUCH)
     for tx in range(count[0]):
         for ty in range(count[1]):
             lo = np.array([tx, ty]) * span / count - margin

@@ -17,7 +17,8 @@ from sim.morphology import Morphology
 def outline_area(radii: np.ndarray) -> float:
     """Area (µm²) of the polygon through outline radii `radii` (µm) at uniform angles."""
     k = radii.size
-    return float(0.5 * np.sin(2 * np.pi / k) * np.sum(radii * np.roll(radii, -1)))
+    cross = np.dot(radii[:-1], radii[1:]) + radii[-1] * radii[0]   # Σ r_i r_{i+1}, cyclic
+    return float(0.5 * np.sin(2 * np.pi / k) * cross)
 
 
 @dataclass
@@ -72,12 +73,13 @@ class Cell:
 
     def to_dict(self) -> dict:
         """Plain, JSON-ready description of the cell."""
+        area = self.area
         return {"index": self.index, "class": self.kind, "class_id": CLASS_ID[self.kind],
                 "subject": self.subject, "centre_um": [round(v, 4) for v in self.centre],
                 "angle_rad": round(self.angle, 4), "z": self.z, "stack": self.stack,
                 "area_change": round(self.area_change, 4),
-                "diameter_um": round(2 * float(np.sqrt(self.area / np.pi)), 4),
-                "area_um2": round(self.area, 4),
+                "diameter_um": round(2 * float(np.sqrt(area / np.pi)), 4),
+                "area_um2": round(area, 4),
                 "outline_radii_um": np.round(self.radii, 4).tolist(),
                 "morphology": self.morphology.to_dict()}
 

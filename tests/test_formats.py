@@ -14,6 +14,11 @@ from pycocotools import coco as coco_api
 from export import generate, load_config, make_image
 from sim.classes import CLASSES
 
+SLIVER = 0.1
+"""How far past a row (or column) of pixel centres an outline may reach without covering any of
+them, px: at a corner of the outline (its radii are linear in angle between samples) the part
+past the row can be narrower than the pixel pitch."""
+
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:pycocotools")
 
 
@@ -160,8 +165,12 @@ def test_amodal_boxes_hold_the_visible_ones_and_border_cells_are_flagged(seed, i
             or outline[:, 1].max() > frame.height
         if crosses:  # vertices outside the frame: the cell is cut by the border
             assert lab.truncated
-        if not lab.truncated:  # the whole outline is in view: the box holds it to half a pixel
-            assert np.all(outline >= [a0 - 0.5, b0 - 0.5]) and np.all(outline <= [a1 + 0.5, b1 + 0.5])
+        if not lab.truncated:
+            # the whole outline is in view: the box holds it to half a pixel (the box takes the
+            # pixels whose centre is inside) plus a sliver (measured up to 0.03 px in 900 fields)
+            slack = 0.5 + SLIVER
+            assert (np.all(outline >= [a0 - slack, b0 - slack])
+                    and np.all(outline <= [a1 + slack, b1 + slack]))
         assert lab.area == (owner == lab.cell).sum()
         for poly in lab.polygons:
             xy = np.array(poly).reshape(-1, 2)

@@ -23,7 +23,7 @@ import time
 import numpy as np
 
 from export import generate, load_config, make_image, presets
-from export.parallel import keep_memory
+from export.parallel import tune_memory
 from optics import illumination, isp, psf, sensor, stain
 from optics.raster import rasterize
 from sim import simulate
@@ -31,8 +31,8 @@ from sim import simulate
 
 def stage_times(config, count: int) -> dict[str, float]:
     """Mean CPU milliseconds per image of each stage, measured in this process (set up as a pool
-    worker is: :func:`export.parallel.keep_memory`)."""
-    keep_memory()
+    worker is: :func:`export.parallel.tune_memory`)."""
+    tune_memory()
     times = dict.fromkeys(["physics+morphology", "raster", "stain", "illumination", "psf",
                            "sensor", "isp"], 0.0)
     cfg, frame = config.optics, config.optics.frame

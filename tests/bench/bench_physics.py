@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from export import load_config, make_image
-from export.parallel import keep_memory
+from export.parallel import tune_memory
 from optics import render
 from sim import measure, packing, population, simulate
 
@@ -51,8 +51,8 @@ def pbc_physics(fields: int) -> None:
 def crowded(sizes: list[int], repeats: int) -> None:
     """Seconds of physics (simulate) and rendering of crowded fields of each size; fitted
     exponent of total CPU time against area. The process is set up for memory as ``generate``
-    sets up its workers (:func:`export.parallel.keep_memory`)."""
-    keep_memory()
+    sets up its workers (:func:`export.parallel.tune_memory`)."""
+    tune_memory()
     totals = []
     for n in sizes:
         cfg = load_config("crowded", overrides=[f"optics.frame.width={n}",
