@@ -70,9 +70,12 @@ def render(scene: Scene, cfg: OpticsConfig, rng: np.random.Generator,
         stages["transmittance"], cfg, field_rng,
         out=None if keep_stages else stages["transmittance"])
     stages["blurred"] = psf.blur(stages["illuminated"], cfg)
+    if not keep_stages:  # free each frame once the next stage has it
+        del stages["transmittance"], stages["illuminated"]
     light = sensor.mosaic(stages["blurred"]) if cfg.bayer.enabled else stages["blurred"]
     stages["raw"] = sensor.capture(light, illumination.electrons_per_unit(cfg), cfg.sensor,
                                    noise_rng)
+    del light
     rgb, jpeg = isp.process(stages["raw"], cfg)
     return Image(irradiance=stages["blurred"], raster=raster, jpeg=jpeg,
                  stages=stages if keep_stages else {}, pixels=rgb)
