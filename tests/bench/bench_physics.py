@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from export import load_config, make_image
 from export.parallel import tune_memory
@@ -85,43 +86,66 @@ def crowded(sizes: list[int], repeats: int) -> None:
         print(f"cost ~ area^{slope:.2f} over {sizes[0]}²…{sizes[-1]}²")
 
 
+def nearest(centres: np.ndarray, inside: np.ndarray) -> np.ndarray:
+    """Distance (px) from each red cell not cut by the border to the nearest other red-cell box
+    centre of its field."""
+    if inside.sum() == 0 or len(centres) < 2:
+        return np.zeros(0)
+    return cKDTree(centres).query(centres[inside], 2)[0][:, 1]
+
+
 def pbc_reference(images: int) -> None:
-    """Red cells labelled per PBC field and median box sides, ours against TXL-PBC."""
+    """Red cells labelled per PBC field, median box sides and the spacing of red cells (nearest
+    box centre, in uncut red-cell box sides: clumping and gaps), ours against TXL-PBC."""
     sizes = {}
     for line in (REFERENCE / "txl_pbc_fields" / "image_sizes.csv").read_text().split()[1:]:
         name, w, h = line.split(",")
         sizes[name] = (int(w), int(h))
-    counts, wbc, rbc = [], [], []
+    counts, wbc, rbc, gaps = [], [], [], []
     for f in sorted((REFERENCE / "txl_pbc_fields" / "labels").glob("*.txt")):
         width, height = sizes.get(f.stem, (360, 363))
         rows = [r.split() for r in f.read_text().splitlines() if r.strip()]
         counts.append(sum(r[0] == "1" for r in rows))
+        centres, uncut = [], []
         for k, x, y, bw, bh in ((r[0], *map(float, r[1:])) for r in rows):
             side = (bw * width + bh * height) / 2
             if k == "0":
                 wbc.append(side)
             inside = min(x - bw / 2, y - bh / 2) > 0.003 and max(x + bw / 2, y + bh / 2) < 0.997
-            if k == "1" and inside:
-                rbc.append(side)
+            if k == "1":
+                centres.append((x * width, y * height))
+                uncut.append(inside)
+                if inside:
+                    rbc.append(side)
+        gaps.extend(nearest(np.array(centres), np.array(uncut, dtype=bool)))
     cfg = load_config("pbc")
     width, height = cfg.optics.frame.width, cfg.optics.frame.height
-    ours, owbc, orbc = [], [], []
+    ours, owbc, orbc, ogaps = [], [], [], []
     for i in range(images):
         labels = make_image(cfg, 0, i).labels
         ours.append(sum(lab.class_id == 8 for lab in labels))
+        centres, uncut = [], []
         for lab in labels:
             x0, y0, x1, y1 = lab.box
             side = (x1 - x0 + y1 - y0) / 2
             if lab.class_id < 7:
                 owbc.append(side)
-            if lab.class_id == 8 and x0 > 0 and y0 > 0 and x1 < width and y1 < height:
-                orbc.append(side)
+            if lab.class_id == 8:
+                inside = x0 > 0 and y0 > 0 and x1 < width and y1 < height
+                centres.append(((x0 + x1) / 2, (y0 + y1) / 2))
+                uncut.append(inside)
+                if inside:
+                    orbc.append(side)
+        ogaps.extend(nearest(np.array(centres), np.array(uncut, dtype=bool)))
     q = lambda v: "/".join(f"{p:g}" for p in np.percentile(v, [25, 50, 75]))
     print(f"RBC labels per PBC field (quartiles): TXL-PBC {q(counts)} ({len(counts)} fields), "
           f"smearsim {q(ours)} ({images} fields)")
     print(f"median box side (mean of w, h), px: WBC TXL-PBC {np.median(wbc):.0f} / smearsim "
           f"{np.median(owbc):.0f}; RBC not cut by the border TXL-PBC {np.median(rbc):.0f} / "
           f"smearsim {np.median(orbc):.0f}")
+    d = lambda v, side: "/".join(f"{p:.2f}" for p in np.percentile(v, [10, 25, 50, 75, 90]) / side)
+    print(f"nearest red-cell centre, in uncut red-cell box sides (p10/25/50/75/90): TXL-PBC "
+          f"{d(gaps, np.median(rbc))} / smearsim {d(ogaps, np.median(orbc))}")
 
 
 def main() -> None:
