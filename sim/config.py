@@ -47,7 +47,17 @@ class CellType:
                                    1, 6, length=2)
     chromatin: float = param(0.0, "", "chromatin (azure-eosin complex) concentration in nucleus",
                              0.0, 5.0)
-    chromatin_texture: float = param(0.4, "", "relative amplitude of chromatin clumping", 0.0, 1.0)
+    chromatin_texture: float = param(0.4, "", "contrast of chromatin clumping: 1 − concentration "
+                                     "in the pale parachromatin spaces / in the clumps", 0.0, 1.0)
+    parachromatin: float = param(0.3, "", "area fraction of the nucleus taken by pale "
+                                 "parachromatin spaces between chromatin clumps", 0.0, 0.9)
+    chromatin_grain: float = param(1.0, "µm", "lattice cell of the chromatin texture: clumps and "
+                                   "spaces about half of it (PBC reference: pale spaces 0.3–0.6 µm)",
+                                   0.2, 5.0)
+    nucleus_roughness: float = param(0.0, "µm", "rms excursion of the nucleus outline from its "
+                                     "smooth shape (irregular, folded nuclei)", 0.0, 2.0)
+    outline_grain: float = param(3.0, "µm", "lattice cell of the nucleus outline irregularity: "
+                                 "bumps and notches about half of it", 0.5, 20.0)
     chromatin_rim: float = param(0.5, "", "extra chromatin concentration condensed along the "
                                  "nuclear envelope, relative", 0.0, 3.0)
     haemoglobin: float = param(0.0, "", "haemoglobin concentration in cytoplasm", 0.0, 5.0)
@@ -60,6 +70,9 @@ class CellType:
     granule_size: float = param(0.5, "µm", "typical granule diameter", 0.1, 3.0)
     granule_coverage: float = param(0.3, "", "fraction of cytoplasm area covered by granules",
                                     0.0, 1.0)
+    granule_zone: float = param(1.0, "", "outer edge of the granule-bearing zone, in cell radii "
+                                "(1: the whole cytoplasm; platelets: the central granulomere inside "
+                                "a clear hyalomere)", 0.1, 1.0)
     vacuoles: float = param(0.0, "", "mean number of cytoplasmic vacuoles", 0.0, 20.0)
     vacuole_size: float = param(1.0, "µm", "largest vacuole diameter", 0.2, 4.0)
     nucleoli: float = param(0.0, "", "mean number of visible nucleoli (immature cells)", 0.0, 5.0)
@@ -83,36 +96,47 @@ class CellTypes:
 
     neutrophil: CellType = section(lambda: CellType(
         diameter=14.3, diameter_sd=0.8, nucleus=NucleusShapes(band=1.0, lobed=1.0),
-        nucleus_fraction=0.37, lobes=(2, 5), chromatin=0.62, chromatin_rim=1.0, eosin=0.07,
+        nucleus_fraction=0.37, lobes=(2, 5), chromatin=0.62, chromatin_rim=2.0,
+        chromatin_texture=0.85, parachromatin=0.25, chromatin_grain=0.8, nucleus_roughness=0.15,
+        eosin=0.07,
         azure=0.07, granules=2.0, granule_stain="chromatin", granule_size=0.3,
         granule_coverage=0.12))
     eosinophil: CellType = section(lambda: CellType(
         diameter=14.5, diameter_sd=1.2, nucleus=NucleusShapes(lobed=1.0), nucleus_fraction=0.55,
-        lobes=(2, 2), chromatin=0.55, eosin=0.04, azure=0.15, granules=0.9, granule_stain="eosin",
-        granule_size=0.6, granule_coverage=0.85))
+        lobes=(2, 2), chromatin=0.55, chromatin_texture=0.6, chromatin_grain=1.1,
+        nucleus_roughness=0.2, eosin=0.04, azure=0.1, granules=1.5, granule_stain="eosin",
+        granule_size=0.75, granule_coverage=0.72))
     basophil: CellType = section(lambda: CellType(
         diameter=13.2, diameter_sd=1.0, nucleus=NucleusShapes(lobed=2.0, kidney=1.0),
         nucleus_fraction=0.7, lobes=(2, 3), chromatin=0.45, eosin=0.06, azure=0.07, granules=2.6,
         granule_stain="chromatin", granule_size=0.8, granule_coverage=0.8))
     lymphocyte: CellType = section(lambda: CellType(
         diameter=11.3, diameter_sd=1.4, nucleus=NucleusShapes(round=1.0), nucleus_fraction=0.72,
-        eccentricity=0.5, chromatin=0.7, chromatin_texture=0.7, chromatin_rim=1.0, azure=0.13,
-        eosin=0.05))
+        eccentricity=0.5, chromatin=0.7, chromatin_texture=0.8, parachromatin=0.25,
+        chromatin_grain=0.55, nucleus_roughness=0.1, chromatin_rim=2.0, azure=0.13, eosin=0.05))
     monocyte: CellType = section(lambda: CellType(
         diameter=17.0, diameter_sd=1.8, roundness=0.06, nucleus=NucleusShapes(kidney=3.0, oval=1.0),
-        nucleus_fraction=0.47, chromatin=0.55, chromatin_texture=0.6, azure=0.11, eosin=0.05,
-        vacuoles=1.0, vacuole_size=1.2))
+        nucleus_fraction=0.47, chromatin=0.55, chromatin_texture=0.7, parachromatin=0.35,
+        chromatin_grain=0.5, chromatin_rim=1.5, nucleus_roughness=0.5, outline_grain=5.0,
+        azure=0.09, eosin=0.08, granules=0.6, granule_stain="chromatin", granule_size=0.3,
+        granule_coverage=0.25, vacuoles=3.0, vacuole_size=1.6))
     ig: CellType = section(lambda: CellType(
         diameter=14.5, diameter_sd=2.0, nucleus=NucleusShapes(oval=3.0, kidney=2.0),
-        nucleus_fraction=0.56, eccentricity=0.6, chromatin=0.6, chromatin_texture=0.35,
+        nucleus_fraction=0.56, eccentricity=0.6, chromatin=0.6, chromatin_texture=0.5, chromatin_grain=0.8,
+        nucleus_roughness=0.15,
         azure=0.15, eosin=0.07, granules=0.5, granule_stain="chromatin", granule_size=0.4,
         granule_coverage=0.25, nucleoli=0.3))
     erythroblast: CellType = section(lambda: CellType(
         diameter=10.0, diameter_sd=1.2, nucleus=NucleusShapes(round=1.0), nucleus_fraction=0.43,
-        eccentricity=0.4, chromatin=0.8, chromatin_texture=0.3, azure=0.12, haemoglobin=0.4))
+        eccentricity=0.4, chromatin=0.8, chromatin_texture=0.6, chromatin_grain=1.2,
+        parachromatin=0.25, nucleus_roughness=0.1, azure=0.12, haemoglobin=0.4))
+    # platelets: a purple granulomere in a pale hyalomere; diameter (4.8 µm, above the textbook
+    # 2–4 µm), granulomere extent and the clump size are fitted to the PBC platelet morphometry
+    # (granulomere 4.2 µm, granulomere : hyalomere area 0.9, hyalomere OD 0.09)
     platelet: CellType = section(lambda: CellType(
-        diameter=3.6, diameter_sd=0.5, roundness=0.12, thickness=1.5, azure=0.4, eosin=0.3,
-        granules=2.3, granule_stain="chromatin", granule_size=0.5, granule_coverage=0.7))
+        diameter=4.8, diameter_sd=0.8, roundness=0.15, thickness=1.5, azure=0.25, eosin=0.25,
+        granules=3.0, granule_stain="chromatin", granule_size=0.4, granule_coverage=0.78,
+        granule_zone=0.76))
     # red cells: the flat centre of air-dried cells (centre_thickness 0.2 µm instead of 0.81) is
     # fitted to the radial optical-density profile of 152 isolated red cells of the PBC reference
     # (centre / peak OD 0.16)
@@ -165,8 +189,11 @@ class Population:
                             0.0, 1.0)
     rouleau_length: float = param(4.0, "", "mean number of red cells in a rouleau", 1.0, 20.0)
     platelets: float = param(0.15, "1/(1000 µm²)", "mean density of free platelets", 0.0, 100.0)
-    clump: float = param(1.2, "", "mean number of further platelets in a subject platelet clump",
+    clump: float = param(0.6, "", "mean number of further platelets in a subject platelet clump",
                          0.0, 20.0)
+    clump_spread: float = param(1.15, "", "largest distance of a clump platelet's centre from the "
+                                "subject's, in subject diameters (1: touching; PBC platelet images "
+                                "show aggregated, touching platelets)", 1.0, 5.0)
     margin: float = param(4.5, "µm", "band outside the frame also populated (border-cut cells)",
                           0.0, 50.0)
 

@@ -26,9 +26,6 @@ NUCLEUS_REACH = 0.93
 RIM = 0.3
 """Depth over which chromatin condenses along the nuclear envelope, µm."""
 
-CHROMATIN_CELL = 1.0
-"""Lattice cell of the chromatin texture, µm: clumps of about 0.5 µm."""
-
 VACUOLE_DEPTH = 0.8
 """Fraction of the cell's thickness a vacuole leaves empty."""
 
@@ -78,17 +75,24 @@ class Morphology:
     nucleus
         Ellipses ``(cx, cy, a, b, theta)`` in µm and rad whose union is the nucleus (may be empty).
     chromatin, chromatin_texture, chromatin_rim
-        Chromatin concentration in the nucleus, the relative amplitude of its clumping and the
+        Mean chromatin concentration in the nucleus, the contrast of its clumping and the
         relative excess condensed along the nuclear envelope.
+    parachromatin, chromatin_grain
+        Area fraction of the pale spaces between chromatin clumps; lattice cell of the
+        clumping, µm.
+    nucleus_roughness, outline_grain
+        Rms excursion of the nucleus outline from the smooth shape and its lattice cell, µm.
     cytoplasm
         Concentration of each stain in the cytoplasm.
-    granules, granule_stain, granule_size, granule_coverage
-        Stain concentration inside granules, which stain, granule diameter (µm), area fraction.
+    granules, granule_stain, granule_size, granule_coverage, granule_zone
+        Stain concentration inside granules, which stain, granule diameter (µm), area fraction,
+        outer edge of the granule-bearing zone (cell radii).
     vacuoles, nucleoli
         Discs ``(cx, cy, r, r, 0)`` in µm: clear vacuoles in the cytoplasm, pale RNA-rich
         nucleoli in the nucleus (may be empty).
     texture
-        Offsets of chromatin and granule textures in the noise tile (tile samples).
+        Offsets of the chromatin, granule and nucleus-outline textures in their tiles (tile
+        samples).
     """
 
     profile: str
@@ -98,14 +102,19 @@ class Morphology:
     chromatin: float
     chromatin_texture: float
     chromatin_rim: float
+    parachromatin: float
+    chromatin_grain: float
+    nucleus_roughness: float
+    outline_grain: float
     cytoplasm: dict[str, float]
     granules: float
     granule_stain: str
     granule_size: float
     granule_coverage: float
+    granule_zone: float
     vacuoles: np.ndarray
     nucleoli: np.ndarray
-    texture: tuple[float, float, float, float]
+    texture: tuple[float, ...]
 
     def to_dict(self) -> dict:
         """Plain, JSON-ready parameters."""
@@ -216,14 +225,19 @@ def draw(t: CellType, radius: float, profile: str, rng: np.random.Generator) -> 
         chromatin=t.chromatin,
         chromatin_texture=t.chromatin_texture,
         chromatin_rim=t.chromatin_rim,
+        parachromatin=t.parachromatin,
+        chromatin_grain=t.chromatin_grain,
+        nucleus_roughness=t.nucleus_roughness,
+        outline_grain=t.outline_grain,
         cytoplasm={s: getattr(t, s) for s in ("haemoglobin", "eosin", "azure") if getattr(t, s)},
         granules=t.granules,
         granule_stain=t.granule_stain,
         granule_size=t.granule_size,
         granule_coverage=t.granule_coverage,
+        granule_zone=t.granule_zone,
         vacuoles=vacuoles,
         nucleoli=nucleoli,
-        texture=tuple(float(v) for v in rng.uniform(0, texture.TILE_PX, 4)),
+        texture=tuple(float(v) for v in rng.uniform(0, texture.TILE_PX, 6)),
     )
 
 
@@ -291,13 +305,17 @@ def densities(m: Morphology, radii: np.ndarray, x: np.ndarray, y: np.ndarray
     if len(m.vacuoles):
         thick *= 1.0 - VACUOLE_DEPTH * _inside(_depth(m.vacuoles, x, y))
     depth = _depth(m.nucleus, x, y) if len(m.nucleus) else None
+    if depth is not None and m.nucleus_roughness > 0:
+        depth += m.nucleus_roughness * texture.sample("chromatin", x, y, m.outline_grain,
+                                                      m.texture[4:6])
     nuc = _inside(depth) if depth is not None else 0.0
     for stain, conc in m.cytoplasm.items():
         dens[STAINS.index(stain)] = conc * thick * (1.0 - nuc)
     if depth is not None:
-        clumps = np.clip(texture.sample("chromatin", x, y, CHROMATIN_CELL, m.texture[:2]), -2, 2)
+        clumps = texture.clumping(x, y, m.chromatin_grain, m.texture[:2], m.parachromatin,
+                                  m.chromatin_texture)
         rim = m.chromatin_rim * np.exp(-np.maximum(depth, 0.0) / RIM)
-        chromatin = m.chromatin * thick * nuc * (1.0 + 0.5 * m.chromatin_texture * clumps + rim)
+        chromatin = m.chromatin * thick * nuc * (clumps + rim)
         if len(m.nucleoli):
             nucleolus = _inside(_depth(m.nucleoli, x, y)) * nuc
             chromatin *= 1.0 - NUCLEOLUS_CLEARING * nucleolus
@@ -308,6 +326,6 @@ def densities(m: Morphology, radii: np.ndarray, x: np.ndarray, y: np.ndarray
         cell = m.granule_size / (2.0 * np.sqrt(m.granule_coverage / np.pi))
         g = texture.sample("granules", x, y, cell, m.texture[2:])
         level = texture.threshold("granules", m.granule_coverage)
-        grains = np.clip((g - level) / GRANULE_EDGE, 0.0, 1.0) * (thick > 0)
+        grains = np.clip((g - level) / GRANULE_EDGE, 0.0, 1.0) * (rho < m.granule_zone)
         dens[STAINS.index(m.granule_stain)] += m.granules * m.granule_size * grains
     return inside, dens

@@ -10,6 +10,7 @@ from export.cli import main
 from export.gallery import TILE, only
 from export.measure import measure
 from sim.classes import STAINS, SUBJECT_CLASSES
+from sim import texture
 from sim.morphology import NUCLEUS_REACH, _area, _depth, densities, draw
 
 CONFIG = load_config("pbc")
@@ -100,3 +101,16 @@ def test_measurement_recovers_the_true_cell_size_of_synthetic_cells(kind):
         errors.append(m["cell_diameter_um"] / truth - 1)
         assert m["od_nucleus"] > m["od_cytoplasm"] > 0
     assert abs(np.median(errors)) < 0.08
+
+
+@settings(max_examples=25, deadline=None)
+@given(spaces=st.floats(0.1, 0.6), contrast=st.floats(0.2, 1.0), grain=st.floats(0.3, 2.0))
+def test_chromatin_clumping_keeps_the_mean_and_the_pale_fraction(spaces, contrast, grain):
+    # one full tile period (16 lattice cells), sampled at every tile sample
+    g = np.arange(texture.TILE_PX, dtype=np.float32) * np.float32(grain / texture.CELL_PX)
+    x, y = np.meshgrid(g, g)
+    c = texture.clumping(x, y, grain, (0.0, 0.0), spaces, contrast)
+    assert c.mean() == pytest.approx(1.0, rel=0.01)
+    assert c.min() / c.max() == pytest.approx(1.0 - contrast, abs=1e-4)
+    pale = (c < c.max() * (1.0 - contrast / 2)).mean()
+    assert pale == pytest.approx(spaces, abs=0.04)
