@@ -45,6 +45,10 @@ class CellType:
                                 "fraction of the room it has", 0.0, 1.0)
     lobes: tuple[int, ...] = param((1, 1), "", "min and max lobe count of a lobed nucleus",
                                    1, 6, length=2)
+    lobe_length: float = param(1.25, "", "length / width of one lobe of a lobed nucleus "
+                               "(rounded to a quarter)", 1.0, 4.0)
+    lobe_gap: float = param(0.28, "", "gap between consecutive lobes, end to end, in lobe widths "
+                            "(bridged by a chromatin filament)", 0.0, 4.0)
     chromatin: float = param(0.0, "", "chromatin (azure-eosin complex) concentration in nucleus",
                              0.0, 5.0)
     chromatin_texture: float = param(0.4, "", "contrast of chromatin clumping: 1 − concentration "
@@ -87,6 +91,53 @@ def _shapes(**weights: float):
     return section(lambda: NucleusShapes(**weights))
 
 
+IG_STAGES = ("promyelocyte", "myelocyte", "metamyelocyte")
+"""Maturation stages of the immature granulocytes (class ``ig``)."""
+
+
+@dataclass(frozen=True)
+class StageMix:
+    """Relative frequency of each maturation stage among immature granulocytes (default: the
+    file-name prefixes of the PBC sample in ``shared/reference/pbc``: PMY 2, MY 14, MMY 9)."""
+
+    promyelocyte: float = param(2.0, "", "weight of promyelocytes", 0.0)
+    myelocyte: float = param(14.0, "", "weight of myelocytes", 0.0)
+    metamyelocyte: float = param(9.0, "", "weight of metamyelocytes", 0.0)
+
+    def check(self, path: str) -> None:
+        if sum(getattr(self, s) for s in IG_STAGES) <= 0:
+            raise ConfigError(f"{path} must give at least one stage a weight > 0")
+
+
+@dataclass(frozen=True)
+class ImmatureGranulocytes:
+    """The ``ig`` class, one morphology per maturation stage (Bain 2015 ch. 3): the promyelocyte
+    (large; round or oval nucleus with fine chromatin and nucleoli; basophilic cytoplasm with coarse
+    azurophilic granules over the nucleus too), the myelocyte (round or oval eccentric nucleus,
+    condensing chromatin, no nucleoli; lilac-pink cytoplasm with fine granules) and the
+    metamyelocyte (smaller; kidney-shaped nucleus with clumped chromatin; pink cytoplasm with
+    fine granules, as in the neutrophil). Sizes, nucleus fractions and stain contents are fitted
+    to the PBC reference morphometry of the class as a whole."""
+
+    stages: StageMix = section(StageMix)
+    promyelocyte: CellType = section(lambda: CellType(
+        diameter=16.5, diameter_sd=1.8, nucleus=NucleusShapes(round=1.0, oval=2.0),
+        nucleus_fraction=0.52, eccentricity=0.5, chromatin=0.4, chromatin_texture=0.4,
+        parachromatin=0.35, chromatin_grain=0.5, chromatin_rim=0.5, nucleus_roughness=0.1,
+        azure=0.12, eosin=0.08, granules=2.5, granule_stain="chromatin", granule_size=0.55,
+        granule_coverage=0.45, nucleoli=1.5))
+    myelocyte: CellType = section(lambda: CellType(
+        diameter=14.0, diameter_sd=1.5, nucleus=NucleusShapes(round=1.0, oval=2.0),
+        nucleus_fraction=0.56, eccentricity=1.0, chromatin=0.6, chromatin_texture=0.7,
+        chromatin_grain=0.7, chromatin_rim=1.5, nucleus_roughness=0.15, azure=0.1, eosin=0.12,
+        granules=1.2, granule_stain="chromatin", granule_size=0.3, granule_coverage=0.3))
+    metamyelocyte: CellType = section(lambda: CellType(
+        diameter=13.0, diameter_sd=1.2, nucleus=NucleusShapes(kidney=1.0),
+        nucleus_fraction=0.54, eccentricity=0.4, chromatin=0.62, chromatin_texture=0.8,
+        chromatin_grain=0.75, chromatin_rim=2.0, nucleus_roughness=0.15, azure=0.08, eosin=0.1,
+        granules=1.5, granule_stain="chromatin", granule_size=0.3, granule_coverage=0.2))
+
+
 @dataclass(frozen=True)
 class CellTypes:
     """Morphology of every class (see :class:`CellType`). Nucleus shapes and stain affinities
@@ -96,15 +147,16 @@ class CellTypes:
 
     neutrophil: CellType = section(lambda: CellType(
         diameter=14.3, diameter_sd=0.8, nucleus=NucleusShapes(band=1.0, lobed=1.0),
-        nucleus_fraction=0.37, lobes=(2, 5), chromatin=0.62, chromatin_rim=2.0,
+        nucleus_fraction=0.37, lobes=(2, 5), lobe_length=1.5, lobe_gap=0.25, chromatin=0.62,
+        chromatin_rim=2.0,
         chromatin_texture=0.85, parachromatin=0.25, chromatin_grain=0.8, nucleus_roughness=0.15,
         eosin=0.07,
         azure=0.07, granules=2.0, granule_stain="chromatin", granule_size=0.3,
         granule_coverage=0.12))
     eosinophil: CellType = section(lambda: CellType(
         diameter=14.5, diameter_sd=1.2, nucleus=NucleusShapes(lobed=1.0), nucleus_fraction=0.55,
-        lobes=(2, 2), chromatin=0.55, chromatin_texture=0.6, chromatin_grain=1.1,
-        nucleus_roughness=0.2, eosin=0.04, azure=0.1, granules=1.5, granule_stain="eosin",
+        lobes=(2, 2), lobe_length=1.5, chromatin=0.55, chromatin_texture=0.75,
+        chromatin_grain=0.7, chromatin_rim=1.5, nucleus_roughness=0.2, eosin=0.04, azure=0.1, granules=1.5, granule_stain="eosin",
         granule_size=0.75, granule_coverage=0.72))
     basophil: CellType = section(lambda: CellType(
         diameter=13.2, diameter_sd=1.0, nucleus=NucleusShapes(lobed=2.0, kidney=1.0),
@@ -120,12 +172,7 @@ class CellTypes:
         chromatin_grain=0.5, chromatin_rim=1.5, nucleus_roughness=0.5, outline_grain=5.0,
         azure=0.09, eosin=0.08, granules=0.6, granule_stain="chromatin", granule_size=0.3,
         granule_coverage=0.25, vacuoles=3.0, vacuole_size=1.6))
-    ig: CellType = section(lambda: CellType(
-        diameter=14.5, diameter_sd=2.0, nucleus=NucleusShapes(oval=3.0, kidney=2.0),
-        nucleus_fraction=0.56, eccentricity=0.6, chromatin=0.6, chromatin_texture=0.5, chromatin_grain=0.8,
-        nucleus_roughness=0.15,
-        azure=0.15, eosin=0.07, granules=0.5, granule_stain="chromatin", granule_size=0.4,
-        granule_coverage=0.25, nucleoli=0.3))
+    ig: ImmatureGranulocytes = section(ImmatureGranulocytes)
     erythroblast: CellType = section(lambda: CellType(
         diameter=10.0, diameter_sd=1.2, nucleus=NucleusShapes(round=1.0), nucleus_fraction=0.43,
         eccentricity=0.4, chromatin=0.8, chromatin_texture=0.6, chromatin_grain=1.2,
@@ -143,6 +190,21 @@ class CellTypes:
     rbc: CellType = section(lambda: CellType(
         diameter=7.82, diameter_sd=0.62, roundness=0.02, thickness=2.6, centre_thickness=0.2,
         haemoglobin=1.0))
+
+
+def cell_type(cells: CellTypes, kind: str, stage: str = "") -> CellType:
+    """Morphology of class `kind` (of its maturation `stage` for ``ig``)."""
+    t = getattr(cells, kind)
+    return getattr(t, stage) if stage else t
+
+
+def draw_stage(cells: CellTypes, kind: str, rng) -> str:
+    """A maturation stage drawn with the class's stage weights (``""`` for classes without)."""
+    t = getattr(cells, kind)
+    if not isinstance(t, ImmatureGranulocytes):
+        return ""
+    w = [getattr(t.stages, s) for s in IG_STAGES]
+    return IG_STAGES[int(rng.choice(len(w), p=[v / sum(w) for v in w]))]
 
 
 @dataclass(frozen=True)

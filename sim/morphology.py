@@ -90,6 +90,8 @@ class Morphology:
     vacuoles, nucleoli
         Discs ``(cx, cy, r, r, 0)`` in µm: clear vacuoles in the cytoplasm, pale RNA-rich
         nucleoli in the nucleus (may be empty).
+    stage
+        Maturation stage (``ig`` only: promyelocyte, myelocyte, metamyelocyte), else ``""``.
     texture
         Offsets of the chromatin, granule and nucleus-outline textures in their tiles (tile
         samples).
@@ -115,6 +117,7 @@ class Morphology:
     vacuoles: np.ndarray
     nucleoli: np.ndarray
     texture: tuple[float, ...]
+    stage: str = ""
 
     def to_dict(self) -> dict:
         """Plain, JSON-ready parameters."""
@@ -124,33 +127,40 @@ class Morphology:
         return d
 
 
-def _chain(n: int, spacing: float, turn: np.ndarray, rng: np.random.Generator
+def _chain(n: int, spacing: float | np.ndarray, turn: np.ndarray, rng: np.random.Generator
            ) -> tuple[np.ndarray, np.ndarray]:
     """Centres (n, 2) and headings (n,) of beads on a path that turns by `turn` (rad) at each
-    step of length `spacing` (µm), centred on the origin."""
+    step of length `spacing` (one value or one per step), centred on the origin."""
     heading = rng.uniform(0, 2 * np.pi) + np.concatenate([[0.0], np.cumsum(turn)])
-    steps = spacing * np.stack([np.cos(heading[:-1]), np.sin(heading[:-1])], axis=1)
+    steps = np.reshape(spacing, (-1, 1)) * np.stack([np.cos(heading[:-1]),
+                                                     np.sin(heading[:-1])], axis=1)
     centres = np.vstack([[0.0, 0.0], np.cumsum(steps, axis=0)])
     return centres - centres.mean(axis=0), heading
 
 
-def _shape(kind: str, lobes: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
-    """Nucleus ellipses of unit bead width before scaling (see :func:`_nucleus`)."""
+def _shape(kind: str, t: CellType, rng: np.random.Generator) -> np.ndarray:
+    """Nucleus ellipses of about unit bead width before scaling (see :func:`_nucleus`)."""
     if kind in ("round", "oval"):
         aspect = rng.uniform(0.9, 1.1) if kind == "round" else rng.uniform(1.15, 1.4)
         return np.array([(0.0, 0.0, np.sqrt(aspect), 1 / np.sqrt(aspect), rng.uniform(0, np.pi))])
     if kind == "lobed":
         # lobe counts peak at three, as in the normal Arneth count (2: ~30 %, 3: ~45 %, 4: ~20 %,
         # 5: ~5 %; Bain 2015): a binomial excess over the minimum with p = 0.35
-        n = lobes[0] + int(rng.binomial(lobes[1] - lobes[0], 0.35))
-        turns = rng.uniform(0.6, 1.6, n - 1) * rng.choice([-1.0, 1.0], n - 1)
-        centres, heading = _chain(n, rng.uniform(2.3, 2.9), turns, rng)
-        beads = [(x, y, 1.05 * rng.uniform(0.85, 1.15), 0.9 * rng.uniform(0.85, 1.15), h)
-                 for (x, y), h in zip(centres, heading)]
+        n = t.lobes[0] + int(rng.binomial(t.lobes[1] - t.lobes[0], 0.35))
+        # a band pinched into lobes: each lobe `per` beads (radius 1, 0.5 apart) on the band's
+        # curve, consecutive lobes `lobe_gap` widths apart end to end with a kink between them
+        per = int(round((t.lobe_length - 1.0) * 4.0)) + 1
+        gap = np.arange(n * per - 1) % per == per - 1
+        spacing = np.where(gap, 2.0 + 2.0 * t.lobe_gap, 0.5)
+        turns = (rng.uniform(0.25, 0.45) * rng.choice([-1.0, 1.0])
+                 + gap * rng.uniform(0.3, 1.2, gap.size) * rng.choice([-1.0, 1.0], gap.size))
+        centres, _ = _chain(n * per, spacing, turns, rng)
+        size = np.repeat(rng.uniform(0.85, 1.15, n), per)
+        beads = [(x, y, sz, sz, 0.0) for (x, y), sz in zip(centres, size)]
         # thin chromatin filaments between consecutive lobes
-        beads += [((x0 + x1) / 2, (y0 + y1) / 2, np.hypot(x1 - x0, y1 - y0) / 2, 0.12,
-                   np.arctan2(y1 - y0, x1 - x0))
-                  for (x0, y0), (x1, y1) in zip(centres[:-1], centres[1:])]
+        ends = centres[np.flatnonzero(gap)], centres[np.flatnonzero(gap) + 1]
+        beads += [((x0 + x1) / 2, (y0 + y1) / 2, np.hypot(x1 - x0, y1 - y0) / 2, 0.14,
+                   np.arctan2(y1 - y0, x1 - x0)) for (x0, y0), (x1, y1) in zip(*ends)]
         return np.array(beads)
     # kidney: a few fat beads on a gentle arc; band: many slim beads on a strong curve (sausage)
     n, spacing, bend = (5, 0.6, rng.uniform(0.35, 0.75)) if kind == "kidney" else (
@@ -181,7 +191,7 @@ def _nucleus(t: CellType, radius: float, rng: np.random.Generator) -> np.ndarray
     if t.nucleus_fraction <= 0 or weights.sum() <= 0:
         return np.zeros((0, 5))
     kind = NUCLEUS_SHAPES[int(rng.choice(len(weights), p=weights / weights.sum()))]
-    e = _shape(kind, t.lobes, rng)
+    e = _shape(kind, t, rng)
     target, limit = t.nucleus_fraction * np.pi * radius ** 2, NUCLEUS_REACH * radius
     e[:, :4] *= np.sqrt(target / _area(e))
     if _reach(e) > limit:
@@ -208,8 +218,10 @@ def _discs(n: int, size: tuple[float, float], centre: np.ndarray, spread: tuple[
                      np.zeros(n)], axis=1)
 
 
-def draw(t: CellType, radius: float, profile: str, rng: np.random.Generator) -> Morphology:
-    """Draw the morphology of one cell of type `t` with mean radius `radius` (µm)."""
+def draw(t: CellType, radius: float, profile: str, rng: np.random.Generator,
+         stage: str = "") -> Morphology:
+    """Draw the morphology of one cell of type `t` (maturation `stage`) with mean radius `radius`
+    (µm)."""
     nucleus = _nucleus(t, radius, rng)
     half = t.vacuole_size / 2
     vacuoles = _discs(rng.poisson(t.vacuoles) if len(nucleus) else 0, (0.4 * half, half),
@@ -238,6 +250,7 @@ def draw(t: CellType, radius: float, profile: str, rng: np.random.Generator) -> 
         vacuoles=vacuoles,
         nucleoli=nucleoli,
         texture=tuple(float(v) for v in rng.uniform(0, texture.TILE_PX, 6)),
+        stage=stage,
     )
 
 

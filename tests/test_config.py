@@ -88,6 +88,12 @@ def test_class_mix_needs_some_weight():
         load_config("pbc", overrides=zero)
 
 
+def test_ig_stage_mix_needs_some_weight():
+    zero = [f"sim.cells.ig.stages.{s}=0" for s in ("promyelocyte", "myelocyte", "metamyelocyte")]
+    with pytest.raises(ConfigError, match="sim.cells.ig.stages"):
+        load_config("pbc", overrides=zero)
+
+
 def test_unknown_preset_lists_the_known_ones():
     with pytest.raises(ConfigError, match="unknown preset 'nope'; allowed: .*pbc"):
         load_config("nope")

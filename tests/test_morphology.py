@@ -10,6 +10,7 @@ from export.cli import main
 from export.gallery import TILE, only
 from export.measure import measure
 from sim.classes import STAINS, SUBJECT_CLASSES
+from sim.config import IG_STAGES, cell_type, draw_stage
 from sim import texture
 from sim.morphology import NUCLEUS_REACH, _area, _depth, densities, draw
 
@@ -20,8 +21,8 @@ CONFIG = load_config("pbc")
 @given(kind=st.sampled_from(["neutrophil", "eosinophil", "basophil", "lymphocyte", "monocyte",
                              "ig", "erythroblast"]), seed=st.integers(0, 2**32 - 1))
 def test_nucleus_has_the_configured_area_and_stays_inside_the_cell(kind, seed):
-    t = getattr(CONFIG.sim.cells, kind)
     rng = np.random.default_rng(seed)
+    t = cell_type(CONFIG.sim.cells, kind, draw_stage(CONFIG.sim.cells, kind, rng))
     radius = t.diameter / 2
     m = draw(t, radius, "dome", rng)
     reach = np.max(np.hypot(m.nucleus[:, 0], m.nucleus[:, 1]) + m.nucleus[:, 2:4].max(axis=1))
@@ -62,9 +63,12 @@ def test_red_cell_has_a_central_pallor():
 
 def test_band_and_segmented_neutrophils_both_occur():
     t = CONFIG.sim.cells.neutrophil
-    counts = [len(draw(t, 6.75, "dome", np.random.default_rng(s)).nucleus) for s in range(60)]
-    # a band is 9 overlapping beads; a segmented nucleus n lobes + n-1 filaments (3..9)
-    assert counts.count(9) > 10 and sum(c < 9 for c in counts) > 10
+    nuclei = [draw(t, 6.75, "dome", np.random.default_rng(s)).nucleus for s in range(60)]
+    # a band is a chain of round beads; a segmented nucleus has thin filaments between its lobes
+    filaments = [int(np.sum(e[:, 3] < 0.3 * e[:, 2])) for e in nuclei]
+    assert filaments.count(0) > 10 and sum(f >= 1 for f in filaments) > 10
+    # and the filaments join n lobes: every segmented nucleus has lobes[0] - 1 or more
+    assert all(f == 0 or t.lobes[0] - 1 <= f <= t.lobes[1] - 1 for f in filaments)
 
 
 def test_only_forces_the_subject_class():
@@ -114,3 +118,20 @@ def test_chromatin_clumping_keeps_the_mean_and_the_pale_fraction(spaces, contras
     assert c.min() / c.max() == pytest.approx(1.0 - contrast, abs=1e-4)
     pale = (c < c.max() * (1.0 - contrast / 2)).mean()
     assert pale == pytest.approx(spaces, abs=0.04)
+
+
+def test_ig_stages_are_drawn_with_their_weights_and_each_has_its_own_morphology():
+    cells = CONFIG.sim.cells
+    rng = np.random.default_rng(0)
+    stages = [draw_stage(cells, "ig", rng) for _ in range(3000)]
+    w = np.array([getattr(cells.ig.stages, s) for s in IG_STAGES])
+    freq = np.array([stages.count(s) for s in IG_STAGES]) / len(stages)
+    assert np.allclose(freq, w / w.sum(), atol=0.03)
+    assert draw_stage(cells, "neutrophil", rng) == ""
+    # one stage at a time: the subject carries its stage and that stage's nucleus geometry
+    for stage, beads in (("myelocyte", 1), ("metamyelocyte", 5)):
+        weights = [f"sim.cells.ig.stages.{s}={float(s == stage)}" for s in IG_STAGES]
+        cfg = only(load_config("pbc", overrides=weights), "ig")
+        subject = next(c for c in make_image(cfg, 3, 0).scene.cells if c.subject)
+        assert subject.to_dict()["morphology"]["stage"] == stage
+        assert len(subject.morphology.nucleus) == beads
