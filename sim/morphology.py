@@ -8,7 +8,6 @@ of every stain (thickness × relative concentration, µm), the quantity Beer–L
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -42,6 +41,9 @@ GRANULE_EDGE = 0.15
 EVANS_FUNG_CENTRE = 0.81
 """Central thickness of a living red cell, µm (Evans & Fung 1972)."""
 
+EVANS_FUNG_C2, EVANS_FUNG_C4 = 7.83, 4.39
+"""Coefficients of ρ² and ρ⁴ in the Evans–Fung profile, µm (Evans & Fung 1972)."""
+
 
 def evans_fung(rho: np.ndarray, centre: float = EVANS_FUNG_CENTRE) -> np.ndarray:
     """Biconcave red-cell thickness (µm) at relative radius `rho` (Evans & Fung 1972).
@@ -51,13 +53,20 @@ def evans_fung(rho: np.ndarray, centre: float = EVANS_FUNG_CENTRE) -> np.ndarray
     `centre` replaces c for the flatter centre of air-dried smears.
     """
     r2 = np.minimum(rho * rho, 1.0)
-    return np.sqrt(1.0 - r2) * (centre + 7.83 * r2 - 4.39 * r2 * r2)
+    return np.sqrt(1.0 - r2) * (centre + EVANS_FUNG_C2 * r2 - EVANS_FUNG_C4 * r2 * r2)
 
 
-@lru_cache(maxsize=64)
 def evans_fung_peak(centre: float = EVANS_FUNG_CENTRE) -> float:
-    """Peak of the Evans–Fung profile, µm (≈ 2.57 at ρ ≈ 0.7 for living cells)."""
-    return float(evans_fung(np.linspace(0.0, 1.0, 10001), centre).max())
+    """Peak of the Evans–Fung profile, µm (≈ 2.57 at ρ ≈ 0.7 for living cells).
+
+    With u = ρ², T = √(1−u) P(u), P(u) = c + 7.83 u − 4.39 u²; dT/du = 0 gives
+    2 (1−u) P′(u) = P(u), i.e. 21.95 u² − 41.05 u + 15.66 − c = 0, whose smaller root (clipped to
+    [0, 1)) is the peak: closed form, so every cell may have its own `centre` at no cost.
+    """
+    a, b, k = 5 * EVANS_FUNG_C4, 3 * EVANS_FUNG_C2 + 4 * EVANS_FUNG_C4, 2 * EVANS_FUNG_C2
+    u = (b - np.sqrt(max(b * b - 4 * a * (k - centre), 0.0))) / (2 * a)
+    u = min(max(u, 0.0), 1.0 - 1e-9)
+    return float(np.sqrt(1.0 - u) * (centre + EVANS_FUNG_C2 * u - EVANS_FUNG_C4 * u * u))
 
 
 @dataclass
@@ -232,7 +241,8 @@ def draw(t: CellType, radius: float, profile: str, rng: np.random.Generator,
     return Morphology(
         profile=profile,
         thickness=t.thickness,
-        centre=t.centre_thickness,
+        centre=(t.centre_thickness * float(np.exp(t.centre_spread * rng.standard_normal()))
+                if t.centre_spread > 0 else t.centre_thickness),
         nucleus=nucleus,
         chromatin=t.chromatin,
         chromatin_texture=t.chromatin_texture,

@@ -12,7 +12,7 @@ from export.measure import measure
 from sim.classes import STAINS, SUBJECT_CLASSES
 from sim.config import IG_STAGES, cell_type, draw_stage
 from sim import texture
-from sim.morphology import NUCLEUS_REACH, _area, _depth, densities, draw
+from sim.morphology import NUCLEUS_REACH, _area, _depth, densities, draw, evans_fung_peak
 
 CONFIG = load_config("pbc")
 
@@ -57,8 +57,13 @@ def test_red_cell_has_a_central_pallor():
     r = np.linspace(0, 3.9, 40, dtype=np.float32)
     _, dens = densities(m, np.full(64, 3.91, np.float32), r, np.zeros_like(r))
     hb = dens[STAINS.index("haemoglobin")]
-    assert hb.argmax() > 20 and hb[0] < 0.2 * hb.max()
+    assert hb.argmax() > 20 and hb[0] < 0.9 * hb.max()
+    assert hb[0] / hb.max() == pytest.approx(m.centre / evans_fung_peak(m.centre), rel=0.02)
     assert hb.max() == pytest.approx(t.thickness * t.haemoglobin, rel=0.02)
+    # the pallor differs from cell to cell: log-normal centre thickness of the configured spread
+    centres = [draw(t, 3.91, "biconcave", np.random.default_rng(s)).centre for s in range(400)]
+    assert np.median(centres) == pytest.approx(t.centre_thickness, rel=0.1)
+    assert np.std(np.log(centres)) == pytest.approx(t.centre_spread, rel=0.1)
 
 
 def test_band_and_segmented_neutrophils_both_occur():
