@@ -51,8 +51,8 @@ class Stains:
                                "(the 517 nm band moves to the red when eosin binds serum albumin, "
                                "eosin–BSA studies, e.g. Spectrochim. Acta A 60:551, 2004); 10 nm "
                                "lets eosin plus the cell's azure match the R, G, B OD of PBC "
-                               "eosinophil granules (0.17, 0.41, 0.15) without DNA-type azure–eosin "
-                               "complex", 0.0, 40.0)
+                               "eosinophil granules (0.17, 0.41, 0.15) without DNA-type "
+                               "azure–eosin complex", 0.0, 40.0)
     azure: tuple[float, ...] = _peak("RNA: azure B monomer and stacked dimer", (0.0, 0.7822))
     chromatin: tuple[float, ...] = _peak("nuclei: azure B–eosin complex and free azure B bound to "
                                          "DNA", (1.1706, 0.0394))

@@ -58,8 +58,8 @@ class CellType:
     parachromatin: float = param(0.3, "", "area fraction of the nucleus taken by pale "
                                  "parachromatin spaces between chromatin clumps", 0.0, 0.9)
     chromatin_grain: float = param(1.0, "µm", "lattice cell of the chromatin texture: clumps and "
-                                   "spaces about half of it (PBC reference: pale spaces 0.3–0.6 µm)",
-                                   0.2, 5.0)
+                                   "spaces about half of it (PBC reference: pale spaces "
+                                   "0.3–0.6 µm)", 0.2, 5.0)
     nucleus_roughness: float = param(0.0, "µm", "rms excursion of the nucleus outline from its "
                                      "smooth shape (irregular, folded nuclei)", 0.0, 2.0)
     outline_grain: float = param(3.0, "µm", "lattice cell of the nucleus outline irregularity: "
@@ -77,8 +77,8 @@ class CellType:
     granule_coverage: float = param(0.3, "", "fraction of cytoplasm area covered by granules",
                                     0.0, 1.0)
     granule_zone: float = param(1.0, "", "outer edge of the granule-bearing zone, in cell radii "
-                                "(1: the whole cytoplasm; platelets: the central granulomere inside "
-                                "a clear hyalomere)", 0.1, 1.0)
+                                "(1: the whole cytoplasm; platelets: the central granulomere "
+                                "inside a clear hyalomere)", 0.1, 1.0)
     vacuoles: float = param(0.0, "", "mean number of cytoplasmic vacuoles", 0.0, 20.0)
     vacuole_size: float = param(1.0, "µm", "largest vacuole diameter", 0.2, 4.0)
     nucleoli: float = param(0.0, "", "mean number of visible nucleoli (immature cells)", 0.0, 5.0)
@@ -158,8 +158,8 @@ class CellTypes:
     eosinophil: CellType = section(lambda: CellType(
         diameter=14.5, diameter_sd=1.2, nucleus=NucleusShapes(lobed=1.0), nucleus_fraction=0.55,
         lobes=(2, 2), lobe_length=1.5, chromatin=0.55, chromatin_texture=0.75,
-        chromatin_grain=0.7, chromatin_rim=1.5, nucleus_roughness=0.2, eosin=0.04, azure=0.1, granules=1.5, granule_stain="eosin",
-        granule_size=0.75, granule_coverage=0.72))
+        chromatin_grain=0.7, chromatin_rim=1.5, nucleus_roughness=0.2, eosin=0.04, azure=0.1,
+        granules=1.5, granule_stain="eosin", granule_size=0.75, granule_coverage=0.72))
     basophil: CellType = section(lambda: CellType(
         diameter=13.2, diameter_sd=1.0, nucleus=NucleusShapes(lobed=2.0, kidney=1.0),
         nucleus_fraction=0.7, lobes=(2, 3), chromatin=0.45, eosin=0.06, azure=0.07, granules=2.6,
@@ -175,10 +175,13 @@ class CellTypes:
         azure=0.09, eosin=0.08, granules=0.6, granule_stain="chromatin", granule_size=0.3,
         granule_coverage=0.25, vacuoles=3.0, vacuole_size=1.6))
     ig: ImmatureGranulocytes = section(ImmatureGranulocytes)
+    # erythroblast cytoplasm: RNA (azure) and haemoglobin with the eosin it binds, fitted to the
+    # R, G, B OD of the PBC erythroblast cytoplasm (0.22, 0.27, 0.085: lilac, polychromatic)
     erythroblast: CellType = section(lambda: CellType(
         diameter=10.0, diameter_sd=1.2, nucleus=NucleusShapes(round=1.0), nucleus_fraction=0.43,
-        eccentricity=0.4, chromatin=0.8, chromatin_texture=0.6, chromatin_grain=1.2,
-        parachromatin=0.25, nucleus_roughness=0.1, azure=0.12, haemoglobin=0.4))
+        eccentricity=0.4, chromatin=0.8, chromatin_texture=0.7, chromatin_grain=0.8,
+        parachromatin=0.2, chromatin_rim=1.5, nucleus_roughness=0.1, roundness=0.05, azure=0.09,
+        eosin=0.08, haemoglobin=0.4))
     # platelets: a purple granulomere in a pale hyalomere; diameter (4.8 µm, above the textbook
     # 2–4 µm), granulomere extent and the clump size are fitted to the PBC platelet morphometry
     # (granulomere 4.2 µm, granulomere : hyalomere area 0.9, hyalomere OD 0.09)

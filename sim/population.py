@@ -97,7 +97,8 @@ def draw(cfg: SimConfig, width: float, height: float, rng: np.random.Generator
         seeds.append(subject)
         if subject.kind == "platelet":
             for _ in range(rng.poisson(pop.clump)):
-                phi, dist = rng.uniform(0, 2 * np.pi), rng.uniform(1.0, pop.clump_spread) * 2 * subject.radius
+                phi = rng.uniform(0, 2 * np.pi)
+                dist = rng.uniform(1.0, pop.clump_spread) * 2 * subject.radius
                 seeds.append(place("platelet", (centre[0] + dist * np.cos(phi),
                                                 centre[1] + dist * np.sin(phi))))
     seeds += [place(draw_class(pop.white_mix, rng)) for _ in range(rng.poisson(pop.white_cells * area / 1e3))]
