@@ -51,6 +51,9 @@ class CellType:
                                "(rounded to a quarter)", 1.0, 4.0)
     lobe_gap: float = param(0.28, "", "gap between consecutive lobes, end to end, in lobe widths "
                             "(bridged by a chromatin filament)", 0.0, 4.0)
+    lobe_kink: tuple[float, ...] = param((0.3, 1.2), "rad", "least and largest extra turn of "
+                                         "the nucleus between two lobes (folded segmented nuclei "
+                                         "of the PBC reference)", 0.0, 3.2, length=2)
     chromatin: float = param(0.0, "", "chromatin (azure-eosin complex) concentration in nucleus",
                              0.0, 5.0)
     chromatin_texture: float = param(0.4, "", "contrast of chromatin clumping: 1 − concentration "
@@ -84,9 +87,11 @@ class CellType:
     nucleoli: float = param(0.0, "", "mean number of visible nucleoli (immature cells)", 0.0, 5.0)
 
     def check(self, path: str) -> None:
-        if self.lobes[0] > self.lobes[1]:
-            raise ConfigError(f"{path}.lobes = {list(self.lobes)} must be [min, max] with "
-                              "min <= max")
+        for name in ("lobes", "lobe_kink"):
+            lo, hi = getattr(self, name)
+            if lo > hi:
+                raise ConfigError(f"{path}.{name} = {[lo, hi]} must be [min, max] with "
+                                  "min <= max")
 
 
 def _shapes(**weights: float):

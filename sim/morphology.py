@@ -162,7 +162,7 @@ def _shape(kind: str, t: CellType, rng: np.random.Generator) -> np.ndarray:
         gap = np.arange(n * per - 1) % per == per - 1
         spacing = np.where(gap, 2.0 + 2.0 * t.lobe_gap, 0.5)
         turns = (rng.uniform(0.25, 0.45) * rng.choice([-1.0, 1.0])
-                 + gap * rng.uniform(0.3, 1.2, gap.size) * rng.choice([-1.0, 1.0], gap.size))
+                 + gap * rng.uniform(*t.lobe_kink, gap.size) * rng.choice([-1.0, 1.0], gap.size))
         centres, _ = _chain(n * per, spacing, turns, rng)
         size = np.repeat(rng.uniform(0.85, 1.15, n), per)
         beads = [(x, y, sz, sz, 0.0) for (x, y), sz in zip(centres, size)]

@@ -66,6 +66,7 @@ def test_integer_accepted_where_a_float_is_expected():
     ("optics.illumination.background=[1, 1]", ["optics.illumination.background", "3 numbers"]),
     ("optics.illumination.background=[1, 1, 2]", ["background[2]", "0.0 <= value <= 1.0"]),
     ("sim.cells.neutrophil.lobes=[4, 2]", ["sim.cells.neutrophil.lobes", "min <= max"]),
+    ("sim.cells.neutrophil.lobe_kink=[1, 0.5]", ["sim.cells.neutrophil.lobe_kink", "min <= max"]),
     ("sim.nonsense=1", ["unknown key 'sim.nonsense'", "population"]),
     ("sim.population=3", ["sim.population must be a table"]),
     ("optics.psf.defocus=nan", ["optics.psf.defocus", "out of range"]),
