@@ -193,7 +193,7 @@ class CellTypes:
     platelet: CellType = section(lambda: CellType(
         diameter=4.8, diameter_sd=0.8, roundness=0.15, thickness=1.5, azure=0.25, eosin=0.25,
         granules=3.0, granule_stain="chromatin", granule_size=0.4, granule_coverage=0.78,
-        granule_zone=0.76))
+        granule_zone=0.78))
     # red cells: centre thickness, its spread and the peak thickness are fitted to the radial
     # optical-density profile of 96 isolated red cells in a third of the PBC reference images
     # (median centre / peak OD 0.58, quartiles 0.40 and 0.95; peak OD 0.115 at 0.7 radii;
