@@ -47,6 +47,12 @@ class Stains:
                                            "Y, azure B–eosin complex and azure B they take up",
                                            (0.26, 0.0436, 0.0522, 0.0271))
     eosin: tuple[float, ...] = _peak("eosin Y bound to basic proteins", (1.0756,))
+    eosin_shift: float = param(10.0, "nm", "red shift of the eosin Y bands on binding to protein "
+                               "(the 517 nm band moves to the red when eosin binds serum albumin, "
+                               "eosin–BSA studies, e.g. Spectrochim. Acta A 60:551, 2004); 10 nm "
+                               "lets eosin plus the cell's azure match the R, G, B OD of PBC "
+                               "eosinophil granules (0.17, 0.41, 0.15) without DNA-type "
+                               "azure–eosin complex", 0.0, 40.0)
     azure: tuple[float, ...] = _peak("RNA: azure B monomer and stacked dimer", (0.0, 0.7822))
     chromatin: tuple[float, ...] = _peak("nuclei: azure B–eosin complex and free azure B bound to "
                                          "DNA", (1.1706, 0.0394))

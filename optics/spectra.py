@@ -137,15 +137,18 @@ class Bands:
         return self.extinction @ self.weights.T
 
 
-def stain_spectra(amplitudes: dict[str, tuple[float, ...]], wavelength: np.ndarray) -> np.ndarray:
-    """OD per µm of each stain at `wavelength`: its components scaled by their peak ODs."""
-    return np.stack([sum(a * component(c, wavelength) for a, c in zip(amplitudes[s], MIXTURES[s]))
+def stain_spectra(amplitudes: dict[str, tuple[float, ...]], wavelength: np.ndarray,
+                  eosin_shift: float = 0.0) -> np.ndarray:
+    """OD per µm of each stain at `wavelength`: its components scaled by their peak ODs, those of
+    the ``eosin`` stain (eosin Y bound to protein) moved `eosin_shift` nm to the red."""
+    return np.stack([sum(a * component(c, wavelength - (eosin_shift if s == "eosin" else 0.0))
+                         for a, c in zip(amplitudes[s], MIXTURES[s]))
                      for s in MIXTURES])
 
 
 @lru_cache(maxsize=16)
 def bands(n: int, amplitudes: tuple[tuple[float, ...], ...], temperature: float | None,
-          peaks: tuple[float, ...], widths: tuple[float, ...]) -> Bands:
+          peaks: tuple[float, ...], widths: tuple[float, ...], eosin_shift: float = 0.0) -> Bands:
     """Band tables for `n` bands.
 
     Parameters
@@ -158,10 +161,12 @@ def bands(n: int, amplitudes: tuple[tuple[float, ...], ...], temperature: float 
         Lamp colour temperature, K; None for an equal-energy (white) lamp.
     peaks, widths
         Camera channel sensitivity peaks and Gaussian σ, nm.
+    eosin_shift
+        Red shift of the eosin Y bands in the ``eosin`` stain (dye bound to protein), nm.
     """
     lam = grid()
     lamp = np.ones_like(lam) if temperature is None else planck(lam, temperature)
-    ext = band_average(stain_spectra(dict(zip(MIXTURES, amplitudes)), lam), n)
+    ext = band_average(stain_spectra(dict(zip(MIXTURES, amplitudes)), lam, eosin_shift), n)
     signal = band_average(lamp * camera(lam, peaks, widths), n)
     raw = signal.sum(axis=1)
     return Bands(centres=centres(n), extinction=ext.astype(np.float32),

@@ -27,7 +27,7 @@ def tables(cfg: OpticsConfig) -> spectra.Bands:
     s, ill = cfg.stains, cfg.illumination
     return spectra.bands(s.bands, (s.haemoglobin, s.eosin, s.azure, s.chromatin),
                          ill.colour_temperature if ill.enabled else None,
-                         cfg.sensor.peaks, cfg.sensor.widths)
+                         cfg.sensor.peaks, cfg.sensor.widths, s.eosin_shift)
 
 
 @lru_cache(maxsize=16)

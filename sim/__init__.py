@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim import measure, morphology, packing, population, softbody
-from sim.config import SimConfig
+from sim.config import SimConfig, cell_type
 from sim.scene import Cell, Scene, outline_area
 
 LAYERS = {"rbc": 0, "platelet": 1}
@@ -59,8 +59,8 @@ def simulate(cfg: SimConfig, width: float, height: float, rng: np.random.Generat
     cells = []
     for i, s in enumerate(seeds):
         radii = settled.radii[i]
-        m = morphology.draw(getattr(cfg.cells, s.kind), float(radii.mean()),
-                            "biconcave" if s.kind == "rbc" else "dome", rng)
+        m = morphology.draw(cell_type(cfg.cells, s.kind, s.stage), float(radii.mean()),
+                            "biconcave" if s.kind == "rbc" else "dome", rng, s.stage)
         m.nucleus = softbody.fit_inside(m.nucleus, radii)
         c = settled.centre[i]
         cells.append(Cell(index=i, kind=s.kind, centre=(float(c[0]), float(c[1])),

@@ -39,15 +39,34 @@ class CellType:
     thickness: float = param(3.0, "µm", "peak thickness of the flattened cell", 0.1, 10.0)
     centre_thickness: float = param(0.81, "µm", "centre coefficient of the biconcave (red-cell) "
                                     "profile: 0.81 living cells (Evans & Fung 1972)", 0.0, 3.0)
+    centre_spread: float = param(0.0, "", "cell-to-cell spread of centre_thickness: σ of its "
+                                 "logarithm (0: every cell alike)", 0.0, 2.0)
     nucleus: NucleusShapes = section(NucleusShapes)
     nucleus_fraction: float = param(0.0, "", "nucleus area / cell area", 0.0, 0.95)
     eccentricity: float = param(0.2, "", "largest shift of the nucleus from the centre, as a "
                                 "fraction of the room it has", 0.0, 1.0)
     lobes: tuple[int, ...] = param((1, 1), "", "min and max lobe count of a lobed nucleus",
                                    1, 6, length=2)
+    lobe_length: float = param(1.25, "", "length / width of one lobe of a lobed nucleus "
+                               "(rounded to a quarter)", 1.0, 4.0)
+    lobe_gap: float = param(0.28, "", "gap between consecutive lobes, end to end, in lobe widths "
+                            "(bridged by a chromatin filament)", 0.0, 4.0)
+    lobe_kink: tuple[float, ...] = param((0.3, 1.2), "rad", "least and largest extra turn of "
+                                         "the nucleus between two lobes (folded segmented nuclei "
+                                         "of the PBC reference)", 0.0, 3.2, length=2)
     chromatin: float = param(0.0, "", "chromatin (azure-eosin complex) concentration in nucleus",
                              0.0, 5.0)
-    chromatin_texture: float = param(0.4, "", "relative amplitude of chromatin clumping", 0.0, 1.0)
+    chromatin_texture: float = param(0.4, "", "contrast of chromatin clumping: 1 − concentration "
+                                     "in the pale parachromatin spaces / in the clumps", 0.0, 1.0)
+    parachromatin: float = param(0.3, "", "area fraction of the nucleus taken by pale "
+                                 "parachromatin spaces between chromatin clumps", 0.0, 0.9)
+    chromatin_grain: float = param(1.0, "µm", "lattice cell of the chromatin texture: clumps and "
+                                   "spaces about half of it (PBC reference: pale spaces "
+                                   "0.3–0.6 µm)", 0.2, 5.0)
+    nucleus_roughness: float = param(0.0, "µm", "rms excursion of the nucleus outline from its "
+                                     "smooth shape (irregular, folded nuclei)", 0.0, 2.0)
+    outline_grain: float = param(3.0, "µm", "lattice cell of the nucleus outline irregularity: "
+                                 "bumps and notches about half of it", 0.5, 20.0)
     chromatin_rim: float = param(0.5, "", "extra chromatin concentration condensed along the "
                                  "nuclear envelope, relative", 0.0, 3.0)
     haemoglobin: float = param(0.0, "", "haemoglobin concentration in cytoplasm", 0.0, 5.0)
@@ -60,18 +79,70 @@ class CellType:
     granule_size: float = param(0.5, "µm", "typical granule diameter", 0.1, 3.0)
     granule_coverage: float = param(0.3, "", "fraction of cytoplasm area covered by granules",
                                     0.0, 1.0)
+    granule_zone: float = param(1.0, "", "outer edge of the granule-bearing zone, in cell radii "
+                                "(1: the whole cytoplasm; platelets: the central granulomere "
+                                "inside a clear hyalomere)", 0.1, 1.0)
     vacuoles: float = param(0.0, "", "mean number of cytoplasmic vacuoles", 0.0, 20.0)
     vacuole_size: float = param(1.0, "µm", "largest vacuole diameter", 0.2, 4.0)
     nucleoli: float = param(0.0, "", "mean number of visible nucleoli (immature cells)", 0.0, 5.0)
 
     def check(self, path: str) -> None:
-        if self.lobes[0] > self.lobes[1]:
-            raise ConfigError(f"{path}.lobes = {list(self.lobes)} must be [min, max] with "
-                              "min <= max")
+        for name in ("lobes", "lobe_kink"):
+            lo, hi = getattr(self, name)
+            if lo > hi:
+                raise ConfigError(f"{path}.{name} = {[lo, hi]} must be [min, max] with "
+                                  "min <= max")
 
 
 def _shapes(**weights: float):
     return section(lambda: NucleusShapes(**weights))
+
+
+IG_STAGES = ("promyelocyte", "myelocyte", "metamyelocyte")
+"""Maturation stages of the immature granulocytes (class ``ig``)."""
+
+
+@dataclass(frozen=True)
+class StageMix:
+    """Relative frequency of each maturation stage among immature granulocytes (default: the
+    file-name prefixes of the PBC sample in ``shared/reference/pbc``: PMY 2, MY 14, MMY 9)."""
+
+    promyelocyte: float = param(2.0, "", "weight of promyelocytes", 0.0)
+    myelocyte: float = param(14.0, "", "weight of myelocytes", 0.0)
+    metamyelocyte: float = param(9.0, "", "weight of metamyelocytes", 0.0)
+
+    def check(self, path: str) -> None:
+        if sum(getattr(self, s) for s in IG_STAGES) <= 0:
+            raise ConfigError(f"{path} must give at least one stage a weight > 0")
+
+
+@dataclass(frozen=True)
+class ImmatureGranulocytes:
+    """The ``ig`` class, one morphology per maturation stage (Bain 2015 ch. 3): the promyelocyte
+    (large; round or oval nucleus with fine chromatin and nucleoli; basophilic cytoplasm with coarse
+    azurophilic granules over the nucleus too), the myelocyte (round or oval eccentric nucleus,
+    condensing chromatin, no nucleoli; lilac-pink cytoplasm with fine granules) and the
+    metamyelocyte (smaller; kidney-shaped nucleus with clumped chromatin; pink cytoplasm with
+    fine granules, as in the neutrophil). Sizes, nucleus fractions and stain contents are fitted
+    to the PBC reference morphometry of the class as a whole."""
+
+    stages: StageMix = section(StageMix)
+    promyelocyte: CellType = section(lambda: CellType(
+        diameter=16.5, diameter_sd=1.8, nucleus=NucleusShapes(round=1.0, oval=2.0),
+        nucleus_fraction=0.52, eccentricity=0.5, chromatin=0.4, chromatin_texture=0.4,
+        parachromatin=0.35, chromatin_grain=0.5, chromatin_rim=0.5, nucleus_roughness=0.1,
+        azure=0.12, eosin=0.08, granules=2.5, granule_stain="chromatin", granule_size=0.55,
+        granule_coverage=0.45, nucleoli=1.5))
+    myelocyte: CellType = section(lambda: CellType(
+        diameter=14.0, diameter_sd=1.5, nucleus=NucleusShapes(round=1.0, oval=2.0),
+        nucleus_fraction=0.56, eccentricity=1.0, chromatin=0.6, chromatin_texture=0.7,
+        chromatin_grain=0.7, chromatin_rim=1.5, nucleus_roughness=0.15, azure=0.1, eosin=0.12,
+        granules=1.2, granule_stain="chromatin", granule_size=0.3, granule_coverage=0.3))
+    metamyelocyte: CellType = section(lambda: CellType(
+        diameter=13.0, diameter_sd=1.2, nucleus=NucleusShapes(kidney=1.0),
+        nucleus_fraction=0.54, eccentricity=0.4, chromatin=0.62, chromatin_texture=0.8,
+        chromatin_grain=0.75, chromatin_rim=2.0, nucleus_roughness=0.15, azure=0.08, eosin=0.1,
+        granules=1.5, granule_stain="chromatin", granule_size=0.3, granule_coverage=0.2))
 
 
 @dataclass(frozen=True)
@@ -83,42 +154,68 @@ class CellTypes:
 
     neutrophil: CellType = section(lambda: CellType(
         diameter=14.3, diameter_sd=0.8, nucleus=NucleusShapes(band=1.0, lobed=1.0),
-        nucleus_fraction=0.37, lobes=(2, 5), chromatin=0.62, chromatin_rim=1.0, eosin=0.07,
+        nucleus_fraction=0.37, lobes=(2, 5), lobe_length=1.5, lobe_gap=0.25, chromatin=0.62,
+        chromatin_rim=2.0,
+        chromatin_texture=0.85, parachromatin=0.25, chromatin_grain=0.8, nucleus_roughness=0.15,
+        eosin=0.07,
         azure=0.07, granules=2.0, granule_stain="chromatin", granule_size=0.3,
         granule_coverage=0.12))
     eosinophil: CellType = section(lambda: CellType(
         diameter=14.5, diameter_sd=1.2, nucleus=NucleusShapes(lobed=1.0), nucleus_fraction=0.55,
-        lobes=(2, 2), chromatin=0.55, eosin=0.04, azure=0.15, granules=0.9, granule_stain="eosin",
-        granule_size=0.6, granule_coverage=0.85))
+        lobes=(2, 2), lobe_length=1.5, chromatin=0.55, chromatin_texture=0.75,
+        chromatin_grain=0.7, chromatin_rim=1.5, nucleus_roughness=0.2, eosin=0.04, azure=0.1,
+        granules=1.5, granule_stain="eosin", granule_size=0.75, granule_coverage=0.72))
     basophil: CellType = section(lambda: CellType(
         diameter=13.2, diameter_sd=1.0, nucleus=NucleusShapes(lobed=2.0, kidney=1.0),
         nucleus_fraction=0.7, lobes=(2, 3), chromatin=0.45, eosin=0.06, azure=0.07, granules=2.6,
         granule_stain="chromatin", granule_size=0.8, granule_coverage=0.8))
     lymphocyte: CellType = section(lambda: CellType(
         diameter=11.3, diameter_sd=1.4, nucleus=NucleusShapes(round=1.0), nucleus_fraction=0.72,
-        eccentricity=0.5, chromatin=0.7, chromatin_texture=0.7, chromatin_rim=1.0, azure=0.13,
-        eosin=0.05))
+        eccentricity=0.5, chromatin=0.7, chromatin_texture=0.8, parachromatin=0.25,
+        chromatin_grain=0.55, nucleus_roughness=0.1, chromatin_rim=2.0, azure=0.13, eosin=0.05))
     monocyte: CellType = section(lambda: CellType(
         diameter=17.0, diameter_sd=1.8, roundness=0.06, nucleus=NucleusShapes(kidney=3.0, oval=1.0),
-        nucleus_fraction=0.47, chromatin=0.55, chromatin_texture=0.6, azure=0.11, eosin=0.05,
-        vacuoles=1.0, vacuole_size=1.2))
-    ig: CellType = section(lambda: CellType(
-        diameter=14.5, diameter_sd=2.0, nucleus=NucleusShapes(oval=3.0, kidney=2.0),
-        nucleus_fraction=0.56, eccentricity=0.6, chromatin=0.6, chromatin_texture=0.35,
-        azure=0.15, eosin=0.07, granules=0.5, granule_stain="chromatin", granule_size=0.4,
-        granule_coverage=0.25, nucleoli=0.3))
+        nucleus_fraction=0.47, chromatin=0.55, chromatin_texture=0.7, parachromatin=0.35,
+        chromatin_grain=0.5, chromatin_rim=1.5, nucleus_roughness=0.5, outline_grain=5.0,
+        azure=0.09, eosin=0.08, granules=0.6, granule_stain="chromatin", granule_size=0.3,
+        granule_coverage=0.25, vacuoles=3.0, vacuole_size=1.6))
+    ig: ImmatureGranulocytes = section(ImmatureGranulocytes)
+    # erythroblast cytoplasm: RNA (azure) and haemoglobin with the eosin it binds, fitted to the
+    # R, G, B OD of the PBC erythroblast cytoplasm (0.22, 0.27, 0.085: lilac, polychromatic)
     erythroblast: CellType = section(lambda: CellType(
         diameter=10.0, diameter_sd=1.2, nucleus=NucleusShapes(round=1.0), nucleus_fraction=0.43,
-        eccentricity=0.4, chromatin=0.8, chromatin_texture=0.3, azure=0.12, haemoglobin=0.4))
+        eccentricity=0.4, chromatin=0.8, chromatin_texture=0.7, chromatin_grain=0.8,
+        parachromatin=0.2, chromatin_rim=1.5, nucleus_roughness=0.1, roundness=0.05, azure=0.09,
+        eosin=0.08, haemoglobin=0.4))
+    # platelets: a purple granulomere in a pale hyalomere; diameter (4.8 µm, above the textbook
+    # 2–4 µm), granulomere extent and the clump size are fitted to the PBC platelet morphometry
+    # (granulomere 4.2 µm, granulomere : hyalomere area 0.9, hyalomere OD 0.09)
     platelet: CellType = section(lambda: CellType(
-        diameter=3.6, diameter_sd=0.5, roundness=0.12, thickness=1.5, azure=0.4, eosin=0.3,
-        granules=2.3, granule_stain="chromatin", granule_size=0.5, granule_coverage=0.7))
-    # red cells: the flat centre of air-dried cells (centre_thickness 0.2 µm instead of 0.81) is
-    # fitted to the radial optical-density profile of 152 isolated red cells of the PBC reference
-    # (centre / peak OD 0.16)
+        diameter=4.8, diameter_sd=0.8, roundness=0.15, thickness=1.5, azure=0.25, eosin=0.25,
+        granules=3.0, granule_stain="chromatin", granule_size=0.4, granule_coverage=0.78,
+        granule_zone=0.78))
+    # red cells: centre thickness, its spread and the peak thickness are fitted to the radial
+    # optical-density profile of 96 isolated red cells in a third of the PBC reference images
+    # (median centre / peak OD 0.58, quartiles 0.40 and 0.95; peak OD 0.115 at 0.7 radii;
+    # synthetic: 0.49, quartiles 0.41 and 0.63, the same median profile within 0.01 OD)
     rbc: CellType = section(lambda: CellType(
-        diameter=7.82, diameter_sd=0.62, roundness=0.02, thickness=2.6, centre_thickness=0.2,
-        haemoglobin=1.0))
+        diameter=7.82, diameter_sd=0.62, roundness=0.02, thickness=2.45, centre_thickness=1.3,
+        centre_spread=0.8, haemoglobin=1.0))
+
+
+def cell_type(cells: CellTypes, kind: str, stage: str = "") -> CellType:
+    """Morphology of class `kind` (of its maturation `stage` for ``ig``)."""
+    t = getattr(cells, kind)
+    return getattr(t, stage) if stage else t
+
+
+def draw_stage(cells: CellTypes, kind: str, rng) -> str:
+    """A maturation stage drawn with the class's stage weights (``""`` for classes without)."""
+    t = getattr(cells, kind)
+    if not isinstance(t, ImmatureGranulocytes):
+        return ""
+    w = [getattr(t.stages, s) for s in IG_STAGES]
+    return IG_STAGES[int(rng.choice(len(w), p=[v / sum(w) for v in w]))]
 
 
 @dataclass(frozen=True)
@@ -165,8 +262,11 @@ class Population:
                             0.0, 1.0)
     rouleau_length: float = param(4.0, "", "mean number of red cells in a rouleau", 1.0, 20.0)
     platelets: float = param(0.15, "1/(1000 µm²)", "mean density of free platelets", 0.0, 100.0)
-    clump: float = param(1.2, "", "mean number of further platelets in a subject platelet clump",
+    clump: float = param(0.6, "", "mean number of further platelets in a subject platelet clump",
                          0.0, 20.0)
+    clump_spread: float = param(1.15, "", "largest distance of a clump platelet's centre from the "
+                                "subject's, in subject diameters (1: touching; PBC platelet images "
+                                "show aggregated, touching platelets)", 1.0, 5.0)
     margin: float = param(4.5, "µm", "band outside the frame also populated (border-cut cells)",
                           0.0, 50.0)
 

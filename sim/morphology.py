@@ -8,7 +8,6 @@ of every stain (thickness × relative concentration, µm), the quantity Beer–L
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -26,9 +25,6 @@ NUCLEUS_REACH = 0.93
 RIM = 0.3
 """Depth over which chromatin condenses along the nuclear envelope, µm."""
 
-CHROMATIN_CELL = 1.0
-"""Lattice cell of the chromatin texture, µm: clumps of about 0.5 µm."""
-
 VACUOLE_DEPTH = 0.8
 """Fraction of the cell's thickness a vacuole leaves empty."""
 
@@ -45,6 +41,9 @@ GRANULE_EDGE = 0.15
 EVANS_FUNG_CENTRE = 0.81
 """Central thickness of a living red cell, µm (Evans & Fung 1972)."""
 
+EVANS_FUNG_C2, EVANS_FUNG_C4 = 7.83, 4.39
+"""Coefficients of ρ² and ρ⁴ in the Evans–Fung profile, µm (Evans & Fung 1972)."""
+
 
 def evans_fung(rho: np.ndarray, centre: float = EVANS_FUNG_CENTRE) -> np.ndarray:
     """Biconcave red-cell thickness (µm) at relative radius `rho` (Evans & Fung 1972).
@@ -54,13 +53,20 @@ def evans_fung(rho: np.ndarray, centre: float = EVANS_FUNG_CENTRE) -> np.ndarray
     `centre` replaces c for the flatter centre of air-dried smears.
     """
     r2 = np.minimum(rho * rho, 1.0)
-    return np.sqrt(1.0 - r2) * (centre + 7.83 * r2 - 4.39 * r2 * r2)
+    return np.sqrt(1.0 - r2) * (centre + EVANS_FUNG_C2 * r2 - EVANS_FUNG_C4 * r2 * r2)
 
 
-@lru_cache(maxsize=64)
 def evans_fung_peak(centre: float = EVANS_FUNG_CENTRE) -> float:
-    """Peak of the Evans–Fung profile, µm (≈ 2.57 at ρ ≈ 0.7 for living cells)."""
-    return float(evans_fung(np.linspace(0.0, 1.0, 10001), centre).max())
+    """Peak of the Evans–Fung profile, µm (≈ 2.57 at ρ ≈ 0.7 for living cells).
+
+    With u = ρ², T = √(1−u) P(u), P(u) = c + 7.83 u − 4.39 u²; dT/du = 0 gives
+    2 (1−u) P′(u) = P(u), i.e. 21.95 u² − 41.05 u + 15.66 − c = 0, whose smaller root (clipped to
+    [0, 1)) is the peak: closed form, so every cell may have its own `centre` at no cost.
+    """
+    a, b, k = 5 * EVANS_FUNG_C4, 3 * EVANS_FUNG_C2 + 4 * EVANS_FUNG_C4, 2 * EVANS_FUNG_C2
+    u = (b - np.sqrt(max(b * b - 4 * a * (k - centre), 0.0))) / (2 * a)
+    u = min(max(u, 0.0), 1.0 - 1e-9)
+    return float(np.sqrt(1.0 - u) * (centre + EVANS_FUNG_C2 * u - EVANS_FUNG_C4 * u * u))
 
 
 @dataclass
@@ -78,17 +84,26 @@ class Morphology:
     nucleus
         Ellipses ``(cx, cy, a, b, theta)`` in µm and rad whose union is the nucleus (may be empty).
     chromatin, chromatin_texture, chromatin_rim
-        Chromatin concentration in the nucleus, the relative amplitude of its clumping and the
+        Mean chromatin concentration in the nucleus, the contrast of its clumping and the
         relative excess condensed along the nuclear envelope.
+    parachromatin, chromatin_grain
+        Area fraction of the pale spaces between chromatin clumps; lattice cell of the
+        clumping, µm.
+    nucleus_roughness, outline_grain
+        Rms excursion of the nucleus outline from the smooth shape and its lattice cell, µm.
     cytoplasm
         Concentration of each stain in the cytoplasm.
-    granules, granule_stain, granule_size, granule_coverage
-        Stain concentration inside granules, which stain, granule diameter (µm), area fraction.
+    granules, granule_stain, granule_size, granule_coverage, granule_zone
+        Stain concentration inside granules, which stain, granule diameter (µm), area fraction,
+        outer edge of the granule-bearing zone (cell radii).
     vacuoles, nucleoli
         Discs ``(cx, cy, r, r, 0)`` in µm: clear vacuoles in the cytoplasm, pale RNA-rich
         nucleoli in the nucleus (may be empty).
+    stage
+        Maturation stage (``ig`` only: promyelocyte, myelocyte, metamyelocyte), else ``""``.
     texture
-        Offsets of chromatin and granule textures in the noise tile (tile samples).
+        Offsets of the chromatin, granule and nucleus-outline textures in their tiles (tile
+        samples).
     """
 
     profile: str
@@ -98,14 +113,20 @@ class Morphology:
     chromatin: float
     chromatin_texture: float
     chromatin_rim: float
+    parachromatin: float
+    chromatin_grain: float
+    nucleus_roughness: float
+    outline_grain: float
     cytoplasm: dict[str, float]
     granules: float
     granule_stain: str
     granule_size: float
     granule_coverage: float
+    granule_zone: float
     vacuoles: np.ndarray
     nucleoli: np.ndarray
-    texture: tuple[float, float, float, float]
+    texture: tuple[float, ...]
+    stage: str = ""
 
     def to_dict(self) -> dict:
         """Plain, JSON-ready parameters (a shallow copy: ``dataclasses.asdict`` deep-copies
@@ -116,33 +137,40 @@ class Morphology:
         return d
 
 
-def _chain(n: int, spacing: float, turn: np.ndarray, rng: np.random.Generator
+def _chain(n: int, spacing: float | np.ndarray, turn: np.ndarray, rng: np.random.Generator
            ) -> tuple[np.ndarray, np.ndarray]:
     """Centres (n, 2) and headings (n,) of beads on a path that turns by `turn` (rad) at each
-    step of length `spacing` (µm), centred on the origin."""
+    step of length `spacing` (one value or one per step), centred on the origin."""
     heading = rng.uniform(0, 2 * np.pi) + np.concatenate([[0.0], np.cumsum(turn)])
-    steps = spacing * np.stack([np.cos(heading[:-1]), np.sin(heading[:-1])], axis=1)
+    steps = np.reshape(spacing, (-1, 1)) * np.stack([np.cos(heading[:-1]),
+                                                     np.sin(heading[:-1])], axis=1)
     centres = np.vstack([[0.0, 0.0], np.cumsum(steps, axis=0)])
     return centres - centres.mean(axis=0), heading
 
 
-def _shape(kind: str, lobes: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
-    """Nucleus ellipses of unit bead width before scaling (see :func:`_nucleus`)."""
+def _shape(kind: str, t: CellType, rng: np.random.Generator) -> np.ndarray:
+    """Nucleus ellipses of about unit bead width before scaling (see :func:`_nucleus`)."""
     if kind in ("round", "oval"):
         aspect = rng.uniform(0.9, 1.1) if kind == "round" else rng.uniform(1.15, 1.4)
         return np.array([(0.0, 0.0, np.sqrt(aspect), 1 / np.sqrt(aspect), rng.uniform(0, np.pi))])
     if kind == "lobed":
         # lobe counts peak at three, as in the normal Arneth count (2: ~30 %, 3: ~45 %, 4: ~20 %,
         # 5: ~5 %; Bain 2015): a binomial excess over the minimum with p = 0.35
-        n = lobes[0] + int(rng.binomial(lobes[1] - lobes[0], 0.35))
-        turns = rng.uniform(0.6, 1.6, n - 1) * rng.choice([-1.0, 1.0], n - 1)
-        centres, heading = _chain(n, rng.uniform(2.3, 2.9), turns, rng)
-        beads = [(x, y, 1.05 * rng.uniform(0.85, 1.15), 0.9 * rng.uniform(0.85, 1.15), h)
-                 for (x, y), h in zip(centres, heading)]
+        n = t.lobes[0] + int(rng.binomial(t.lobes[1] - t.lobes[0], 0.35))
+        # a band pinched into lobes: each lobe `per` beads (radius 1, 0.5 apart) on the band's
+        # curve, consecutive lobes `lobe_gap` widths apart end to end with a kink between them
+        per = int(round((t.lobe_length - 1.0) * 4.0)) + 1
+        gap = np.arange(n * per - 1) % per == per - 1
+        spacing = np.where(gap, 2.0 + 2.0 * t.lobe_gap, 0.5)
+        turns = (rng.uniform(0.25, 0.45) * rng.choice([-1.0, 1.0])
+                 + gap * rng.uniform(*t.lobe_kink, gap.size) * rng.choice([-1.0, 1.0], gap.size))
+        centres, _ = _chain(n * per, spacing, turns, rng)
+        size = np.repeat(rng.uniform(0.85, 1.15, n), per)
+        beads = [(x, y, sz, sz, 0.0) for (x, y), sz in zip(centres, size)]
         # thin chromatin filaments between consecutive lobes
-        beads += [((x0 + x1) / 2, (y0 + y1) / 2, np.hypot(x1 - x0, y1 - y0) / 2, 0.12,
-                   np.arctan2(y1 - y0, x1 - x0))
-                  for (x0, y0), (x1, y1) in zip(centres[:-1], centres[1:])]
+        ends = centres[np.flatnonzero(gap)], centres[np.flatnonzero(gap) + 1]
+        beads += [((x0 + x1) / 2, (y0 + y1) / 2, np.hypot(x1 - x0, y1 - y0) / 2, 0.14,
+                   np.arctan2(y1 - y0, x1 - x0)) for (x0, y0), (x1, y1) in zip(*ends)]
         return np.array(beads)
     # kidney: a few fat beads on a gentle arc; band: many slim beads on a strong curve (sausage)
     n, spacing, bend = (5, 0.6, rng.uniform(0.35, 0.75)) if kind == "kidney" else (
@@ -173,7 +201,7 @@ def _nucleus(t: CellType, radius: float, rng: np.random.Generator) -> np.ndarray
     if t.nucleus_fraction <= 0 or weights.sum() <= 0:
         return np.zeros((0, 5))
     kind = NUCLEUS_SHAPES[int(rng.choice(len(weights), p=weights / weights.sum()))]
-    e = _shape(kind, t.lobes, rng)
+    e = _shape(kind, t, rng)
     target, limit = t.nucleus_fraction * np.pi * radius ** 2, NUCLEUS_REACH * radius
     e[:, :4] *= np.sqrt(target / _area(e))
     if _reach(e) > limit:
@@ -200,8 +228,10 @@ def _discs(n: int, size: tuple[float, float], centre: np.ndarray, spread: tuple[
                      np.zeros(n)], axis=1)
 
 
-def draw(t: CellType, radius: float, profile: str, rng: np.random.Generator) -> Morphology:
-    """Draw the morphology of one cell of type `t` with mean radius `radius` (µm)."""
+def draw(t: CellType, radius: float, profile: str, rng: np.random.Generator,
+         stage: str = "") -> Morphology:
+    """Draw the morphology of one cell of type `t` (maturation `stage`) with mean radius `radius`
+    (µm)."""
     nucleus = _nucleus(t, radius, rng)
     half = t.vacuole_size / 2
     vacuoles = _discs(rng.poisson(t.vacuoles) if len(nucleus) else 0, (0.4 * half, half),
@@ -212,19 +242,26 @@ def draw(t: CellType, radius: float, profile: str, rng: np.random.Generator) -> 
     return Morphology(
         profile=profile,
         thickness=t.thickness,
-        centre=t.centre_thickness,
+        centre=(t.centre_thickness * float(np.exp(t.centre_spread * rng.standard_normal()))
+                if t.centre_spread > 0 else t.centre_thickness),
         nucleus=nucleus,
         chromatin=t.chromatin,
         chromatin_texture=t.chromatin_texture,
         chromatin_rim=t.chromatin_rim,
+        parachromatin=t.parachromatin,
+        chromatin_grain=t.chromatin_grain,
+        nucleus_roughness=t.nucleus_roughness,
+        outline_grain=t.outline_grain,
         cytoplasm={s: getattr(t, s) for s in ("haemoglobin", "eosin", "azure") if getattr(t, s)},
         granules=t.granules,
         granule_stain=t.granule_stain,
         granule_size=t.granule_size,
         granule_coverage=t.granule_coverage,
+        granule_zone=t.granule_zone,
         vacuoles=vacuoles,
         nucleoli=nucleoli,
-        texture=tuple(float(v) for v in rng.uniform(0, texture.TILE_PX, 4)),
+        texture=tuple(float(v) for v in rng.uniform(0, texture.TILE_PX, 6)),
+        stage=stage,
     )
 
 
@@ -292,13 +329,17 @@ def densities(m: Morphology, radii: np.ndarray, x: np.ndarray, y: np.ndarray
     if len(m.vacuoles):
         thick *= 1.0 - VACUOLE_DEPTH * _inside(_depth(m.vacuoles, x, y))
     depth = _depth(m.nucleus, x, y) if len(m.nucleus) else None
+    if depth is not None and m.nucleus_roughness > 0:
+        depth += m.nucleus_roughness * texture.sample("chromatin", x, y, m.outline_grain,
+                                                      m.texture[4:6])
     nuc = _inside(depth) if depth is not None else 0.0
     for stain, conc in m.cytoplasm.items():
         dens[STAINS.index(stain)] = conc * thick * (1.0 - nuc)
     if depth is not None:
-        clumps = np.clip(texture.sample("chromatin", x, y, CHROMATIN_CELL, m.texture[:2]), -2, 2)
+        clumps = texture.clumping(x, y, m.chromatin_grain, m.texture[:2], m.parachromatin,
+                                  m.chromatin_texture)
         rim = m.chromatin_rim * np.exp(-np.maximum(depth, 0.0) / RIM)
-        chromatin = m.chromatin * thick * nuc * (1.0 + 0.5 * m.chromatin_texture * clumps + rim)
+        chromatin = m.chromatin * thick * nuc * (clumps + rim)
         if len(m.nucleoli):
             nucleolus = _inside(_depth(m.nucleoli, x, y)) * nuc
             chromatin *= 1.0 - NUCLEOLUS_CLEARING * nucleolus
@@ -309,6 +350,6 @@ def densities(m: Morphology, radii: np.ndarray, x: np.ndarray, y: np.ndarray
         cell = m.granule_size / (2.0 * np.sqrt(m.granule_coverage / np.pi))
         g = texture.sample("granules", x, y, cell, m.texture[2:])
         level = texture.threshold("granules", m.granule_coverage)
-        grains = np.clip((g - level) / GRANULE_EDGE, 0.0, 1.0) * (thick > 0)
+        grains = np.clip((g - level) / GRANULE_EDGE, 0.0, 1.0) * (rho < m.granule_zone)
         dens[STAINS.index(m.granule_stain)] += m.granules * m.granule_size * grains
     return inside, dens

@@ -14,7 +14,7 @@ import numpy as np
 
 from sim import smear
 from sim.classes import SUBJECT_CLASSES
-from sim.config import CellType, ClassMix, SimConfig
+from sim.config import CellType, ClassMix, SimConfig, cell_type, draw_stage
 
 OUTLINE_SAMPLES = 64
 """Outline radii per cell (one every 5.6°)."""
@@ -39,6 +39,7 @@ class Seed:
     layer: int = 0
     stack: int = 0
     rouleau: int = 0
+    stage: str = ""
 
     @cached_property
     def radius(self) -> float:
@@ -86,7 +87,9 @@ def draw(cfg: SimConfig, width: float, height: float, rng: np.random.Generator
 
     def place(kind: str, at=None, **kw) -> Seed:
         pos = at if at is not None else (rng.uniform(-m, width + m), rng.uniform(-m, height + m))
-        return Seed(kind, draw_radii(getattr(types, kind), rng), pos, rng.uniform(0, 2 * np.pi), **kw)
+        stage = draw_stage(types, kind, rng)
+        return Seed(kind, draw_radii(cell_type(types, kind, stage), rng), pos,
+                    rng.uniform(0, 2 * np.pi), stage=stage, **kw)
 
     seeds = []
     if pop.subject == "centre":
@@ -94,7 +97,8 @@ def draw(cfg: SimConfig, width: float, height: float, rng: np.random.Generator
         seeds.append(subject)
         if subject.kind == "platelet":
             for _ in range(rng.poisson(pop.clump)):
-                phi, dist = rng.uniform(0, 2 * np.pi), rng.uniform(1.0, 2.0) * 2 * subject.radius
+                phi = rng.uniform(0, 2 * np.pi)
+                dist = rng.uniform(1.0, pop.clump_spread) * 2 * subject.radius
                 seeds.append(place("platelet", (centre[0] + dist * np.cos(phi),
                                                 centre[1] + dist * np.sin(phi))))
     seeds += [place(draw_class(pop.white_mix, rng)) for _ in range(rng.poisson(pop.white_cells * area / 1e3))]

@@ -81,6 +81,49 @@ def threshold(name: str, coverage: float) -> float:
 TILES = {"chromatin": chromatin_tile, "granules": granule_tile}
 """The texture tiles by name."""
 
+CLUMP_EDGE = 0.4
+"""Soft edge between chromatin clumps and parachromatin spaces, in standard deviations of the
+chromatin tile (about a fifth of a clump's width)."""
+
+
+def _clumps(values: np.ndarray, level: float, contrast: float) -> np.ndarray:
+    """Relative chromatin concentration: 1 in clumps (`values` above `level`), 1 − `contrast`
+    in the spaces between them, with a soft edge."""
+    w = np.clip((values - level) * (1.0 / CLUMP_EDGE) + 0.5, 0.0, 1.0)
+    return (1.0 - contrast) + contrast * w
+
+
+@lru_cache(maxsize=64)
+def _clump_level(spaces: float, contrast: float) -> tuple[float, float]:
+    """Threshold of the chromatin tile for a space fraction `spaces`, and the mean of
+    :func:`_clumps` over the tile (to keep the mean concentration)."""
+    level = threshold("chromatin", 1.0 - spaces)
+    return level, float(_clumps(chromatin_tile(), level, contrast).mean())
+
+
+def clumping(x: np.ndarray, y: np.ndarray, cell_um: float, offset: tuple[float, float],
+             spaces: float, contrast: float) -> np.ndarray:
+    """Relative chromatin concentration (mean 1 over the tile) of clumped chromatin.
+
+    Condensed chromatin (heterochromatin) forms dark clumps; the pale parachromatin spaces
+    between them (euchromatin) cover the fraction `spaces` of the nucleus and hold 1 − `contrast`
+    of the clumps' concentration. The pattern is the chromatin tile, thresholded.
+
+    Parameters
+    ----------
+    x, y
+        Sample coordinates (µm), float32 arrays of one shape.
+    cell_um
+        Lattice cell of the texture on the specimen, µm.
+    offset
+        Position of the origin inside the tile, in tile samples.
+    spaces, contrast
+        Area fraction of parachromatin spaces; 1 − their concentration relative to the clumps.
+    """
+    level, mean = _clump_level(spaces, contrast)
+    c = _clumps(sample("chromatin", x, y, cell_um, offset), level, contrast)
+    return c * np.float32(1.0 / mean)
+
 
 def sample(name: str, x: np.ndarray, y: np.ndarray, cell_um: float,
            offset: tuple[float, float]) -> np.ndarray:

@@ -66,6 +66,7 @@ def test_integer_accepted_where_a_float_is_expected():
     ("optics.illumination.background=[1, 1]", ["optics.illumination.background", "3 numbers"]),
     ("optics.illumination.background=[1, 1, 2]", ["background[2]", "0.0 <= value <= 1.0"]),
     ("sim.cells.neutrophil.lobes=[4, 2]", ["sim.cells.neutrophil.lobes", "min <= max"]),
+    ("sim.cells.neutrophil.lobe_kink=[1, 0.5]", ["sim.cells.neutrophil.lobe_kink", "min <= max"]),
     ("sim.nonsense=1", ["unknown key 'sim.nonsense'", "population"]),
     ("sim.population=3", ["sim.population must be a table"]),
     ("optics.psf.defocus=nan", ["optics.psf.defocus", "out of range"]),
@@ -85,6 +86,12 @@ def test_class_mix_needs_some_weight():
             ("neutrophil", "eosinophil", "basophil", "lymphocyte", "monocyte", "ig",
              "erythroblast", "platelet")]
     with pytest.raises(ConfigError, match="subject_mix"):
+        load_config("pbc", overrides=zero)
+
+
+def test_ig_stage_mix_needs_some_weight():
+    zero = [f"sim.cells.ig.stages.{s}=0" for s in ("promyelocyte", "myelocyte", "metamyelocyte")]
+    with pytest.raises(ConfigError, match="sim.cells.ig.stages"):
         load_config("pbc", overrides=zero)
 
 

@@ -10,7 +10,9 @@ from export.cli import main
 from export.gallery import TILE, only
 from export.measure import measure
 from sim.classes import STAINS, SUBJECT_CLASSES
-from sim.morphology import NUCLEUS_REACH, _area, _depth, densities, draw
+from sim.config import IG_STAGES, cell_type, draw_stage
+from sim import texture
+from sim.morphology import NUCLEUS_REACH, _area, _depth, densities, draw, evans_fung_peak
 
 CONFIG = load_config("pbc")
 
@@ -19,8 +21,8 @@ CONFIG = load_config("pbc")
 @given(kind=st.sampled_from(["neutrophil", "eosinophil", "basophil", "lymphocyte", "monocyte",
                              "ig", "erythroblast"]), seed=st.integers(0, 2**32 - 1))
 def test_nucleus_has_the_configured_area_and_stays_inside_the_cell(kind, seed):
-    t = getattr(CONFIG.sim.cells, kind)
     rng = np.random.default_rng(seed)
+    t = cell_type(CONFIG.sim.cells, kind, draw_stage(CONFIG.sim.cells, kind, rng))
     radius = t.diameter / 2
     m = draw(t, radius, "dome", rng)
     reach = np.max(np.hypot(m.nucleus[:, 0], m.nucleus[:, 1]) + m.nucleus[:, 2:4].max(axis=1))
@@ -55,15 +57,23 @@ def test_red_cell_has_a_central_pallor():
     r = np.linspace(0, 3.9, 40, dtype=np.float32)
     _, dens = densities(m, np.full(64, 3.91, np.float32), r, np.zeros_like(r))
     hb = dens[STAINS.index("haemoglobin")]
-    assert hb.argmax() > 20 and hb[0] < 0.2 * hb.max()
+    assert hb.argmax() > 20 and hb[0] < 0.9 * hb.max()
+    assert hb[0] / hb.max() == pytest.approx(m.centre / evans_fung_peak(m.centre), rel=0.02)
     assert hb.max() == pytest.approx(t.thickness * t.haemoglobin, rel=0.02)
+    # the pallor differs from cell to cell: log-normal centre thickness of the configured spread
+    centres = [draw(t, 3.91, "biconcave", np.random.default_rng(s)).centre for s in range(400)]
+    assert np.median(centres) == pytest.approx(t.centre_thickness, rel=0.1)
+    assert np.std(np.log(centres)) == pytest.approx(t.centre_spread, rel=0.1)
 
 
 def test_band_and_segmented_neutrophils_both_occur():
     t = CONFIG.sim.cells.neutrophil
-    counts = [len(draw(t, 6.75, "dome", np.random.default_rng(s)).nucleus) for s in range(60)]
-    # a band is 9 overlapping beads; a segmented nucleus n lobes + n-1 filaments (3..9)
-    assert counts.count(9) > 10 and sum(c < 9 for c in counts) > 10
+    nuclei = [draw(t, 6.75, "dome", np.random.default_rng(s)).nucleus for s in range(60)]
+    # a band is a chain of round beads; a segmented nucleus has thin filaments between its lobes
+    filaments = [int(np.sum(e[:, 3] < 0.3 * e[:, 2])) for e in nuclei]
+    assert filaments.count(0) > 10 and sum(f >= 1 for f in filaments) > 10
+    # and the filaments join n lobes: every segmented nucleus has lobes[0] - 1 or more
+    assert all(f == 0 or t.lobes[0] - 1 <= f <= t.lobes[1] - 1 for f in filaments)
 
 
 def test_only_forces_the_subject_class():
@@ -100,3 +110,33 @@ def test_measurement_recovers_the_true_cell_size_of_synthetic_cells(kind):
         errors.append(m["cell_diameter_um"] / truth - 1)
         assert m["od_nucleus"] > m["od_cytoplasm"] > 0
     assert abs(np.median(errors)) < 0.08
+
+
+@settings(max_examples=25, deadline=None)
+@given(spaces=st.floats(0.1, 0.6), contrast=st.floats(0.2, 1.0), grain=st.floats(0.3, 2.0))
+def test_chromatin_clumping_keeps_the_mean_and_the_pale_fraction(spaces, contrast, grain):
+    # one full tile period (16 lattice cells), sampled at every tile sample
+    g = np.arange(texture.TILE_PX, dtype=np.float32) * np.float32(grain / texture.CELL_PX)
+    x, y = np.meshgrid(g, g)
+    c = texture.clumping(x, y, grain, (0.0, 0.0), spaces, contrast)
+    assert c.mean() == pytest.approx(1.0, rel=0.01)
+    assert c.min() / c.max() == pytest.approx(1.0 - contrast, abs=1e-4)
+    pale = (c < c.max() * (1.0 - contrast / 2)).mean()
+    assert pale == pytest.approx(spaces, abs=0.04)
+
+
+def test_ig_stages_are_drawn_with_their_weights_and_each_has_its_own_morphology():
+    cells = CONFIG.sim.cells
+    rng = np.random.default_rng(0)
+    stages = [draw_stage(cells, "ig", rng) for _ in range(3000)]
+    w = np.array([getattr(cells.ig.stages, s) for s in IG_STAGES])
+    freq = np.array([stages.count(s) for s in IG_STAGES]) / len(stages)
+    assert np.allclose(freq, w / w.sum(), atol=0.03)
+    assert draw_stage(cells, "neutrophil", rng) == ""
+    # one stage at a time: the subject carries its stage and that stage's nucleus geometry
+    for stage, beads in (("myelocyte", 1), ("metamyelocyte", 5)):
+        weights = [f"sim.cells.ig.stages.{s}={float(s == stage)}" for s in IG_STAGES]
+        cfg = only(load_config("pbc", overrides=weights), "ig")
+        subject = next(c for c in make_image(cfg, 3, 0).scene.cells if c.subject)
+        assert subject.to_dict()["morphology"]["stage"] == stage
+        assert len(subject.morphology.nucleus) == beads

@@ -21,6 +21,12 @@ def test_evans_fung_profile():
     assert volume == pytest.approx(94, rel=0.06)
 
 
+@given(centre=st.floats(0.0, 30.0))
+def test_closed_form_evans_fung_peak_is_the_profile_maximum(centre):
+    assert evans_fung_peak(centre) == pytest.approx(
+        evans_fung(np.linspace(0, 1, 20001), centre).max(), rel=1e-6)
+
+
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), coverage=st.floats(0.0, 1.2))
 def test_settled_cells_stay_in_the_box_and_the_subject_centred(seed, coverage):

@@ -60,7 +60,8 @@ def fit(config, stain: str, d: np.ndarray) -> np.ndarray:
     signal = spectra.band_average(lamp * spectra.camera(lam, cfg.sensor.peaks, cfg.sensor.widths),
                                   cfg.stains.bands)
     w = signal / signal.sum(axis=1, keepdims=True)
-    comps = spectra.band_average(np.stack([spectra.component(c, lam)
+    shift = cfg.stains.eosin_shift if stain == "eosin" else 0.0
+    comps = spectra.band_average(np.stack([spectra.component(c, lam - shift)
                                            for c in spectra.MIXTURES[stain]]), cfg.stains.bands)
     target = 10.0 ** (-np.outer(d, RGB_TARGET[stain]))
     fixed = {i: v for (s, i), v in FIXED.items() if s == stain}
