@@ -59,6 +59,11 @@ they are jammed (a converged disc pass leaves about 0.01)."""
 TILE = 60.0
 """Side of the tiles the ring pass works through, µm (a PBC field is one tile)."""
 
+BROKEN = 0.25
+"""Relative change of a ring's node-polygon area beyond which the ring counts as broken (and is
+replaced by its rest shape): settled rings change by a few per cent; only a ring with neither
+stretch nor bending stiffness, crushed in a jam, goes further."""
+
 WALL = 10.0
 """Half-thickness of the walls, µm: their inner faces bound the populated box; thick, so that
 nothing pushed hard in one step can tunnel through."""
@@ -161,20 +166,29 @@ def discs(seeds: list[Seed], cfg: Packing, width: float, height: float, margin: 
     group = _groups(seeds)
     space = _space(width, height, margin, cfg.damping,
                    2 * float(radius.max()) if len(seeds) else 2.0, len(seeds))
+    # drawn positions are moved in so that each cell's reach fits inside the box; at the end, a
+    # disc that a jam has pushed into a wall is put back on its inner face
+    pinned = np.array([s.pinned for s in seeds], dtype=bool)[:, None]
+    box = np.array([width, height]) + margin
+
+    def inside(centre: np.ndarray, room: np.ndarray) -> np.ndarray:
+        room = np.where(pinned, 0.0, np.minimum(room, 0.5 * min(width, height) + margin)[:, None])
+        return np.clip(centre, room - margin, box - room)
+
+    at = np.array([s.position for s in seeds] if start is None else start, dtype=float)
+    at = inside(at.reshape(-1, 2), reach)
     bodies = []
-    for k, (s, r) in enumerate(zip(seeds, radius.tolist())):
+    for s, r, g, (x, y) in zip(seeds, radius.tolist(), group.tolist(), at.tolist()):
         body = _body(s.pinned)
-        room = 0.0 if s.pinned else min(float(reach[k]), 0.5 * min(width, height) + margin)
-        x, y = s.position if start is None else start[k]
-        body.position = (float(np.clip(x, room - margin, width + margin - room)),
-                         float(np.clip(y, room - margin, height + margin - room)))
+        body.position = (x, y)
         shape = pymunk.Circle(body, r)
-        shape.filter = _filter(s.layer, int(group[k]))
+        shape.filter = _filter(s.layer, g)
         space.add(body, shape)
         bodies.append(body)
     for _ in range(cfg.steps):
         space.step(1.0)
-    return np.array([tuple(b.position) for b in bodies], dtype=float).reshape(-1, 2)
+    return inside(np.array([tuple(b.position) for b in bodies], dtype=float).reshape(-1, 2),
+                  radius)
 
 
 def _pairs(centre: np.ndarray, r: np.ndarray, layer: np.ndarray, group: np.ndarray
@@ -337,7 +351,8 @@ def settle_placed(seeds: list[Seed], cfg: Packing, centre: np.ndarray, width: fl
                    centre, (width, height, margin))
 
     lo, hi = np.array([-margin, -margin]), np.array([width + margin, height + margin])
-    ok = (np.all(np.isfinite(nodes), axis=(1, 2)) & (signed_area(nodes) > 0.5 * rings.area)
+    ok = (np.all(np.isfinite(nodes), axis=(1, 2))
+          & (np.abs(signed_area(nodes) / rings.area - 1.0) < BROKEN)
           & np.all((nodes >= lo) & (nodes <= hi), axis=(1, 2)))
     nodes[~ok] = p0[~ok]
     c, a, r = resample(nodes, theta, angle[ring], delta, radii[0].size)
