@@ -4,18 +4,27 @@ Measured on the real images with the code of :mod:`export.compare`, then fitted,
 (synthetic images are rendered in memory with fixed seeds, so successive trials differ only by
 the parameters):
 
-1. Image size: the most common size among the real images.
+1. Image size: the most common size among the real images; class mix: with one subfolder per
+   subject class (PBC layout) and a base preset with a subject cell, ``sim.population.subject_mix``
+   takes the folders' image counts.
 2. Background colour → ``optics.illumination.background``: the median background colour.
 3. Pixel size → ``optics.frame.pixel_size``: until synthetic red cells have the real median
    diameter (circle Hough transform); red cells are 7.82 µm across (Evans & Fung 1972), so this
    is the lab's µm per pixel.
-4. Stains → the free spectral components of ``optics.stains.haemoglobin`` and
-   ``.chromatin``: until red cells, and the darkest 1 % of pixels (nuclear cores), have the
-   real mean optical density in each of R, G and B. The stain OD vectors of the real images (Macenko et al., ISBI 2009) are reported.
-5. Red-cell density → ``sim.population.rbc_coverage``: to the real fraction of red-cell pixels.
-6. Sharpness and noise → ``optics.psf.defocus`` and ``optics.sensor.photons``, together, to the
-   real median variance of the Laplacian and background noise (the full well and gain follow
-   the photon count, so the empty slide fills :data:`EXPOSURE_HEADROOM` of the well).
+4. Colours, in turn: red-cell density ``sim.population.rbc_coverage`` to the real fraction of
+   red-cell pixels; the free spectral components of ``optics.stains.haemoglobin`` and the depth
+   of the central pallor ``sim.cells.rbc.centre_thickness`` to the mean red-cell optical density
+   in R, G and B and the 10th percentile of stained pixels' OD (the pale centres); the two
+   components of ``optics.stains.chromatin`` to the red and green OD of the nuclei (mean) and of
+   the darkest 1 % of pixels (nuclear cores), i.e. to the nuclear hue (blue follows from the
+   spectra). The stain OD vectors of the real images (Macenko et al., ISBI 2009) are reported.
+5. Sharpness and noise → ``optics.psf.defocus``, ``optics.sharpen.amount``,
+   ``optics.sensor.photons`` and ``optics.sensor.prnu``, together, to the real median variance
+   of the Laplacian and background noise (the full well and gain follow the photon count, so the
+   empty slide fills :data:`EXPOSURE_HEADROOM` of the well). Camera software sharpens
+   (CellaVision) or not, so the unsharp mask is fitted, not only the focus; and it may correct
+   the pixels' gain pattern by a flat field (then the residual PRNU is small), which sets the
+   noise floor that more light cannot lower.
 
 Each fit is a damped Gauss–Newton on log parameters with finite-difference Jacobians.
 """
@@ -36,13 +45,22 @@ from export.files import write_atomic
 from export.job import make_image
 from export.measure import optical_density
 from export.stainvectors import macenko
+from sim.classes import SUBJECT_CLASSES
 from sim.schema import ConfigError, build
 
 EXPOSURE_HEADROOM = 0.9
 """Fraction of the full well the empty slide fills."""
 
+OD_FLOOR = 0.05
+"""Optical density added before taking logs in the fit: without it a channel the stain hardly
+absorbs (BCCD nuclei absorb OD 0.003 of blue) would outweigh the ones that make its hue."""
+
 STEP = 0.1
 """Finite-difference step of the log parameters."""
+
+MAX_STEP = 1.5
+"""Largest change of a log parameter in one Gauss–Newton step (a factor e^1.5 ≈ 4.5); a longer
+step is shortened as a whole, so it keeps its direction."""
 
 
 @dataclass(frozen=True)
@@ -86,9 +104,12 @@ def _features(config: Config, images: int) -> dict[str, float]:
 
 
 def _residual(found: dict[str, float], target: dict[str, float], keys: list[str]) -> np.ndarray:
-    """Differences of log figures (features named log_* are logs already)."""
+    """Differences of log figures (features named log_* are logs already; optical densities
+    are offset by :data:`OD_FLOOR` first)."""
     def log(v: float, key: str) -> float:
-        return v if key.startswith("log_") else float(np.log(max(v, 1e-6)))
+        if key.startswith("log_"):
+            return v
+        return float(np.log(max(v + (OD_FLOOR if "_od_" in key else 0.0), 1e-6)))
     return np.array([log(found[k], k) - log(target[k], k) for k in keys])
 
 
@@ -108,7 +129,8 @@ def fit(config: Config, knobs: list[Knob], target: dict[str, float], keys: list[
     r = residual(x)
     for _ in range(iterations):
         jac = np.stack([(residual(x + STEP * e) - r) / STEP for e in np.eye(len(x))], axis=1)
-        dx = np.clip(np.linalg.lstsq(jac, -r, rcond=None)[0], -1.0, 1.0)
+        dx = np.linalg.lstsq(jac, -r, rcond=None)[0]
+        dx *= min(1.0, MAX_STEP / max(np.abs(dx).max(), 1e-12))  # shorten, keep the direction
         for damping in (1.0, 0.5, 0.25):
             trial = np.clip(x + damping * dx, lo, hi)
             rt = residual(trial)
@@ -122,7 +144,8 @@ def fit(config: Config, knobs: list[Knob], target: dict[str, float], keys: list[
 
 def measure_real(folder: Path, limit: int = 120) -> tuple[dict[str, float], dict]:
     """Median features of up to `limit` images of `folder`, and figures for the report."""
-    files = [f for group in image_files(folder).values() for f in group]
+    groups = image_files(folder)
+    files = [f for group in groups.values() for f in group]
     files = files[::max(1, len(files) // limit)][:limit]
     images = []
     for f in files:
@@ -136,8 +159,21 @@ def measure_real(folder: Path, limit: int = 120) -> tuple[dict[str, float], dict
         od = optical_density(im)
         stained.append(od[~regions(od)["background"]][::7])
     size = Counter((im.shape[1], im.shape[0]) for im in images).most_common(1)[0][0]
-    return target, {"images": len(images), "size_px": list(size),
+    mix = {k: len(v) for k, v in groups.items() if k in SUBJECT_CLASSES}
+    return target, {"images": len(images), "size_px": list(size), "class_counts": mix,
                     "stain_vectors_macenko": np.round(macenko(np.vstack(stained)), 3).tolist()}
+
+
+def _fit_pixel_size(config: Config, target: dict[str, float], images: int) -> Config:
+    """Pixel size by which synthetic red cells have the target diameter in pixels (to which
+    it is inversely proportional), in two fixed-point steps."""
+    for _ in range(2):
+        found = _features(config, 2 * images)["rbc_diameter_px"]
+        if np.isfinite(found) and np.isfinite(target["rbc_diameter_px"]):
+            size = config.optics.frame.pixel_size * found / target["rbc_diameter_px"]
+            config = _set(config, [Knob("optics.frame.pixel_size", None, 0.01, 2.0)],
+                          np.array([np.clip(size, 0.01, 2.0)]))
+    return config
 
 
 def _stain_knobs(config: Config, stain: str, fixed: tuple[int, ...]) -> list[Knob]:
@@ -146,7 +182,7 @@ def _stain_knobs(config: Config, stain: str, fixed: tuple[int, ...]) -> list[Kno
 
 
 def calibrate(real: str | Path, base: str = "pbc", images: int = 8,
-              iterations: int = 2) -> tuple[Config, dict]:
+              iterations: int = 3) -> tuple[Config, dict]:
     """A configuration fitted to the real images in folder `real`, starting from preset `base`.
 
     Returns the configuration and a report: the lab's figures, and the median features of the
@@ -157,24 +193,31 @@ def calibrate(real: str | Path, base: str = "pbc", images: int = 8,
     bg = ", ".join(f"{min(max(target[f'bg_{c}'] / 255.0, 0.0), 1.0):.4f}" for c in "rgb")
     size = [f"optics.frame.width={width}", f"optics.frame.height={height}"]
     before = _features(load_config(base, overrides=size), images)
-    config = load_config(base, overrides=size + [f"optics.illumination.background=[{bg}]"])
-    # pixel size: red cells' size in pixels is inversely proportional to it
-    for _ in range(2):
-        found = _features(config, 2 * images)["rbc_diameter_px"]
-        if np.isfinite(found) and np.isfinite(target["rbc_diameter_px"]):
-            size = config.optics.frame.pixel_size * found / target["rbc_diameter_px"]
-            config = _set(config, [Knob("optics.frame.pixel_size", None, 0.01, 2.0)],
-                          np.array([np.clip(size, 0.01, 2.0)]))
+    overrides = size + [f"optics.illumination.background=[{bg}]"]
+    if lab["class_counts"] and load_config(base).sim.population.subject == "centre":
+        # a folder per subject class: the lab's class mix (classes it lacks get none)
+        overrides += [f"sim.population.subject_mix.{c}={lab['class_counts'].get(c, 0)}"
+                      for c in SUBJECT_CLASSES]
+    config = _fit_pixel_size(load_config(base, overrides=overrides), target, images)
     steps = [
         ([Knob("sim.population.rbc_coverage", None, 0.05, 3.0)], ["rbc_area"]),
-        # oxyhaemoglobin's Soret peak follows from the cells' haemoglobin content: kept
-        (_stain_knobs(config, "haemoglobin", (0,)), ["rbc_od_r", "rbc_od_g", "rbc_od_b"]),
-        (_stain_knobs(config, "chromatin", ()), ["dark_od_r", "dark_od_g", "dark_od_b"]),
-        ([Knob("optics.psf.defocus", None, 0.005, 5.0),
-          Knob("optics.sensor.photons", None, 100.0, 5e6)], ["log_sharpness", "log_noise"]),
+        # oxyhaemoglobin's Soret peak follows from the cells' haemoglobin content: kept; the
+        # depth of the central pallor sets how faint the faintest stained pixels are
+        (_stain_knobs(config, "haemoglobin", (0,)) +
+         [Knob("sim.cells.rbc.centre_thickness", None, 0.02, 3.0)],
+         ["rbc_od_r", "rbc_od_g", "rbc_od_b", "od_p10"]),
+        # nuclear hue, by the mean over the nuclei and their darkest cores, in red and green:
+        # two components fix two channels; blue follows from their spectra
+        (_stain_knobs(config, "chromatin", ()), ["dark_od_r", "dark_od_g", "nuc_od_r",
+                                                 "nuc_od_g"]),
     ]
     for knobs, keys in steps:
         config = fit(config, knobs, target, keys, images, iterations)
+    config = fit(config, [Knob("optics.psf.defocus", None, 0.005, 5.0),
+                          Knob("optics.sharpen.amount", None, 0.01, 5.0),
+                          Knob("optics.sensor.photons", None, 100.0, 5e6),
+                          Knob("optics.sensor.prnu", None, 1e-4, 0.05)],
+                 target, ["log_sharpness", "log_noise"], images, iterations)
     return config, {"real": lab, "target": target, "before": before,
                     "after": _features(config, images)}
 

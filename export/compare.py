@@ -12,7 +12,9 @@ gives, for real against synthetic:
 * a classifier two-sample test (D. Lopez-Paz, M. Oquab, "Revisiting classifier two-sample
   tests", ICLR 2017): an L2-regularised logistic regression on the per-image figures, trained to
   tell real from synthetic; its cross-validated ROC AUC is 0.5 when the sets are
-  indistinguishable and 1.0 when they are trivially told apart.
+  indistinguishable and 1.0 when they are trivially told apart,
+* the ROC AUC of each per-image figure alone (``feature_auc``): which figures give a synthetic
+  set away.
 """
 
 from __future__ import annotations
@@ -198,6 +200,17 @@ def classifier_auc(real: np.ndarray, synthetic: np.ndarray, folds: int = 5,
     return _auc(scores, y)
 
 
+def feature_aucs(real: np.ndarray, synthetic: np.ndarray) -> np.ndarray:
+    """ROC AUC of each feature (column) alone as a score for "real" (0.5: same distribution; 0
+    or 1: the feature alone tells every image apart); images lacking a feature are left out."""
+    out = []
+    for a, b in zip(real.T, synthetic.T):
+        a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+        out.append(_auc(np.concatenate([a, b]), np.repeat([1, 0], [len(a), len(b)]))
+                   if len(a) and len(b) else float("nan"))
+    return np.array(out)
+
+
 def _pool(items: list[ImageStats]) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
     feats = np.array([[s.features[f] for f in FEATURES] for s in items])
     samples = {r: np.vstack([s.samples[r] for s in items if len(s.samples[r])] or
@@ -224,6 +237,7 @@ def compare_sets(real: list[ImageStats], synthetic: list[ImageStats], seed: int 
 
     return {"images": {"real": len(real), "synthetic": len(synthetic)},
             "classifier_auc": classifier_auc(fr, fs, seed=seed),
+            "feature_auc": dict(zip(FEATURES, np.round(feature_aucs(fr, fs), 4).tolist())),
             "colour_wasserstein": colour,
             "rbc_diameter_px": {"real_median": float(np.median(dr)) if dr.size else None,
                                 "synthetic_median": float(np.median(ds)) if ds.size else None,

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from export.cli import main
-from export.compare import _auc, analyse, classifier_auc, compare, regions
+from export.compare import _auc, analyse, classifier_auc, compare, feature_aucs, regions
 from export.measure import optical_density
 from tests.conftest import REFERENCE
 
@@ -30,6 +30,16 @@ def test_classifier_separates_shifted_sets_and_not_identical_ones():
     aucs = [classifier_auc(rng.normal(size=(60, 5)), rng.normal(size=(60, 5)), seed=s)
             for s in range(5)]
     assert abs(np.mean(aucs) - 0.5) < 0.1
+
+
+def test_feature_auc_points_at_the_shifted_feature():
+    rng = np.random.default_rng(1)
+    real, synthetic = rng.normal(size=(80, 5)), rng.normal(size=(80, 5))
+    synthetic[:, 2] += 4.0
+    synthetic[::7, 4] = np.nan  # missing figures are left out, not counted
+    auc = feature_aucs(real, synthetic)
+    assert auc[2] < 0.02
+    assert np.all(np.abs(np.delete(auc, 2) - 0.5) < 0.15)
 
 
 def test_regions_on_a_synthetic_image_match_its_truth(pbc):
