@@ -81,6 +81,7 @@ def _get(config: Config, knob: Knob) -> float:
 def _set(config: Config, knobs: list[Knob], values: np.ndarray) -> Config:
     data = config_dict(config)
     for knob, v in zip(knobs, values):
+        v = np.clip(v, knob.lo, knob.hi)  # a value fitted in log space may round past a bound
         *path, last = knob.key.split(".")
         node = reduce(dict.__getitem__, path, data)
         if knob.index is None:
