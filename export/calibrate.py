@@ -12,12 +12,14 @@ the parameters):
    diameter (circle Hough transform); red cells are 7.82 µm across (Evans & Fung 1972), so this
    is the lab's µm per pixel.
 4. Colours, in turn: red-cell density ``sim.population.rbc_coverage`` to the real fraction of
-   red-cell pixels; the free spectral components of ``optics.stains.haemoglobin`` and the depth
+   red-cell pixels; the spectral components of ``optics.stains.haemoglobin`` and the depth
    of the central pallor ``sim.cells.rbc.centre_thickness`` to the mean red-cell optical density
    in R, G and B and the 10th percentile of stained pixels' OD (the pale centres); the two
-   components of ``optics.stains.chromatin`` to the red and green OD of the nuclei (mean) and of
-   the darkest 1 % of pixels (nuclear cores), i.e. to the nuclear hue (blue follows from the
-   spectra). The stain OD vectors of the real images (Macenko et al., ISBI 2009) are reported.
+   components of ``optics.stains.chromatin`` and the camera's colour saturation
+   ``optics.colour.saturation`` to the R, G, B OD of the nuclei (mean) and of the darkest 1 % of
+   pixels (nuclear cores), i.e. to the nuclear hue. The stain OD
+   vectors of the real images (Macenko et al., ISBI 2009) are reported. Then density and red
+   cells once more.
 5. Sharpness and noise → ``optics.psf.defocus``, ``optics.sharpen.amount``,
    ``optics.sensor.photons`` and ``optics.sensor.prnu``, together, to the real median variance
    of the Laplacian and background noise (the full well and gain follow the photon count, so the
@@ -26,7 +28,16 @@ the parameters):
    the pixels' gain pattern by a flat field (then the residual PRNU is small), which sets the
    noise floor that more light cannot lower.
 
-Each fit is a damped Gauss–Newton on log parameters with finite-difference Jacobians.
+6. Spreads → ``optics.variation``: a real set is taken from many slides, so its per-image
+   figures spread more than those of images made under one set of conditions. The σ of the log
+   of a figure over the real images (robust: 10th to 90th percentile) beyond that of synthetic
+   images made with the variation off gives the staining variation of red cells (from their
+   OD) and of nuclei, and the white-balance variation (from the background colour), added in
+   quadrature; the focus error is found by bisection on the spread of the sharpness.
+
+Each fit of a median is a Levenberg damped least-squares fit of log parameters with finite-difference
+Jacobians, on images made with the variation off (so that trials differ only by the
+parameters).
 """
 
 from __future__ import annotations
@@ -57,6 +68,19 @@ absorbs (BCCD nuclei absorb OD 0.003 of blue) would outweigh the ones that make 
 
 STEP = 0.1
 """Finite-difference step of the log parameters."""
+
+SPREAD = {"rbc_od_g": "optics.variation.stain.0", "nuc_od_g": "optics.variation.stain.3",
+          "bg_r": "optics.variation.white_balance.0", "bg_g": "optics.variation.white_balance.1",
+          "bg_b": "optics.variation.white_balance.2"}
+"""Per-image figure whose spread (σ of its log) each variation σ adds to one for one (a factor on
+a thin stain's density is the same factor on its OD; one on the background colour is that
+factor on the background)."""
+
+Z10_90 = 2.5631
+"""Width of the 10th–90th percentile range of a standard normal distribution."""
+
+DAMPING = (0.01, 0.1, 1.0, 10.0)
+"""Damping λ tried in turn in each step (relative to the mean diagonal of JᵀJ)."""
 
 MAX_STEP = 1.5
 """Largest change of a log parameter in one Gauss–Newton step (a factor e^1.5 ≈ 4.5); a longer
@@ -99,9 +123,14 @@ def _median(stats: list[dict[str, float]]) -> dict[str, float]:
     return {k: float(np.nanmedian([s[k] for s in stats])) for k in stats[0]}
 
 
+def _stats(config: Config, images: int) -> list[dict[str, float]]:
+    """Features (:data:`export.compare.FEATURES`) of synthetic images 0…images−1."""
+    return [analyse(make_image(config, 0, i).image.rgb).features for i in range(images)]
+
+
 def _features(config: Config, images: int) -> dict[str, float]:
     """Median features (:data:`export.compare.FEATURES`) of synthetic images 0…images−1."""
-    return _median([analyse(make_image(config, 0, i).image.rgb).features for i in range(images)])
+    return _median(_stats(config, images))
 
 
 def _residual(found: dict[str, float], target: dict[str, float], keys: list[str]) -> np.ndarray:
@@ -116,7 +145,11 @@ def _residual(found: dict[str, float], target: dict[str, float], keys: list[str]
 
 def fit(config: Config, knobs: list[Knob], target: dict[str, float], keys: list[str],
         images: int, iterations: int) -> Config:
-    """Damped Gauss–Newton on log `knobs` so that the features `keys` reach `target`."""
+    """Levenberg's damped least squares on log `knobs` so that the features `keys` reach
+    `target`: each step solves (JᵀJ + λ m I) δ = −Jᵀr (m the mean of diag JᵀJ; the knobs are
+    all log values, so one λ suits them all) with the smallest λ of :data:`DAMPING` that lowers
+    the residual: a knob the figures hardly feel takes a small step, not a huge one that would
+    shorten the whole step."""
     keys = [k for k in keys if np.isfinite(target[k])]
     if not keys:
         return config
@@ -130,10 +163,12 @@ def fit(config: Config, knobs: list[Knob], target: dict[str, float], keys: list[
     r = residual(x)
     for _ in range(iterations):
         jac = np.stack([(residual(x + STEP * e) - r) / STEP for e in np.eye(len(x))], axis=1)
-        dx = np.linalg.lstsq(jac, -r, rcond=None)[0]
-        dx *= min(1.0, MAX_STEP / max(np.abs(dx).max(), 1e-12))  # shorten, keep the direction
-        for damping in (1.0, 0.5, 0.25):
-            trial = np.clip(x + damping * dx, lo, hi)
+        normal, grad = jac.T @ jac, jac.T @ r
+        scale = np.trace(normal) / len(x) + 1e-12
+        for damping in DAMPING:
+            dx = np.linalg.solve(normal + damping * scale * np.eye(len(x)), -grad)
+            dx *= min(1.0, MAX_STEP / max(np.abs(dx).max(), 1e-12))  # shorten, keep direction
+            trial = np.clip(x + dx, lo, hi)
             rt = residual(trial)
             if rt @ rt < r @ r:
                 x, r = trial, rt
@@ -143,8 +178,45 @@ def fit(config: Config, knobs: list[Knob], target: dict[str, float], keys: list[
     return _set(config, knobs, np.exp(x))
 
 
+def spread(stats: list[dict[str, float]], key: str) -> float:
+    """Robust σ of the log of figure `key` over images: its 10th–90th percentile range over
+    :data:`Z10_90` (``log_*`` figures are logs already; images lacking it are skipped)."""
+    v = np.array([s[key] for s in stats], dtype=float)
+    v = v[np.isfinite(v) & ((v > 0) | key.startswith("log_"))]
+    if len(v) < 5:
+        return float("nan")
+    v = v if key.startswith("log_") else np.log(v)
+    return float(np.subtract(*np.percentile(v, [90, 10])) / Z10_90)
+
+
+def fit_spreads(config: Config, real: list[dict[str, float]], images: int,
+                steps: int = 5) -> Config:
+    """``optics.variation`` fitted so that synthetic per-image figures spread as the `real` ones
+    do (see the module's step 6); `config` is made with the variation off, `images` synthetic
+    images measure each spread. Returns the config with the variation on."""
+    base = _stats(config, images)
+    data = config_dict(config)
+    v = data["optics"]["variation"]
+    v["enabled"] = True
+    for key, target in SPREAD.items():
+        *_, name, index = target.split(".")
+        excess = spread(real, key) ** 2 - spread(base, key) ** 2
+        v[name][int(index)] = float(np.sqrt(excess)) if np.isfinite(excess) and excess > 0 else 0.0
+    goal = spread(real, "log_sharpness")
+    lo, hi = 0.0, 1.0  # µm: a focus error beyond a micrometre would blur PBC-like images away
+    v["defocus"] = 0.0
+    if np.isfinite(goal) and spread(base, "log_sharpness") < goal:
+        for _ in range(steps):
+            v["defocus"] = (lo + hi) / 2
+            found = spread(_stats(build(Config, data), images), "log_sharpness")
+            lo, hi = (v["defocus"], hi) if found < goal else (lo, v["defocus"])
+        v["defocus"] = (lo + hi) / 2
+    return build(Config, data)
+
+
 def measure_real(folder: Path, limit: int = 120) -> tuple[dict[str, float], dict]:
-    """Median features of up to `limit` images of `folder`, and figures for the report."""
+    """Median features of up to `limit` images of `folder`, and figures for the report (the
+    per-image features among them, under ``"features"``)."""
     groups = image_files(folder)
     files = [f for group in groups.values() for f in group]
     files = files[::max(1, len(files) // limit)][:limit]
@@ -154,7 +226,8 @@ def measure_real(folder: Path, limit: int = 120) -> tuple[dict[str, float], dict
         if img is None:
             raise ConfigError(f"cannot read image {str(f)!r}")
         images.append(img[:, :, ::-1])
-    target = _median([analyse(im).features for im in images])
+    features = [analyse(im).features for im in images]
+    target = _median(features)
     stained = []
     for im in images:
         od = optical_density(im)
@@ -162,6 +235,7 @@ def measure_real(folder: Path, limit: int = 120) -> tuple[dict[str, float], dict
     size = Counter((im.shape[1], im.shape[0]) for im in images).most_common(1)[0][0]
     mix = {k: len(v) for k, v in groups.items() if k in SUBJECT_CLASSES}
     return target, {"images": len(images), "size_px": list(size), "class_counts": mix,
+                    "features": features,
                     "stain_vectors_macenko": np.round(macenko(np.vstack(stained)), 3).tolist()}
 
 
@@ -177,9 +251,9 @@ def _fit_pixel_size(config: Config, target: dict[str, float], images: int) -> Co
     return config
 
 
-def _stain_knobs(config: Config, stain: str, fixed: tuple[int, ...]) -> list[Knob]:
+def _stain_knobs(config: Config, stain: str) -> list[Knob]:
     n = len(getattr(config.optics.stains, stain))
-    return [Knob(f"optics.stains.{stain}", k, 1e-4, 9.0) for k in range(n) if k not in fixed]
+    return [Knob(f"optics.stains.{stain}", k, 1e-4, 9.0) for k in range(n)]
 
 
 def calibrate(real: str | Path, base: str = "pbc", images: int = 8,
@@ -194,7 +268,9 @@ def calibrate(real: str | Path, base: str = "pbc", images: int = 8,
     bg = ", ".join(f"{min(max(target[f'bg_{c}'] / 255.0, 0.0), 1.0):.4f}" for c in "rgb")
     size = [f"optics.frame.width={width}", f"optics.frame.height={height}"]
     before = _features(load_config(base, overrides=size), images)
-    overrides = size + [f"optics.illumination.background=[{bg}]"]
+    # medians are fitted under one set of conditions, the spreads last
+    overrides = size + [f"optics.illumination.background=[{bg}]",
+                        "optics.variation.enabled=false"]
     if lab["class_counts"] and load_config(base).sim.population.subject == "centre":
         # a folder per subject class: the lab's class mix (classes it lacks get none)
         overrides += [f"sim.population.subject_mix.{c}={lab['class_counts'].get(c, 0)}"
@@ -202,23 +278,28 @@ def calibrate(real: str | Path, base: str = "pbc", images: int = 8,
     config = _fit_pixel_size(load_config(base, overrides=overrides), target, images)
     steps = [
         ([Knob("sim.population.rbc_coverage", None, 0.05, 3.0)], ["rbc_area"]),
-        # oxyhaemoglobin's Soret peak follows from the cells' haemoglobin content: kept; the
-        # depth of the central pallor sets how faint the faintest stained pixels are
-        (_stain_knobs(config, "haemoglobin", (0,)) +
+        # all four absorbers of the red cells (a lab's cells may hold more or less haemoglobin
+        # for their size, its camera see more or less of the Soret band); the depth of the
+        # central pallor sets how faint the faintest stained pixels are
+        (_stain_knobs(config, "haemoglobin") +
          [Knob("sim.cells.rbc.centre_thickness", None, 0.02, 3.0)],
          ["rbc_od_r", "rbc_od_g", "rbc_od_b", "od_p10"]),
-        # nuclear hue, by the mean over the nuclei and their darkest cores, in red and green:
-        # two components fix two channels; blue follows from their spectra
-        (_stain_knobs(config, "chromatin", ()), ["dark_od_r", "dark_od_g", "nuc_od_r",
-                                                 "nuc_od_g"]),
+        # nuclear hue, by the mean over the nuclei and their darkest cores: two components fix
+        # red and green, the camera's colour matrix how much blue a purple pixel keeps
+        (_stain_knobs(config, "chromatin") + [Knob("optics.colour.saturation", None, 0.2,
+                                                       3.0)],
+         [f"{region}_od_{c}" for region in ("dark", "nuc") for c in "rgb"]),
     ]
-    for knobs, keys in steps:
+    # the red cells once more: the colour matrix moved their colour and what the segmentation
+    # counts as red cell
+    for knobs, keys in steps + steps[:2]:
         config = fit(config, knobs, target, keys, images, iterations)
     config = fit(config, [Knob("optics.psf.defocus", None, 0.005, 5.0),
                           Knob("optics.sharpen.amount", None, 0.01, 5.0),
                           Knob("optics.sensor.photons", None, 100.0, 5e6),
                           Knob("optics.sensor.prnu", None, 1e-4, 0.05)],
                  target, ["log_sharpness", "log_noise"], images, iterations)
+    config = fit_spreads(config, lab.pop("features"), 3 * images)
     return config, {"real": lab, "target": target, "before": before,
                     "after": _features(config, images)}
 

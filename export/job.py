@@ -71,7 +71,8 @@ def config_text(config: Config) -> tuple[str, str]:
 def metadata(config: Config, seed: int, sample: Sample, name: str) -> dict:
     """Per-image metadata: where its files are, the config's hash (the config itself is the
     dataset's ``config.toml``), seed, what the simulation measured on itself (coverage, overlap,
-    area change; see :func:`sim.measure.stats`), every cell with its label (None if not
+    area change; see :func:`sim.measure.stats`), the conditions the image was taken under
+    (:mod:`optics.variation`), every cell with its label (None if not
     labelled)."""
     labels = {lab.cell: lab.to_dict() for lab in sample.labels}
     frame = config.optics.frame
@@ -80,6 +81,7 @@ def metadata(config: Config, seed: int, sample: Sample, name: str) -> dict:
             "index": sample.index, "seed": seed, "split": sample.split,
             "size_px": [frame.width, frame.height], "pixel_size_um": frame.pixel_size,
             "effects": effects.active(config.optics),
+            "conditions": sample.image.conditions.to_dict(),
             "stats": sample.scene.stats,
             "cells": [dict(c.to_dict(), label=labels.get(c.index)) for c in sample.scene.cells],
             "config": "config.toml", "config_sha256": config_text(config)[1]}

@@ -4,7 +4,8 @@
 (:mod:`optics.raster`), absorb by Beer–Lambert (:mod:`optics.stain`, spectra in
 :mod:`optics.spectra`), illuminate (:mod:`optics.illumination`), blur by the PSF
 (:mod:`optics.psf`), expose the sensor (:mod:`optics.sensor`), process the image in the camera
-(:mod:`optics.isp`). Every effect can be switched off on its own (:mod:`optics.effects`).
+(:mod:`optics.isp`); each image under its own staining, white balance and focus
+(:mod:`optics.variation`). Every effect can be switched off on its own (:mod:`optics.effects`).
 ``optics`` knows nothing of files.
 """
 
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from optics import illumination, isp, psf, sensor, stain
+from optics import illumination, isp, psf, sensor, stain, variation
 from optics.config import OpticsConfig
 from optics.raster import Raster, rasterize
 from sim.scene import Scene
@@ -33,6 +34,9 @@ class Image:
         The rasterised specimen (stain densities and which cell lies where).
     jpeg
         The JPEG file the camera wrote, or None with the JPEG stage off.
+    conditions
+        The staining, white balance and focus this image was taken under
+        (:mod:`optics.variation`).
     stages
         Intermediate images by stage name, if asked for (see :func:`render`).
     pixels
@@ -41,6 +45,7 @@ class Image:
 
     irradiance: np.ndarray
     raster: Raster
+    conditions: variation.Conditions
     jpeg: bytes | None = None
     stages: dict[str, np.ndarray] = field(default_factory=dict)
     pixels: np.ndarray | None = field(default=None, repr=False)
@@ -62,22 +67,23 @@ def render(scene: Scene, cfg: OpticsConfig, rng: np.random.Generator,
     ``transmittance``, ``illuminated``, ``blurred`` (= `irradiance`), ``raw`` (sensor output,
     a mosaic with the Bayer filter on).
     """
-    field_rng, noise_rng = rng.spawn(2)
+    field_rng, noise_rng, slide_rng = rng.spawn(3)
+    conditions = variation.draw(cfg, slide_rng)
     raster = rasterize(scene, cfg.frame)
-    stages = {"transmittance": stain.transmittance(raster.density, cfg)}
+    stages = {"transmittance": stain.transmittance(raster.density, cfg, conditions.stain)}
     # without keep_stages the transmittance is not kept: light it in place
     stages["illuminated"] = illumination.illuminate(
         stages["transmittance"], cfg, field_rng,
         out=None if keep_stages else stages["transmittance"])
-    stages["blurred"] = psf.blur(stages["illuminated"], cfg)
+    stages["blurred"] = psf.blur(stages["illuminated"], cfg, conditions.defocus)
     if not keep_stages:  # free each frame once the next stage has it
         del stages["transmittance"], stages["illuminated"]
     light = sensor.mosaic(stages["blurred"]) if cfg.bayer.enabled else stages["blurred"]
     stages["raw"] = sensor.capture(light, illumination.electrons_per_unit(cfg), cfg.sensor,
                                    noise_rng)
     del light
-    rgb, jpeg = isp.process(stages["raw"], cfg)
-    return Image(irradiance=stages["blurred"], raster=raster, jpeg=jpeg,
+    rgb, jpeg = isp.process(stages["raw"], cfg, conditions.white)
+    return Image(irradiance=stages["blurred"], raster=raster, conditions=conditions, jpeg=jpeg,
                  stages=stages if keep_stages else {}, pixels=rgb)
 
 

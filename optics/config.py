@@ -125,6 +125,29 @@ class Psf:
 
 
 @dataclass(frozen=True)
+class Variation:
+    """Image-to-image variation of the staining, white balance and focus (:mod:`optics.variation`).
+
+    Defaults are the spreads of the PBC reference beyond what the scene content gives the
+    ``pbc`` preset (per-image figures of :mod:`export.compare`, ``smearsim calibrate``):
+    red-cell OD varies by about 14 % (σ of its log) from image to image, the background's green
+    by 0.7 %.
+    """
+
+    enabled: bool = param(True, "", "vary staining, white balance and focus from image to image "
+                          "(off: every image under the configured conditions)")
+    stain: tuple[float, ...] = param((0.13, 0.0, 0.0, 0.0), "", "σ of the log of a per-image "
+                                     "factor on the column density of each stain (haemoglobin, "
+                                     "eosin, azure, chromatin): slide-to-slide staining "
+                                     "intensity", 0.0, 1.0, length=4)
+    white_balance: tuple[float, ...] = param((0.007, 0.007, 0.0), "", "σ of the log of a "
+                                             "per-image factor on each channel (R, G, B) of the "
+                                             "background colour the camera normalises to",
+                                             0.0, 0.5, length=3)
+    defocus: float = param(0.0, "µm", "σ of the per-image focus error (autofocus)", 0.0, 5.0)
+
+
+@dataclass(frozen=True)
 class Sensor:
     """Camera sensor after EMVA 1288: photons → electrons → digital numbers."""
 
@@ -182,6 +205,20 @@ class Normalise:
 
 
 @dataclass(frozen=True)
+class Colour:
+    """Colour correction: the camera's 3×3 matrix from sensor to output RGB, modelled as a
+    saturation about the background. Its rows sum to one in white-balanced space, so the empty
+    slide keeps its colour; a matrix that boosts saturation (as consumer cameras' do) can make a
+    stained pixel brighter than the slide in one channel, which no absorption can (BCCD nuclei
+    transmit all the blue the slide does, reference README)."""
+
+    enabled: bool = param(True, "", "apply the colour-correction matrix")
+    saturation: float = param(1.0, "", "gain on each pixel's departure from the grey of the same "
+                              "mean, relative to the background (1: the sensor's colours; PBC is "
+                              "fitted with the stains at 1)", 0.2, 3.0)
+
+
+@dataclass(frozen=True)
 class Sharpen:
     """Unsharp mask, as camera software applies (CellaVision sharpens)."""
 
@@ -210,9 +247,11 @@ class OpticsConfig:
     stains: Stains = section(Stains)
     illumination: Illumination = section(Illumination)
     psf: Psf = section(Psf)
+    variation: Variation = section(Variation)
     sensor: Sensor = section(Sensor)
     bayer: Bayer = section(Bayer)
     tone: Tone = section(Tone)
     normalise: Normalise = section(Normalise)
+    colour: Colour = section(Colour)
     sharpen: Sharpen = section(Sharpen)
     jpeg: Jpeg = section(Jpeg)

@@ -1,5 +1,5 @@
-"""The camera's image processing: demosaic, background normalisation, tone curve, sharpening,
-8-bit quantisation and JPEG — each switchable on its own.
+"""The camera's image processing: demosaic, background normalisation, colour correction, tone
+curve, sharpening, 8-bit quantisation and JPEG — each switchable on its own.
 
 All stages work on white-balanced linear values (fraction of full scale) until quantisation.
 """
@@ -38,11 +38,13 @@ def demosaic(raw: np.ndarray, method: str) -> np.ndarray:
     return out
 
 
-def normalise(image: np.ndarray, cfg: OpticsConfig, out: np.ndarray | None = None
-              ) -> np.ndarray:
+def normalise(image: np.ndarray, cfg: OpticsConfig, out: np.ndarray | None = None,
+              white: np.ndarray | None = None) -> np.ndarray:
     """Flat-field by the known vignetting, then scale each channel so that the brightest pixels
     (above the configured luminance percentile, on every fourth row and column) have the
-    nominal background colour. Written to `out` if given (which may be `image` itself)."""
+    nominal background colour (times `white`, the image's white-balance factors per channel,
+    :mod:`optics.variation`, if given). Written to `out` if given (which may be `image`
+    itself)."""
     ill = cfg.illumination
     h, w = image.shape[:2]
     # inverse of the calibrated (deterministic) field profile, as a column and a row
@@ -54,6 +56,8 @@ def normalise(image: np.ndarray, cfg: OpticsConfig, out: np.ndarray | None = Non
     lum = sample.sum(axis=1)
     bright = sample[lum >= np.percentile(lum, cfg.normalise.percentile)]
     target = np.asarray(background(cfg), dtype=np.float32)
+    if white is not None:
+        target = target * np.asarray(white, np.float32)
     gain = target / np.maximum(bright.mean(axis=0), 1e-6)
     out = np.empty_like(image) if out is None else out
     if col is None:
@@ -61,6 +65,27 @@ def normalise(image: np.ndarray, cfg: OpticsConfig, out: np.ndarray | None = Non
     for rows in strips(h, w):
         flat = 1.0 / (col[rows, None] + row)
         cv2.multiply(image[rows], cv2.merge([flat * np.float32(g) for g in gain]), dst=out[rows])
+    return out
+
+
+def colour_matrix(saturation: float, background: np.ndarray) -> np.ndarray:
+    """The colour-correction matrix M = B (s I + (1 − s) J / 3) B⁻¹, float32 (3, 3): in
+    white-balanced space (B = diag(`background`), J the matrix of ones) each colour moves away
+    from (s > 1) or towards (s < 1) the grey of its own mean; M maps the background to itself."""
+    b = np.asarray(background, np.float64)
+    m = saturation * np.eye(3) + (1.0 - saturation) / 3.0
+    return (b[:, None] * m / b[None, :]).astype(np.float32)
+
+
+def colour_correct(image: np.ndarray, cfg: OpticsConfig, white: np.ndarray | None = None,
+                   out: np.ndarray | None = None) -> np.ndarray:
+    """Apply :func:`colour_matrix` about the normalised background (colour × `white`) to an
+    (H, W, 3) image, written to `out` if given (which may be `image` itself)."""
+    target = np.asarray(background(cfg)) * (1.0 if white is None else np.asarray(white))
+    matrix = colour_matrix(cfg.colour.saturation, target)
+    out = np.empty_like(image) if out is None else out
+    for rows in strips(*image.shape[:2]):
+        out[rows] = cv2.transform(image[rows], matrix)
     return out
 
 
@@ -94,14 +119,17 @@ def decode(data: bytes) -> np.ndarray:
                         cv2.COLOR_BGR2RGB)
 
 
-def process(raw: np.ndarray, cfg: OpticsConfig) -> tuple[np.ndarray | None, bytes | None]:
+def process(raw: np.ndarray, cfg: OpticsConfig, white: np.ndarray | None = None
+            ) -> tuple[np.ndarray | None, bytes | None]:
     """Raw signal (mosaic (H, W) or (H, W, 3), white-balanced linear) → the camera's output:
     ``(uint8 RGB, None)`` with the JPEG stage off, else ``(None, JPEG file bytes)`` — the pixels
     are then the file's, :func:`decode` gives them (a dataset that writes the file needs no
-    decoding)."""
+    decoding). `white`: the image's white-balance factors (see :func:`normalise`)."""
     image = demosaic(raw, cfg.bayer.demosaic) if raw.ndim == 2 else raw
     if cfg.normalise.enabled:
-        image = normalise(image, cfg, out=None if image is raw else image)
+        image = normalise(image, cfg, out=None if image is raw else image, white=white)
+    if cfg.colour.enabled and cfg.colour.saturation != 1.0:
+        image = colour_correct(image, cfg, white, out=None if image is raw else image)
     if cfg.tone.enabled:
         out = np.empty_like(image) if image is raw else image
         np.maximum(image, 0.0, out=out)

@@ -188,21 +188,24 @@ def _convolve(image: np.ndarray, cfg: OpticsConfig, defocus: tuple[float, ...]
     return out
 
 
-def blur(image: np.ndarray, cfg: OpticsConfig) -> np.ndarray:
+def blur(image: np.ndarray, cfg: OpticsConfig, error: float = 0.0) -> np.ndarray:
     """Convolve an (H, W, 3) irradiance image with the PSF.
 
-    With field curvature on, defocus grows as Δz₀ + sag · r² (r = distance from the centre over
-    the half-diagonal, the Petzval paraboloid); the image is blurred at defocus Δz₀, Δz₀ + sag/2
-    and Δz₀ + sag and blended linearly in r² between them.
+    The specimen lies at Δz₀ = ``psf.defocus`` + `error` (µm; `error` is the image's focus error,
+    :mod:`optics.variation`) from the focal plane. With field curvature on, defocus grows as
+    Δz₀ + sag · r² (r = distance from the centre over the half-diagonal, the Petzval
+    paraboloid); the image is blurred at defocus Δz₀, Δz₀ + sag/2 and Δz₀ + sag and blended
+    linearly in r² between them.
     """
     psf = cfg.psf
     if not psf.enabled:
         return image
+    z0 = psf.defocus + error
     if not psf.curvature.enabled:
-        return _convolve(image, cfg, (psf.defocus,))[0]
+        return _convolve(image, cfg, (z0,))[0]
     y, x = field_coordinates(*image.shape[:2])
     s = 2.0 * (y[:, None] ** 2 + x[None, :] ** 2)          # 0 at the centre, 2 at the corners
-    levels = tuple(psf.defocus + 0.5 * i * psf.curvature.sag for i in range(3))
+    levels = tuple(z0 + 0.5 * i * psf.curvature.sag for i in range(3))
     out = np.zeros_like(image)
     for i, blurred in enumerate(_convolve(image, cfg, levels)):
         out += np.clip(1.0 - np.abs(s - i), 0.0, 1.0)[..., None] * blurred

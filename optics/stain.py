@@ -48,7 +48,8 @@ def _matrices(cfg: OpticsConfig) -> tuple[list[np.ndarray], list[np.ndarray]]:
     return to_od, to_rgb
 
 
-def transmittance(density: np.ndarray, cfg: OpticsConfig) -> np.ndarray:
+def transmittance(density: np.ndarray, cfg: OpticsConfig, scale: np.ndarray | None = None
+                  ) -> np.ndarray:
     """Fraction of light transmitted in each camera channel, float32 (H, W, 3) in (0, 1].
 
     Parameters
@@ -58,19 +59,27 @@ def transmittance(density: np.ndarray, cfg: OpticsConfig) -> np.ndarray:
         shape (S, H, W) with S ≤ 4 (one OpenCV pixel holds at most four channels).
     cfg
         Optics configuration (stains, lamp, camera sensitivities).
+    scale
+        Factor on the density of each stain, shape (S,) (a slide stained more or less strongly,
+        :mod:`optics.variation`); None for 1.
     """
     h, w = density.shape[1:]
     out = np.empty((h, w, 3), np.float32)
+    to_ods, to_rgbs = _matrices(cfg)
+    if scale is not None:
+        to_ods = [m * np.asarray(scale, np.float32)[None, :len(density)] for m in to_ods]
     for rows in strips(h, w):
         stack = cv2.merge(list(density[:, rows]))
         total = None
-        for to_od, to_rgb in zip(*_matrices(cfg)):
+        for to_od, to_rgb in zip(to_ods, to_rgbs):
             part = cv2.transform(cv2.exp(cv2.transform(stack, to_od)), to_rgb)
             total = part if total is None else cv2.add(total, part, dst=total)
         out[rows] = cv2.cvtColor(total, cv2.COLOR_BGRA2BGR)
     return out
 
 
-def optical_density(density: np.ndarray, cfg: OpticsConfig) -> np.ndarray:
-    """Apparent optical density −log10 T per channel, float32 (H, W, 3)."""
-    return -np.log10(transmittance(density, cfg))
+def optical_density(density: np.ndarray, cfg: OpticsConfig, scale: np.ndarray | None = None
+                    ) -> np.ndarray:
+    """Apparent optical density −log10 T per channel, float32 (H, W, 3) (`scale` as in
+    :func:`transmittance`)."""
+    return -np.log10(transmittance(density, cfg, scale))

@@ -149,15 +149,45 @@ def test_with_every_effect_off_the_image_is_the_ideal_transmittance():
     assert np.array_equal(s.image.rgb, np.clip(np.rint(ideal * 255), 0, 255).astype(np.uint8))
 
 
-def test_each_ablation_changes_the_image_and_only_its_switch(pbc):
+def test_each_ablation_changes_the_image_and_only_its_switch():
+    # the colour matrix is the identity at the pbc default saturation: give it work to do
+    vivid = ["optics.colour.saturation=1.2"]
+    pbc = load_config("pbc", overrides=vivid)
     base = make_image(pbc, 0, 0).image.rgb
     for name in effects.EFFECTS:
         if not effects.active(pbc.optics)[name]:
             continue
-        cfg = load_config("pbc", overrides=[f"optics.{o}" for o in effects.overrides([name])])
+        cfg = load_config("pbc", overrides=vivid + [f"optics.{o}"
+                                                    for o in effects.overrides([name])])
         on = effects.active(cfg.optics)
         assert not on[name] and sum(on.values()) == sum(effects.active(pbc.optics).values()) - 1
         assert not np.array_equal(make_image(cfg, 0, 0).image.rgb, base), name
+
+
+@settings(max_examples=30, deadline=None)
+@given(saturation=st.floats(0.2, 3.0), seed=st.integers(0, 2**32 - 1))
+def test_colour_matrix_keeps_the_background_and_greys_and_scales_colour(saturation, seed):
+    from optics import isp
+    rng = np.random.default_rng(seed)
+    bg = rng.uniform(0.5, 1.0, 3)
+    m = isp.colour_matrix(saturation, bg)
+    assert np.allclose(m @ bg, bg, rtol=1e-5)
+    # a pixel's departure from the grey of its mean, in white-balanced space, scales by s
+    pixel = rng.uniform(0.05, 1.0, 3)
+    balanced = pixel / bg
+    out = (m @ pixel) / bg
+    assert np.allclose(out - out.mean(), saturation * (balanced - balanced.mean()), atol=1e-5)
+    assert out.mean() == pytest.approx(balanced.mean(), rel=1e-5)
+
+
+def test_a_saturating_camera_makes_a_purple_nucleus_brighter_than_the_slide_in_blue():
+    """No absorption can transmit more than the slide; a colour matrix can (BCCD nuclei)."""
+    from optics import isp
+    cfg = load_config("field", overrides=["optics.colour.saturation=1.8"]).optics
+    bg = np.asarray(cfg.illumination.background, np.float32)
+    nucleus = (bg * np.array([0.6, 0.45, 0.95], np.float32)).reshape(1, 1, 3)
+    out = isp.colour_correct(nucleus, cfg)[0, 0]
+    assert out[2] > bg[2] and out[1] < nucleus[0, 0, 1]
 
 
 def test_white_balance_maps_the_empty_slide_to_the_background(pbc):

@@ -1,0 +1,67 @@
+"""Image-to-image variation: each image of a real dataset is taken under its own conditions.
+
+A real dataset is photographed from many slides and fields. Slides are stained a little more or
+less strongly (staining time, buffer pH, stain batch); the camera's background normalisation
+lands on a slightly different colour from image to image; autofocus settles at a slightly
+different height. Without these, every synthetic image is made under identical conditions and a
+set of them is narrower than a real set in colour and sharpness, which a two-sample test sees at
+once (:mod:`export.compare`). :func:`draw` draws the conditions of one image from its own
+random stream; :mod:`optics.stain`, :mod:`optics.psf` and :mod:`optics.isp` apply them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from optics.config import OpticsConfig
+
+DEFOCUS_STEP = 0.05
+"""Focus errors are rounded to this step, µm (a tenth of the depth of field λ/NA² ≈ 0.35 µm at
+NA 1.25), so that images share a few cached PSF kernels."""
+
+
+@dataclass(frozen=True)
+class Conditions:
+    """How one image's slide was stained and photographed, relative to the configured values.
+
+    Attributes
+    ----------
+    stain
+        Factor on the column density of each stain of :data:`sim.classes.STAINS`, shape (S,).
+    white
+        Factor on each channel (R, G, B) of the background colour the camera normalises to.
+    defocus
+        Focus error added to ``psf.defocus``, µm.
+    """
+
+    stain: np.ndarray
+    white: np.ndarray
+    defocus: float
+
+    def to_dict(self) -> dict:
+        """Plain values for the image metadata."""
+        return {"stain": np.round(self.stain, 5).tolist(),
+                "white_balance": np.round(self.white, 5).tolist(),
+                "defocus_um": round(self.defocus, 4)}
+
+
+def nominal(stains: int) -> Conditions:
+    """The configured conditions themselves (variation off)."""
+    return Conditions(np.ones(stains), np.ones(3), 0.0)
+
+
+def draw(cfg: OpticsConfig, rng: np.random.Generator) -> Conditions:
+    """The conditions of one image: log-normal factors of σ ``variation.stain`` (per stain) and
+    ``variation.white_balance`` (per channel), and a normal focus error of σ
+    ``variation.defocus`` µm (rounded to :data:`DEFOCUS_STEP`). Draws the same numbers whatever
+    the σ, so changing one σ leaves the other conditions of an image as they were."""
+    v = cfg.variation
+    z = rng.standard_normal(len(v.stain) + 4)
+    if not v.enabled:
+        return nominal(len(v.stain))
+    stain = np.exp(np.asarray(v.stain) * z[:len(v.stain)])
+    white = np.exp(np.asarray(v.white_balance) * z[len(v.stain):-1])
+    defocus = DEFOCUS_STEP * round(v.defocus * z[-1] / DEFOCUS_STEP)
+    return Conditions(stain, white, float(defocus))
