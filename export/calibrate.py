@@ -4,10 +4,12 @@ Measured on the real images with the code of :mod:`export.compare`, then fitted,
 (synthetic images are rendered in memory with fixed seeds, so successive trials differ only by
 the parameters):
 
-1. Image size: the most common size among the real images; class mix: with one subfolder per
-   subject class (PBC layout) and a base preset with a subject cell, ``sim.population.subject_mix``
+1. Image size: the most common size among the real images; with one subfolder per subject
+   class (PBC layout) the images are single-cell ones: one subject cell centred
+   (``sim.population.subject``), no further white cells, and ``sim.population.subject_mix``
    takes the folders' image counts.
-2. Background colour → ``optics.illumination.background``: the median background colour.
+2. Background colour → ``optics.illumination.background``: the median background colour (a
+   channel at 255 is over-exposed: :data:`OVER_EXPOSED`).
 3. Pixel size → ``optics.frame.pixel_size``: until synthetic red cells have the real median
    diameter (circle Hough transform); red cells are 7.82 µm across (Evans & Fung 1972), so this
    is the lab's µm per pixel.
@@ -61,6 +63,10 @@ from sim.schema import ConfigError, build
 
 EXPOSURE_HEADROOM = 0.9
 """Fraction of the full well the empty slide fills."""
+
+OVER_EXPOSED = 1.01
+"""Background level given to a channel that is at full scale in the real images: its true level
+is only known to be at least 1, and 1.01 keeps it clipped under the noise."""
 
 OD_FLOOR = 0.05
 """Optical density added before taking logs in the fit: without it a channel the stain hardly
@@ -265,14 +271,17 @@ def calibrate(real: str | Path, base: str = "pbc", images: int = 8,
     """
     target, lab = measure_real(Path(real))
     width, height = lab["size_px"]
-    bg = ", ".join(f"{min(max(target[f'bg_{c}'] / 255.0, 0.0), 1.0):.4f}" for c in "rgb")
+    bg = ", ".join(f"{OVER_EXPOSED if target[f'bg_{c}'] >= 254.5 else target[f'bg_{c}'] / 255:.4f}"
+                   for c in "rgb")
     size = [f"optics.frame.width={width}", f"optics.frame.height={height}"]
     before = _features(load_config(base, overrides=size), images)
     # medians are fitted under one set of conditions, the spreads last
     overrides = size + [f"optics.illumination.background=[{bg}]",
                         "optics.variation.enabled=false"]
-    if lab["class_counts"] and load_config(base).sim.population.subject == "centre":
-        # a folder per subject class: the lab's class mix (classes it lacks get none)
+    if lab["class_counts"]:
+        # a folder per subject class: single-cell images, each centred on a cell of its
+        # folder's class (PBC layout), in the lab's class mix (classes it lacks get none)
+        overrides += ["sim.population.subject=centre", "sim.population.white_cells=0"]
         overrides += [f"sim.population.subject_mix.{c}={lab['class_counts'].get(c, 0)}"
                       for c in SUBJECT_CLASSES]
     config = _fit_pixel_size(load_config(base, overrides=overrides), target, images)

@@ -80,9 +80,10 @@ class Illumination:
     colour_temperature: float = param(3200.0, "K", "halogen lamp colour temperature (2800–3400 K "
                                       "at rated voltage)", 1000.0, 20000.0)
     background: tuple[float, ...] = param(
-        (0.996, 0.894, 0.792), "fraction of full scale", "R, G, B of the empty slide in the output "
-        "(white balance and exposure are set for it; PBC median background (254, 228, 202), "
-        "reference README; BCCD about (202, 205, 198))", 0.0, 1.0, length=3)
+        (1.01, 0.902, 0.796), "fraction of full scale", "R, G, B of the empty slide in the output "
+        "(white balance and exposure are set for it; PBC: red over-exposed, at 255 in nearly "
+        "every image, green 230, blue 203, brightest 15 % of pixels, export.compare; BCCD about "
+        "(205, 206, 202)); above 1 a channel clips", 0.0, 1.1, length=3)
     field: Field = section(Field)
 
 
@@ -129,22 +130,23 @@ class Variation:
     """Image-to-image variation of the staining, white balance and focus (:mod:`optics.variation`).
 
     Defaults are the spreads of the PBC reference beyond what the scene content gives the
-    ``pbc`` preset (per-image figures of :mod:`export.compare`, ``smearsim calibrate``):
-    red-cell OD varies by about 14 % (σ of its log) from image to image, the background's green
-    by 0.7 %.
+    ``pbc`` preset (per-image figures of :mod:`export.compare`, ``smearsim calibrate`` on the
+    whole reference): red-cell OD varies by about 14 % (σ of its log) from image to image,
+    nuclear OD by 9 %, the background's green by 0.7 % (its red is over-exposed), the sharpness
+    as a focus error of 0.17 µm would make it.
     """
 
     enabled: bool = param(True, "", "vary staining, white balance and focus from image to image "
                           "(off: every image under the configured conditions)")
-    stain: tuple[float, ...] = param((0.13, 0.0, 0.0, 0.0), "", "σ of the log of a per-image "
+    stain: tuple[float, ...] = param((0.14, 0.0, 0.0, 0.09), "", "σ of the log of a per-image "
                                      "factor on the column density of each stain (haemoglobin, "
                                      "eosin, azure, chromatin): slide-to-slide staining "
                                      "intensity", 0.0, 1.0, length=4)
-    white_balance: tuple[float, ...] = param((0.007, 0.007, 0.0), "", "σ of the log of a "
+    white_balance: tuple[float, ...] = param((0.0, 0.0066, 0.0033), "", "σ of the log of a "
                                              "per-image factor on each channel (R, G, B) of the "
                                              "background colour the camera normalises to",
                                              0.0, 0.5, length=3)
-    defocus: float = param(0.0, "µm", "σ of the per-image focus error (autofocus)", 0.0, 5.0)
+    defocus: float = param(0.17, "µm", "σ of the per-image focus error (autofocus)", 0.0, 5.0)
 
 
 @dataclass(frozen=True)
@@ -158,21 +160,23 @@ class Sensor:
                                       "(Jiang et al. 2013)", 5.0, 200.0, length=3)
     quantum_efficiency: float = param(0.6, "", "electrons per photon at the sensitivity peak",
                                       0.01, 1.0)
-    photons: float = param(30000.0, "photons", "mean photons per pixel behind the empty slide in "
+    photons: float = param(68000.0, "photons", "mean photons per pixel behind the empty slide in "
                            "the brightest raw channel (exposure near 90 % of the full well; PBC "
-                           "backgrounds are nearly noise-free, tests/bench/bench_optics.py)",
+                           "backgrounds are nearly noise-free, about 0.7 DN, smearsim calibrate)",
                            1.0, 1e7)
-    full_well: float = param(20000.0, "e⁻", "full-well capacity (order of 20 ke⁻ for a scientific "
-                             "CCD of 6–7 µm pixels)", 100.0, 1e7)
+    full_well: float = param(45300.0, "e⁻", "full-well capacity (20–50 ke⁻ for scientific CCDs of "
+                             "6–9 µm pixels; PBC's low noise needs the upper end, or frames "
+                             "averaged)", 100.0, 1e7)
     dark_current: float = param(5.0, "e⁻/s", "dark current at operating temperature", 0.0, 1e5)
     exposure_time: float = param(0.02, "s", "exposure time", 1e-6, 100.0)
     read_noise: float = param(6.0, "e⁻", "read (temporal dark) noise σ", 0.0, 1000.0)
-    prnu: float = param(0.005, "", "photo-response non-uniformity, relative σ of pixel gain",
+    prnu: float = param(0.0025, "", "photo-response non-uniformity, relative σ of pixel gain "
+                        "(after the camera's flat-field correction; fitted to PBC's noise)",
                         0.0, 0.5)
     dsnu: float = param(2.0, "e⁻", "dark-signal non-uniformity, σ of pixel offset", 0.0, 1000.0)
     adc_bits: int = param(12, "bit", "ADC resolution", 8, 16)
-    gain: float = param(0.2, "DN/e⁻", "system gain K (EMVA 1288): 0.2 puts the 12-bit ADC's top at "
-                        "20 475 e⁻, just above the full well", 1e-4, 100.0)
+    gain: float = param(0.0904, "DN/e⁻", "system gain K (EMVA 1288): 0.0904 puts the 12-bit ADC's "
+                        "top at the full well", 1e-4, 100.0)
 
 
 @dataclass(frozen=True)
@@ -223,8 +227,9 @@ class Sharpen:
     """Unsharp mask, as camera software applies (CellaVision sharpens)."""
 
     enabled: bool = param(True, "", "unsharp masking")
-    amount: float = param(1.2, "", "weight of the high-pass added back (brings the Laplacian "
-                          "variance towards PBC's ≈ 45, tests/bench/bench_optics.py)", 0.0, 5.0)
+    amount: float = param(1.9, "", "weight of the high-pass added back (with the sensor noise, "
+                          "brings the Laplacian variance to PBC's ≈ 36, smearsim calibrate)",
+                          0.0, 5.0)
     sigma: float = param(1.0, "px", "Gaussian σ of the unsharp mask", 0.3, 10.0)
 
 

@@ -147,7 +147,7 @@ def _tiles(n: int, r: int) -> tuple[range, int, int]:
     return range(0, n, block - 2 * r), block - 2 * r, block
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=24)  # a focus error per image (optics.variation) visits a dozen defocus values
 def _spectra(cfg: OpticsConfig, defocus: float, shape: tuple[int, int]) -> list[np.ndarray]:
     """OpenCV DFTs (packed real format, float32, `shape`) of the three channel kernels, centred
     on the origin of a `shape` grid."""

@@ -199,8 +199,8 @@ class CellTypes:
     # (median centre / peak OD 0.58, quartiles 0.40 and 0.95; peak OD 0.115 at 0.7 radii;
     # synthetic: 0.49, quartiles 0.41 and 0.63, the same median profile within 0.01 OD)
     rbc: CellType = section(lambda: CellType(
-        diameter=7.82, diameter_sd=0.62, roundness=0.02, thickness=2.45, centre_thickness=1.3,
-        centre_spread=0.8, haemoglobin=1.0))
+        diameter=7.82, diameter_sd=0.62, roundness=0.02, thickness=2.62, centre_thickness=0.3,
+        centre_spread=1.3, haemoglobin=1.0))
 
 
 def cell_type(cells: CellTypes, kind: str, stage: str = "") -> CellType:

@@ -64,7 +64,7 @@ def test_integer_accepted_where_a_float_is_expected():
     ("sim.population.subject=middle", ["sim.population.subject", "centre, none"]),
     ("optics.psf.enabled=3", ["optics.psf.enabled", "true or false"]),
     ("optics.illumination.background=[1, 1]", ["optics.illumination.background", "3 numbers"]),
-    ("optics.illumination.background=[1, 1, 2]", ["background[2]", "0.0 <= value <= 1.0"]),
+    ("optics.illumination.background=[1, 1, 2]", ["background[2]", "0.0 <= value <= 1.1"]),
     ("sim.cells.neutrophil.lobes=[4, 2]", ["sim.cells.neutrophil.lobes", "min <= max"]),
     ("sim.cells.neutrophil.lobe_kink=[1, 0.5]", ["sim.cells.neutrophil.lobe_kink", "min <= max"]),
     ("sim.nonsense=1", ["unknown key 'sim.nonsense'", "population"]),
