@@ -194,10 +194,11 @@ class CellTypes:
         diameter=4.8, diameter_sd=0.8, roundness=0.15, thickness=1.5, azure=0.25, eosin=0.25,
         granules=3.0, granule_stain="chromatin", granule_size=0.4, granule_coverage=0.78,
         granule_zone=0.78))
-    # red cells: centre thickness, its spread and the peak thickness are fitted to the radial
-    # optical-density profile of 96 isolated red cells in a third of the PBC reference images
-    # (median centre / peak OD 0.58, quartiles 0.40 and 0.95; peak OD 0.115 at 0.7 radii;
-    # synthetic: 0.49, quartiles 0.41 and 0.63, the same median profile within 0.01 OD)
+    # red cells: centre thickness and its spread are fitted to the radial optical-density profile
+    # of the 177 isolated red cells in a third of the PBC reference images
+    # (tests/bench/rbc_profile.py: centre / peak OD 0.25, quartiles 0.14 and 0.49, peak at 0.68
+    # radii; synthetic 0.22, quartiles 0.13 and 0.37, the median profile within 0.05 of the
+    # peak), the peak thickness to the mean red-cell OD (export.compare, PBC 0.127 in green)
     rbc: CellType = section(lambda: CellType(
         diameter=7.82, diameter_sd=0.62, roundness=0.02, thickness=2.62, centre_thickness=0.3,
         centre_spread=1.3, haemoglobin=1.0))
