@@ -162,9 +162,9 @@ class CellTypes:
         granule_coverage=0.12))
     eosinophil: CellType = section(lambda: CellType(
         diameter=14.5, diameter_sd=1.2, nucleus=NucleusShapes(lobed=1.0), nucleus_fraction=0.55,
-        lobes=(2, 2), lobe_length=1.5, chromatin=0.55, chromatin_texture=0.75,
-        chromatin_grain=0.7, chromatin_rim=1.5, nucleus_roughness=0.2, eosin=0.04, azure=0.1,
-        granules=1.5, granule_stain="eosin", granule_size=0.75, granule_coverage=0.72))
+        lobes=(2, 2), lobe_length=1.5, chromatin=0.5, chromatin_texture=0.75,
+        chromatin_grain=0.7, chromatin_rim=1.5, nucleus_roughness=0.2, eosin=0.15, azure=0.1,
+        granules=1.0, granule_stain="eosin", granule_size=0.6, granule_coverage=0.85))
     basophil: CellType = section(lambda: CellType(
         diameter=13.2, diameter_sd=1.0, nucleus=NucleusShapes(lobed=2.0, kidney=1.0),
         nucleus_fraction=0.7, lobes=(2, 3), chromatin=0.45, eosin=0.06, azure=0.07, granules=2.6,
