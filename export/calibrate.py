@@ -37,9 +37,10 @@ the parameters):
    OD) and of nuclei, and the white-balance variation (from the background colour), added in
    quadrature; the focus error is found by bisection on the spread of the sharpness.
 
-Each fit of a median is a Levenberg damped least-squares fit of log parameters with finite-difference
-Jacobians, on images made with the variation off (so that trials differ only by the
-parameters).
+Each fit of a median is a Levenberg damped least-squares fit of log parameters with
+finite-difference Jacobians, on images made with the variation off (so that trials differ only
+by the parameters); it stops once the figures are within the sampling error of the medians
+(:func:`sampling_error`), so that a preset already right for the lab stays as it is.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ import numpy as np
 from export.compare import analyse, image_files, regions
 from export.config import Config, config_dict, dump_config, load_config
 from export.files import write_atomic
+from export.gallery import only
 from export.job import make_image
 from export.measure import optical_density
 from export.stainvectors import macenko
@@ -129,9 +131,26 @@ def _median(stats: list[dict[str, float]]) -> dict[str, float]:
     return {k: float(np.nanmedian([s[k] for s in stats])) for k in stats[0]}
 
 
+def _stratified(config: Config, images: int) -> list[Config]:
+    """One configuration per trial image. With a subject cell, the subject classes are dealt to
+    the images in proportion to the class mix (largest remainders), as the real set holds them:
+    a few trial images drawn at random would each time hold another mix, and the medians would
+    move with it more than with the parameters."""
+    population = config.sim.population
+    weights = np.array([getattr(population.subject_mix, c) for c in SUBJECT_CLASSES])
+    if population.subject != "centre" or weights.sum() <= 0:
+        return [config] * images
+    share = weights / weights.sum() * images
+    counts = np.floor(share).astype(int)
+    counts[np.argsort(counts - share)[:images - counts.sum()]] += 1
+    return [only(config, c) for c, n in zip(SUBJECT_CLASSES, counts) for _ in range(n)]
+
+
 def _stats(config: Config, images: int) -> list[dict[str, float]]:
-    """Features (:data:`export.compare.FEATURES`) of synthetic images 0…images−1."""
-    return [analyse(make_image(config, 0, i).image.rgb).features for i in range(images)]
+    """Features (:data:`export.compare.FEATURES`) of synthetic trial images 0…images−1
+    (:func:`_stratified`)."""
+    return [analyse(make_image(c, 0, i).image.rgb).features
+            for i, c in enumerate(_stratified(config, images))]
 
 
 def _features(config: Config, images: int) -> dict[str, float]:
@@ -139,23 +158,43 @@ def _features(config: Config, images: int) -> dict[str, float]:
     return _median(_stats(config, images))
 
 
+def _log(v: float, key: str) -> float:
+    """The log of figure `key` the fit compares (features named log_* are logs already; optical
+    densities are offset by :data:`OD_FLOOR` first)."""
+    if key.startswith("log_"):
+        return v
+    return float(np.log(max(v + (OD_FLOOR if "_od_" in key else 0.0), 1e-6)))
+
+
 def _residual(found: dict[str, float], target: dict[str, float], keys: list[str]) -> np.ndarray:
-    """Differences of log figures (features named log_* are logs already; optical densities
-    are offset by :data:`OD_FLOOR` first)."""
-    def log(v: float, key: str) -> float:
-        if key.startswith("log_"):
-            return v
-        return float(np.log(max(v + (OD_FLOOR if "_od_" in key else 0.0), 1e-6)))
-    return np.array([log(found[k], k) - log(target[k], k) for k in keys])
+    """Differences of the log figures (:func:`_log`)."""
+    return np.array([_log(found[k], k) - _log(target[k], k) for k in keys])
+
+
+def sampling_error(real: list[dict[str, float]], images: int) -> dict[str, float]:
+    """Standard error, in the fit's log units, of the difference between the median of a figure
+    over the `real` images and its median over `images` synthetic ones (each median's error
+    1.2533 σ/√n for a normal spread, σ from the real images' interquartile range): a residual
+    within it is sampling noise, and fitting it would move the preset at random."""
+    out = {}
+    for key in real[0]:
+        v = np.array([_log(s[key], key) for s in real if np.isfinite(s[key])])
+        if len(v) < 5:
+            out[key] = 0.0
+            continue
+        sigma = np.subtract(*np.percentile(v, [75, 25])) / 1.349
+        out[key] = float(1.2533 * sigma * np.sqrt(1 / len(v) + 1 / images))
+    return out
 
 
 def fit(config: Config, knobs: list[Knob], target: dict[str, float], keys: list[str],
-        images: int, iterations: int) -> Config:
+        images: int, iterations: int, noise: dict[str, float] | None = None) -> Config:
     """Levenberg's damped least squares on log `knobs` so that the features `keys` reach
     `target`: each step solves (JᵀJ + λ m I) δ = −Jᵀr (m the mean of diag JᵀJ; the knobs are
     all log values, so one λ suits them all) with the smallest λ of :data:`DAMPING` that lowers
     the residual: a knob the figures hardly feel takes a small step, not a huge one that would
-    shorten the whole step."""
+    shorten the whole step. With `noise` (:func:`sampling_error` by key) it stops once every
+    residual is within its sampling error."""
     keys = [k for k in keys if np.isfinite(target[k])]
     if not keys:
         return config
@@ -167,7 +206,10 @@ def fit(config: Config, knobs: list[Knob], target: dict[str, float], keys: list[
         return np.nan_to_num(r, nan=10.0)
 
     r = residual(x)
+    tolerance = np.array([noise.get(k, 0.0) for k in keys]) if noise else np.zeros(len(keys))
     for _ in range(iterations):
+        if np.all(np.abs(r) <= tolerance):
+            break
         jac = np.stack([(residual(x + STEP * e) - r) / STEP for e in np.eye(len(x))], axis=1)
         normal, grad = jac.T @ jac, jac.T @ r
         scale = np.trace(normal) / len(x) + 1e-12
@@ -301,13 +343,14 @@ def calibrate(real: str | Path, base: str = "pbc", images: int = 8,
     ]
     # the red cells once more: the colour matrix moved their colour and what the segmentation
     # counts as red cell
+    noise = sampling_error(lab["features"], images)
     for knobs, keys in steps + steps[:2]:
-        config = fit(config, knobs, target, keys, images, iterations)
+        config = fit(config, knobs, target, keys, images, iterations, noise)
     config = fit(config, [Knob("optics.psf.defocus", None, 0.005, 5.0),
                           Knob("optics.sharpen.amount", None, 0.01, 5.0),
                           Knob("optics.sensor.photons", None, 100.0, 5e6),
                           Knob("optics.sensor.prnu", None, 1e-4, 0.05)],
-                 target, ["log_sharpness", "log_noise"], images, iterations)
+                 target, ["log_sharpness", "log_noise"], images, iterations, noise)
     config = fit_spreads(config, lab.pop("features"), 3 * images)
     return config, {"real": lab, "target": target, "before": before,
                     "after": _features(config, images)}

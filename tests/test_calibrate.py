@@ -85,20 +85,20 @@ def report(real, synthetic):
 
 
 @pytest.mark.parametrize("name, fewer, distances", [
-    # BCCD, another lab and camera: AUC 1.0 before, 0.96 after; 14 of the 20 features give the
-    # field preset away before, 4 after
+    # BCCD, another lab and camera: AUC 1.0 before, 0.97 after; 14 of the 20 features give the
+    # field preset away before, 3 after (nuclear OD in red and green, the faintest stained pixels)
     ("bccd", 8, (("background", "g"), ("rbc", "g"), ("rbc", "r"), ("nucleus", "g"),
                  ("nucleus", "b"))),
-    # PBC, single-cell images of the lab whose colours the presets have: AUC 0.998 before, 0.94
-    # after; 5 telling features before (red-cell size and density, sharpness), 2 after
-    ("pbc", 2, (("rbc", "b"),))])
+    # PBC, single-cell images of the lab whose colours the presets have: AUC 0.998 before, 0.93
+    # after; 5 telling features before (red-cell size and density, sharpness), none after
+    ("pbc", 4, (("rbc", "b"),))])
 def test_calibrating_moves_the_images_towards_the_lab(labs, name, fewer, distances):
     """Calibrated on a subset of a lab's images, the preset's images come closer to them: the
     classifier two-sample test's AUC drops, fewer features give them away, and the colour,
     red-cell size, sharpness and noise distances drop."""
     lab = labs[name]
     before, after = (report(lab["real"], lab[k]) for k in ("before", "after"))
-    assert after["classifier_auc"] < before["classifier_auc"] - 0.02
+    assert after["classifier_auc"] < before["classifier_auc"] - 0.01
     assert len(after["telling"]) <= len(before["telling"]) - fewer
     for region, channel in distances:
         assert (after["colour_wasserstein"][region][channel]
