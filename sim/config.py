@@ -200,7 +200,7 @@ class CellTypes:
     # radii; synthetic 0.22, quartiles 0.13 and 0.37, the median profile within 0.05 of the
     # peak), the peak thickness to the mean red-cell OD (export.compare, PBC 0.127 in green)
     rbc: CellType = section(lambda: CellType(
-        diameter=7.82, diameter_sd=0.62, roundness=0.02, thickness=2.62, centre_thickness=0.3,
+        diameter=7.82, diameter_sd=0.62, roundness=0.02, thickness=2.72, centre_thickness=0.3,
         centre_spread=1.3, haemoglobin=1.0))
 
 
