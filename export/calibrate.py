@@ -52,6 +52,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from scipy.stats import norm
 
 from export.compare import analyse, image_files, regions
 from export.config import Config, config_dict, dump_config, load_config
@@ -84,8 +85,6 @@ SPREAD = {"rbc_od_g": "optics.variation.stain.0", "nuc_od_g": "optics.variation.
 a thin stain's density is the same factor on its OD; one on the background colour is that
 factor on the background)."""
 
-Z10_90 = 2.5631
-"""Width of the 10th–90th percentile range of a standard normal distribution."""
 
 DAMPING = (0.01, 0.1, 1.0, 10.0)
 """Damping λ tried in turn in each step (relative to the mean diagonal of JᵀJ)."""
@@ -158,6 +157,13 @@ def _features(config: Config, images: int) -> dict[str, float]:
     return _median(_stats(config, images))
 
 
+def _sigma(values: np.ndarray, q: float) -> float:
+    """σ of a normal spread estimated from the range between the q-th and (100 − q)-th
+    percentiles of `values` (1.349 σ for q = 25, 2.563 σ for q = 10)."""
+    lo, hi = np.percentile(values, [q, 100 - q])
+    return float((hi - lo) / (2 * norm.ppf(1 - q / 100)))
+
+
 def _log(v: float, key: str) -> float:
     """The log of figure `key` the fit compares (features named log_* are logs already; optical
     densities are offset by :data:`OD_FLOOR` first)."""
@@ -182,8 +188,7 @@ def sampling_error(real: list[dict[str, float]], images: int) -> dict[str, float
         if len(v) < 5:
             out[key] = 0.0
             continue
-        sigma = np.subtract(*np.percentile(v, [75, 25])) / 1.349
-        out[key] = float(1.2533 * sigma * np.sqrt(1 / len(v) + 1 / images))
+        out[key] = float(1.2533 * _sigma(v, 25) * np.sqrt(1 / len(v) + 1 / images))
     return out
 
 
@@ -227,14 +232,13 @@ def fit(config: Config, knobs: list[Knob], target: dict[str, float], keys: list[
 
 
 def spread(stats: list[dict[str, float]], key: str) -> float:
-    """Robust σ of the log of figure `key` over images: its 10th–90th percentile range over
-    :data:`Z10_90` (``log_*`` figures are logs already; images lacking it are skipped)."""
+    """Robust σ of the log of figure `key` over images, from its 10th–90th percentile range
+    (:func:`_sigma`; ``log_*`` figures are logs already; images lacking it are skipped)."""
     v = np.array([s[key] for s in stats], dtype=float)
     v = v[np.isfinite(v) & ((v > 0) | key.startswith("log_"))]
     if len(v) < 5:
         return float("nan")
-    v = v if key.startswith("log_") else np.log(v)
-    return float(np.subtract(*np.percentile(v, [90, 10])) / Z10_90)
+    return _sigma(v if key.startswith("log_") else np.log(v), 10)
 
 
 def fit_spreads(config: Config, real: list[dict[str, float]], images: int,

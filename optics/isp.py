@@ -38,6 +38,13 @@ def demosaic(raw: np.ndarray, method: str) -> np.ndarray:
     return out
 
 
+def target_background(cfg: OpticsConfig, white: np.ndarray | None = None) -> np.ndarray:
+    """The colour the camera gives the empty slide, float32 (3,): the configured background
+    (linear), times the image's white-balance factors `white` if given."""
+    target = np.asarray(background(cfg), dtype=np.float32)
+    return target if white is None else target * np.asarray(white, np.float32)
+
+
 def normalise(image: np.ndarray, cfg: OpticsConfig, out: np.ndarray | None = None,
               white: np.ndarray | None = None) -> np.ndarray:
     """Flat-field by the known vignetting, then scale each channel so that the brightest pixels
@@ -55,9 +62,7 @@ def normalise(image: np.ndarray, cfg: OpticsConfig, out: np.ndarray | None = Non
     sample = sample.reshape(-1, 3)
     lum = sample.sum(axis=1)
     bright = sample[lum >= np.percentile(lum, cfg.normalise.percentile)]
-    target = np.asarray(background(cfg), dtype=np.float32)
-    if white is not None:
-        target = target * np.asarray(white, np.float32)
+    target = target_background(cfg, white)
     gain = target / np.maximum(bright.mean(axis=0), 1e-6)
     out = np.empty_like(image) if out is None else out
     if col is None:
@@ -81,8 +86,7 @@ def colour_correct(image: np.ndarray, cfg: OpticsConfig, white: np.ndarray | Non
                    out: np.ndarray | None = None) -> np.ndarray:
     """Apply :func:`colour_matrix` about the normalised background (colour × `white`) to an
     (H, W, 3) image, written to `out` if given (which may be `image` itself)."""
-    target = np.asarray(background(cfg)) * (1.0 if white is None else np.asarray(white))
-    matrix = colour_matrix(cfg.colour.saturation, target)
+    matrix = colour_matrix(cfg.colour.saturation, target_background(cfg, white))
     out = np.empty_like(image) if out is None else out
     for rows in strips(*image.shape[:2]):
         out[rows] = cv2.transform(image[rows], matrix)

@@ -67,7 +67,7 @@ def transmittance(density: np.ndarray, cfg: OpticsConfig, scale: np.ndarray | No
     out = np.empty((h, w, 3), np.float32)
     to_ods, to_rgbs = _matrices(cfg)
     if scale is not None:
-        to_ods = [m * np.asarray(scale, np.float32)[None, :len(density)] for m in to_ods]
+        to_ods = [m * np.asarray(scale, np.float32) for m in to_ods]  # columns: stains
     for rows in strips(h, w):
         stack = cv2.merge(list(density[:, rows]))
         total = None
@@ -78,8 +78,6 @@ def transmittance(density: np.ndarray, cfg: OpticsConfig, scale: np.ndarray | No
     return out
 
 
-def optical_density(density: np.ndarray, cfg: OpticsConfig, scale: np.ndarray | None = None
-                    ) -> np.ndarray:
-    """Apparent optical density −log10 T per channel, float32 (H, W, 3) (`scale` as in
-    :func:`transmittance`)."""
-    return -np.log10(transmittance(density, cfg, scale))
+def optical_density(density: np.ndarray, cfg: OpticsConfig) -> np.ndarray:
+    """Apparent optical density −log10 T per channel, float32 (H, W, 3)."""
+    return -np.log10(transmittance(density, cfg))
