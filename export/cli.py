@@ -13,11 +13,11 @@ import re
 import sys
 from pathlib import Path
 
-from export.calibrate import calibrate, check_out, write_preset
-from export.compare import compare
+from export.realism.calibrate import calibrate, check_out, write_preset
+from export.realism.compare import compare
 from export.config import dump_config, load_config, presets
 from export.files import OutputError
-from export.gallery import write_gallery
+from export.realism.gallery import write_gallery
 from export.job import generate
 from export.preview import contact_sheet
 from optics import effects

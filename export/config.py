@@ -23,7 +23,7 @@ FORMATS = ("yolo", "yolo-seg", "coco", "masks", "crops", "meta")
 
 
 @dataclass(frozen=True)
-class Output:
+class ExportConfig:
     """How images and labels are written."""
 
     formats: str = param("yolo", "", "annotation formats to write, comma-separated, from: "
@@ -65,7 +65,7 @@ class Config:
 
     sim: SimConfig = section(SimConfig)
     optics: OpticsConfig = section(OpticsConfig)
-    export: Output = section(Output)
+    export: ExportConfig = section(ExportConfig)
 
 
 def presets() -> dict[str, str]:

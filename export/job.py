@@ -26,7 +26,7 @@ from export import formats, parallel, splits
 from export.config import Config, dump_config
 from export.files import (MANIFEST, OutputError, check_output, clear_dataset, dataset_files,
                           is_temporary, manifest, sha256, write_atomic)
-from export.labels import Label, measure
+from export.labels import Label, label_cells
 from export.progress import Progress
 from optics import Image, effects, render
 from sim import Scene, simulate
@@ -57,8 +57,8 @@ def make_image(config: Config, seed: int, index: int, keep_stages: bool = False)
     image = render(scene, config.optics, optics_rng, keep_stages)
     split = splits.draw(config.export.split, split_rng)
     tolerance = config.export.polygon_tolerance if formats.needs_polygons(config) else None
-    return Sample(index, split, scene, image, measure(scene, image.raster, frame.pixel_size,
-                                                      config.export.min_visible, tolerance))
+    return Sample(index, split, scene, image, label_cells(scene, image.raster, frame.pixel_size,
+                                                          config.export.min_visible, tolerance))
 
 
 @lru_cache(maxsize=8)
@@ -71,7 +71,7 @@ def config_text(config: Config) -> tuple[str, str]:
 def metadata(config: Config, seed: int, sample: Sample, name: str) -> dict:
     """Per-image metadata: where its files are, the config's hash (the config itself is the
     dataset's ``config.toml``), seed, what the simulation measured on itself (coverage, overlap,
-    area change; see :func:`sim.measure.stats`), the conditions the image was taken under
+    area change; see :func:`sim.stats.scene_stats`), the conditions the image was taken under
     (:mod:`optics.variation`), every cell with its label (None if not
     labelled)."""
     labels = {lab.cell: lab.to_dict() for lab in sample.labels}

@@ -119,7 +119,7 @@ def trace(mask: np.ndarray, origin: tuple[int, int], tolerance: float) -> list[l
     return out
 
 
-def measure(scene: Scene, raster: Raster, pixel_size: float, min_visible: float,
+def label_cells(scene: Scene, raster: Raster, pixel_size: float, min_visible: float,
             tolerance: float | None = None) -> list[Label]:
     """Labels of every cell with at least `min_visible` of its area visible.
 

@@ -16,7 +16,7 @@ import numpy as np
 from export.files import write_atomic
 from sim.schema import ConfigError
 
-TILE = 320
+THUMB_WIDTH = 320
 """Width of one image on the sheet, px."""
 
 COLOURS = ((255, 128, 0), (0, 64, 255), (160, 0, 200), (0, 180, 0), (0, 200, 200),
@@ -33,11 +33,11 @@ def _dotted_rect(img: np.ndarray, box, colour, step: int = 6) -> None:
 
 
 def tile(folder: Path, meta: dict) -> np.ndarray:
-    """One image of the dataset (RGB) with its labels drawn, scaled to :data:`TILE` px wide."""
+    """One image of the dataset (RGB) with its labels drawn, scaled to :data:`THUMB_WIDTH` px wide."""
     bgr = cv2.imread(str(folder / meta["image"]), cv2.IMREAD_COLOR)
     if bgr is None:
         raise ConfigError(f"cannot read image {str(folder / meta['image'])!r}")
-    scale = TILE / bgr.shape[1]
+    scale = THUMB_WIDTH / bgr.shape[1]
     img = np.ascontiguousarray(cv2.resize(bgr, None, fx=scale, fy=scale,
                                           interpolation=cv2.INTER_AREA)[:, :, ::-1])
     for cell in sorted(meta["cells"], key=lambda c: c["z"]):  # labels of upper cells on top
@@ -79,11 +79,11 @@ def contact_sheet(folder: str | Path, out: str | Path, count: int = 16, columns:
     tiles = [tile(folder, json.loads(p.read_bytes())) for p in metas]
     h = max(t.shape[0] for t in tiles)
     rows = -(-len(tiles) // columns)
-    sheet = np.full((rows * (h + 4) + 4, columns * (TILE + 4) + 4, 3), 255, np.uint8)
+    sheet = np.full((rows * (h + 4) + 4, columns * (THUMB_WIDTH + 4) + 4, 3), 255, np.uint8)
     for k, t in enumerate(tiles):
         r, c = divmod(k, columns)
-        sheet[4 + r * (h + 4): 4 + r * (h + 4) + t.shape[0], 4 + c * (TILE + 4): 4 + c * (TILE + 4)
-              + TILE] = t
+        sheet[4 + r * (h + 4): 4 + r * (h + 4) + t.shape[0], 4 + c * (THUMB_WIDTH + 4): 4 + c * (THUMB_WIDTH + 4)
+              + THUMB_WIDTH] = t
     ok, png = cv2.imencode(".png", sheet[:, :, ::-1])
     assert ok, "OpenCV failed to encode a PNG"
     write_atomic(Path(out), png.tobytes())

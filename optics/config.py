@@ -130,7 +130,7 @@ class Variation:
     """Image-to-image variation of the staining, white balance and focus (:mod:`optics.variation`).
 
     Defaults are the spreads of the PBC reference beyond what the scene content gives the
-    ``pbc`` preset (per-image figures of :mod:`export.compare`, ``smearsim calibrate`` on the
+    ``pbc`` preset (per-image figures of :mod:`export.realism.compare`, ``smearsim calibrate`` on the
     whole reference): red-cell OD varies by about 14 % (σ of its log) from image to image,
     nuclear OD by 9 %, the background's green by 0.7 % (its red is over-exposed), the sharpness
     as a focus error of 0.17 µm would make it.

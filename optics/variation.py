@@ -5,7 +5,7 @@ less strongly (staining time, buffer pH, stain batch); the camera's background n
 lands on a slightly different colour from image to image; autofocus settles at a slightly
 different height. Without these, every synthetic image is made under identical conditions and a
 set of them is narrower than a real set in colour and sharpness, which a two-sample test sees at
-once (:mod:`export.compare`). :func:`draw` draws the conditions of one image from its own
+once (:mod:`export.realism.compare`). :func:`draw` draws the conditions of one image from its own
 random stream; :mod:`optics.stain`, :mod:`optics.psf` and :mod:`optics.isp` apply them.
 """
 

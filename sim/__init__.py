@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import measure, morphology, packing, population, softbody
+from sim import morphology, packing, population, softbody
+from sim.stats import scene_stats
 from sim.config import SimConfig, cell_type
 from sim.scene import Cell, Scene, outline_area
 
@@ -35,29 +36,29 @@ def simulate(cfg: SimConfig, width: float, height: float, rng: np.random.Generat
     -------
     Scene
         Its `stats` hold what the simulation measured on itself: ``coverage`` and
-        ``overlap_fraction`` of the field (:func:`sim.measure.stats`), ``area_change_mean`` and
+        ``overlap_fraction`` of the field (:func:`sim.stats.scene_stats`), ``area_change_mean`` and
         ``area_change_max`` (each cell's own is :attr:`Cell.area_change`),
         ``rbc_coverage_requested`` and the achieved ``rbc_coverage`` (red-cell area / populated
         area), ``rbc_dropped`` and ``jammed_dropped`` (cells left out for want of room),
         ``density_reached`` (no cell left out) and ``rings_failed`` (rings that broke and were
         replaced by their rest shape; 0 in every run seen).
     """
-    seeds, stats = population.draw(cfg, width, height, rng)
-    settled = packing.settle(seeds, cfg.packing, width, height, cfg.population.margin,
+    drafts, stats = population.draw(cfg, width, height, rng)
+    settled = packing.settle(drafts, cfg.packing, width, height, cfg.population.margin,
                              cfg.population.layers)
     stats["jammed_dropped"] = int(np.count_nonzero(~settled.kept))
     stats["density_reached"] = stats["density_reached"] and stats["jammed_dropped"] == 0
     keep = np.flatnonzero(settled.kept)
-    seeds = [seeds[i] for i in keep]
+    drafts = [drafts[i] for i in keep]
     settled = packing.Settled(settled.centre[keep], settled.angle[keep],
                               [settled.radii[i] for i in keep], settled.failed)
-    stack = np.array([s.stack for s in seeds], dtype=int)
-    order = np.lexsort((rng.random(len(seeds)), [LAYERS.get(s.kind, 2) for s in seeds], stack))
-    z = np.empty(len(seeds), dtype=int)
-    z[order] = np.arange(len(seeds))
-    rest = np.array([outline_area(s.radii) for s in seeds])
+    stack = np.array([s.stack for s in drafts], dtype=int)
+    order = np.lexsort((rng.random(len(drafts)), [LAYERS.get(s.kind, 2) for s in drafts], stack))
+    z = np.empty(len(drafts), dtype=int)
+    z[order] = np.arange(len(drafts))
+    rest = np.array([outline_area(s.radii) for s in drafts])
     cells = []
-    for i, s in enumerate(seeds):
+    for i, s in enumerate(drafts):
         radii = settled.radii[i]
         m = morphology.draw(cell_type(cfg.cells, s.kind, s.stage), float(radii.mean()),
                             "biconcave" if s.kind == "rbc" else "dome", rng, s.stage)
@@ -67,7 +68,7 @@ def simulate(cfg: SimConfig, width: float, height: float, rng: np.random.Generat
                           angle=float(settled.angle[i]), z=int(z[i]), radii=radii, morphology=m,
                           subject=s.subject, stack=s.stack,
                           area_change=outline_area(radii) / rest[i] - 1.0))
-    stats.update(measure.stats(cells, width, height))
+    stats.update(scene_stats(cells, width, height))
     stats["rbc_coverage"] = round(sum(c.area for c in cells if c.kind == "rbc")
                                   / ((width + 2 * cfg.population.margin)
                                      * (height + 2 * cfg.population.margin)), 4)

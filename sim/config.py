@@ -198,7 +198,7 @@ class CellTypes:
     # of the 177 isolated red cells in a third of the PBC reference images
     # (tests/bench/rbc_profile.py: centre / peak OD 0.25, quartiles 0.14 and 0.49, peak at 0.68
     # radii; synthetic 0.22, quartiles 0.13 and 0.37, the median profile within 0.05 of the
-    # peak), the peak thickness to the mean red-cell OD (export.compare, PBC 0.127 in green)
+    # peak), the peak thickness to the mean red-cell OD (export.realism.compare, PBC 0.127 in green)
     rbc: CellType = section(lambda: CellType(
         diameter=7.82, diameter_sd=0.62, roundness=0.02, thickness=2.72, centre_thickness=0.3,
         centre_spread=1.3, haemoglobin=1.0))

@@ -37,7 +37,7 @@ import pymunk.batch
 from scipy.spatial import cKDTree
 
 from sim.config import Packing
-from sim.population import Seed
+from sim.population import Draft
 from sim.softbody import NODE_OVERLAP, Rings, resample, signed_area
 
 PRESQUEEZE = 0.1
@@ -56,7 +56,7 @@ JAM = 0.05
 """Overlap of two discs after the disc pass, as a fraction of their summed radii, beyond which
 they are jammed (a converged disc pass leaves about 0.01)."""
 
-TILE = 60.0
+RELAX_TILE = 60.0
 """Side of the tiles the ring pass works through, µm (a PBC field is one tile)."""
 
 BROKEN = 0.25
@@ -73,7 +73,7 @@ ALL = pymunk.ShapeFilter.ALL_CATEGORIES()
 
 @dataclass
 class Settled:
-    """Settled pose and outline of every cell, in the order of the seeds.
+    """Settled pose and outline of every cell, in the order of the drafts.
 
     Attributes
     ----------
@@ -130,55 +130,55 @@ def _filter(layer: int, group: int = 0) -> pymunk.ShapeFilter:
     return pymunk.ShapeFilter(group=group, categories=1 << layer, mask=1 << layer)
 
 
-def _groups(seeds: list[Seed]) -> np.ndarray:
+def _groups(drafts: list[Draft]) -> np.ndarray:
     """Collision group of every cell: its own, or its rouleau's (cells of one rouleau overlap)."""
-    n = len(seeds)
-    return np.array([n + s.rouleau if s.rouleau else i + 1 for i, s in enumerate(seeds)], dtype=int)
+    n = len(drafts)
+    return np.array([n + s.rouleau if s.rouleau else i + 1 for i, s in enumerate(drafts)], dtype=int)
 
 
-def hull(seed: Seed, cfg: Packing) -> float:
+def hull(draft: Draft, cfg: Packing) -> float:
     """Radius of a cell's rigid contact disc, µm: its largest outline radius less the overlap
     allowance (``overlap`` × its mean radius), so that its whole drawn outline keeps the
     allowance."""
-    return float(seed.radii.max()) - cfg.overlap * seed.radius
+    return float(draft.radii.max()) - cfg.overlap * draft.radius
 
 
-def contacts(seeds: list[Seed], cfg: Packing) -> np.ndarray:
+def contacts(drafts: list[Draft], cfg: Packing) -> np.ndarray:
     """Radius of the disc each cell's contact shapes reach, µm, shape (n,): its rigid disc
     (platelets, :func:`hull`), or its farthest ring node plus the node circle (the ring's outline
     lies less far beyond its node circles than the allowance, see :func:`ring_offset`, so this is
     a little larger)."""
-    radius = np.array([s.radius for s in seeds], dtype=float)
-    far = np.array([s.radii.max() for s in seeds], dtype=float)
+    radius = np.array([s.radius for s in drafts], dtype=float)
+    far = np.array([s.radii.max() for s in drafts], dtype=float)
     rigid = far - cfg.overlap * radius
     delta = ring_offset(radius, cfg.ring_nodes, cfg.overlap)
     node = NODE_OVERLAP * 2 * np.pi * (radius - delta) / cfg.ring_nodes
-    platelet = np.array([s.kind == "platelet" for s in seeds], dtype=bool)
+    platelet = np.array([s.kind == "platelet" for s in drafts], dtype=bool)
     return np.where(platelet, rigid, np.maximum(far - delta + node, rigid))
 
 
-def discs(seeds: list[Seed], cfg: Packing, width: float, height: float, margin: float,
+def discs(drafts: list[Draft], cfg: Packing, width: float, height: float, margin: float,
           start: np.ndarray | None = None) -> np.ndarray:
     """Pass 1: relax rigid discs from their drawn positions (or `start`, µm, (n, 2)); return
     their centres (µm), shape (n, 2)."""
-    reach = contacts(seeds, cfg)
+    reach = contacts(drafts, cfg)
     radius = reach * (1.0 - PRESQUEEZE)
-    group = _groups(seeds)
+    group = _groups(drafts)
     space = _space(width, height, margin, cfg.damping,
-                   2 * float(radius.max()) if len(seeds) else 2.0, len(seeds))
+                   2 * float(radius.max()) if len(drafts) else 2.0, len(drafts))
     # drawn positions are moved in so that each cell's reach fits inside the box; at the end, a
     # disc that a jam has pushed into a wall is put back on its inner face
-    pinned = np.array([s.pinned for s in seeds], dtype=bool)[:, None]
+    pinned = np.array([s.pinned for s in drafts], dtype=bool)[:, None]
     box = np.array([width, height]) + margin
 
     def inside(centre: np.ndarray, room: np.ndarray) -> np.ndarray:
         room = np.where(pinned, 0.0, np.minimum(room, 0.5 * min(width, height) + margin)[:, None])
         return np.clip(centre, room - margin, box - room)
 
-    at = np.array([s.position for s in seeds] if start is None else start, dtype=float)
+    at = np.array([s.position for s in drafts] if start is None else start, dtype=float)
     at = inside(at.reshape(-1, 2), reach)
     bodies = []
-    for s, r, g, (x, y) in zip(seeds, radius.tolist(), group.tolist(), at.tolist()):
+    for s, r, g, (x, y) in zip(drafts, radius.tolist(), group.tolist(), at.tolist()):
         body = _body(s.pinned)
         body.position = (x, y)
         shape = pymunk.Circle(body, r)
@@ -204,29 +204,29 @@ def _pairs(centre: np.ndarray, r: np.ndarray, layer: np.ndarray, group: np.ndarr
     return a[hit], b[hit], depth[hit]
 
 
-def jammed(seeds: list[Seed], cfg: Packing, centre: np.ndarray) -> list[int]:
+def jammed(drafts: list[Draft], cfg: Packing, centre: np.ndarray) -> list[int]:
     """Cells with no room in their layer after the disc pass: of each pair of discs of one
     layer still overlapping by more than ``JAM`` of their summed radii (there is no room for
     them even before they grow to full size), the later drawn one that is not pinned, a red
     cell if the pair has one."""
-    r = contacts(seeds, cfg) * (1.0 - PRESQUEEZE)
-    a, b, depth = _pairs(centre, r, np.array([s.layer for s in seeds]), _groups(seeds))
+    r = contacts(drafts, cfg) * (1.0 - PRESQUEEZE)
+    a, b, depth = _pairs(centre, r, np.array([s.layer for s in drafts]), _groups(drafts))
     out = []
     for i, j in zip(a[depth > JAM * (r[a] + r[b])], b[depth > JAM * (r[a] + r[b])]):
-        pick = [k for k in (max(i, j), min(i, j)) if not seeds[k].pinned]
-        pick.sort(key=lambda k: seeds[k].kind != "rbc")
+        pick = [k for k in (max(i, j), min(i, j)) if not drafts[k].pinned]
+        pick.sort(key=lambda k: drafts[k].kind != "rbc")
         if pick and pick[0] not in out:
             out.append(int(pick[0]))
     return out
 
 
-def lift(seeds: list[Seed], cells: list[int], layers: int) -> bool:
+def lift(drafts: list[Draft], cells: list[int], layers: int) -> bool:
     """Lift the given red cells onto the layer above (in place), as an excess cell lies on the
     monolayer in a thick smear; cells already in the top layer (and white cells) stay. Returns
     whether any cell was lifted."""
     moved = False
     for k in cells:
-        s = seeds[k]
+        s = drafts[k]
         if s.kind == "rbc" and s.layer + 1 < layers:
             s.layer += 1
             s.stack += 1
@@ -234,16 +234,16 @@ def lift(seeds: list[Seed], cells: list[int], layers: int) -> bool:
     return moved
 
 
-def touching(seeds: list[Seed], cfg: Packing, centre: np.ndarray, width: float, height: float,
+def touching(drafts: list[Draft], cfg: Packing, centre: np.ndarray, width: float, height: float,
              margin: float) -> np.ndarray:
     """Which cells may deform: those whose contact reach, grown by ``TOUCH`` of its radius, meets
     that of a cell of its layer or a wall after the disc pass. The others lie free and keep
     their drawn outline, so they ride through pass 2 as rigid discs (a large saving at the
     feathered edge)."""
-    r = contacts(seeds, cfg) * (1.0 + TOUCH)
+    r = contacts(drafts, cfg) * (1.0 + TOUCH)
     out = ((centre - r[:, None] < -margin) | (centre + r[:, None] > np.array([width, height]) + margin)
            ).any(axis=1)
-    a, b, _ = _pairs(centre, r, np.array([s.layer for s in seeds]), _groups(seeds))
+    a, b, _ = _pairs(centre, r, np.array([s.layer for s in drafts]), _groups(drafts))
     out[a] = out[b] = True
     return out
 
@@ -266,25 +266,25 @@ def ring_offset(radius: np.ndarray, nodes: int, overlap: float) -> np.ndarray:
     return radius * (a - b + overlap) / (1.0 + a - b)
 
 
-def _rest_rings(seeds: list[Seed], centres: np.ndarray, nodes: int, overlap: float):
+def _rest_rings(drafts: list[Draft], centres: np.ndarray, nodes: int, overlap: float):
     """Rest node positions (C, N, 2) of the given cells at `centres`, their node angles (N,),
     ring offsets δ (C,) and node circle radii (C,)."""
     theta = np.linspace(0.0, 2 * np.pi, nodes, endpoint=False)
-    radius = np.array([s.radius for s in seeds])
+    radius = np.array([s.radius for s in drafts])
     delta = ring_offset(radius, nodes, overlap)
     node_r = NODE_OVERLAP * 2 * np.pi * (radius - delta) / nodes
-    k = seeds[0].radii.size
+    k = drafts[0].radii.size
     grid = np.linspace(0.0, 2 * np.pi, k, endpoint=False)
-    rho = np.stack([np.interp(theta, grid, s.radii, period=2 * np.pi) for s in seeds])
+    rho = np.stack([np.interp(theta, grid, s.radii, period=2 * np.pi) for s in drafts])
     rho -= delta[:, None]
-    ang = theta[None] + np.array([s.angle for s in seeds])[:, None]
+    ang = theta[None] + np.array([s.angle for s in drafts])[:, None]
     p = centres[:, None] + (rho * np.stack([np.cos(ang), np.sin(ang)], 0)).transpose(1, 2, 0)
     return p, theta, delta, node_r
 
 
-def settle(seeds: list[Seed], cfg: Packing, width: float, height: float, margin: float,
+def settle(drafts: list[Draft], cfg: Packing, width: float, height: float, margin: float,
            layers: int) -> Settled:
-    """Settle `seeds` in the `width` × `height` µm field with a populated `margin` (µm) and at
+    """Settle `drafts` in the `width` × `height` µm field with a populated `margin` (µm) and at
     most `layers` stacked layers.
 
     Red cells use ``cfg.rbc_stretch`` and ``cfg.rbc_bending``, nucleated cells the ``wbc_``
@@ -292,51 +292,51 @@ def settle(seeds: list[Seed], cfg: Packing, width: float, height: float, margin:
     changes their `layer` and `stack`); cells jammed even so are left out (`kept`). The ring
     pass runs tile by tile (see :func:`_relax`).
     """
-    centre = discs(seeds, cfg, width, height, margin)
+    centre = discs(drafts, cfg, width, height, margin)
     for _ in range(layers):
-        if not lift(seeds, jammed(seeds, cfg, centre), layers):
+        if not lift(drafts, jammed(drafts, cfg, centre), layers):
             break
-        centre = discs(seeds, cfg, width, height, margin, start=centre)
-    kept = np.ones(len(seeds), dtype=bool)
-    kept[jammed(seeds, cfg, centre)] = False
-    inner = settle_placed([s for s, k in zip(seeds, kept) if k], cfg, centre[kept],
+        centre = discs(drafts, cfg, width, height, margin, start=centre)
+    kept = np.ones(len(drafts), dtype=bool)
+    kept[jammed(drafts, cfg, centre)] = False
+    inner = settle_placed([s for s, k in zip(drafts, kept) if k], cfg, centre[kept],
                           width, height, margin)
     centre[kept] = inner.centre
-    angle = np.array([s.angle for s in seeds], dtype=float)
+    angle = np.array([s.angle for s in drafts], dtype=float)
     angle[kept] = inner.angle
-    radii = [s.radii for s in seeds]
+    radii = [s.radii for s in drafts]
     for i, r in zip(np.flatnonzero(kept), inner.radii):
         radii[i] = r
     return Settled(centre, angle, radii, inner.failed, kept)
 
 
-def settle_placed(seeds: list[Seed], cfg: Packing, centre: np.ndarray, width: float,
+def settle_placed(drafts: list[Draft], cfg: Packing, centre: np.ndarray, width: float,
                   height: float, margin: float) -> Settled:
     """Pass 2 (rings) for cells whose discs settled at `centre` (µm, (n, 2))."""
     centre = centre.copy()
-    angle = np.array([s.angle for s in seeds], dtype=float)
-    radii = [s.radii for s in seeds]
-    pressed = touching(seeds, cfg, centre, width, height, margin)
-    ring = np.array([i for i, s in enumerate(seeds) if s.kind != "platelet" and pressed[i]], dtype=int)
+    angle = np.array([s.angle for s in drafts], dtype=float)
+    radii = [s.radii for s in drafts]
+    pressed = touching(drafts, cfg, centre, width, height, margin)
+    ring = np.array([i for i, s in enumerate(drafts) if s.kind != "platelet" and pressed[i]], dtype=int)
     if cfg.ring_steps == 0 or not len(ring):
         return Settled(centre, angle, radii, 0)
 
-    rs = [seeds[i] for i in ring]
+    rs = [drafts[i] for i in ring]
     p0, theta, delta, node_r = _rest_rings(rs, centre[ring], cfg.ring_nodes, cfg.overlap)
     red = np.array([s.kind == "rbc" for s in rs])
     rings = Rings.at_rest(p0, np.where(red, cfg.rbc_stretch, cfg.wbc_stretch),
                           np.where(red, cfg.rbc_bending, cfg.wbc_bending), cfg.pressure)
     nodes = p0.copy()
-    is_ring = np.zeros(len(seeds), dtype=bool)
+    is_ring = np.zeros(len(drafts), dtype=bool)
     is_ring[ring] = True
-    slot = np.full(len(seeds), -1)
+    slot = np.full(len(drafts), -1)
     slot[ring] = np.arange(len(ring))
 
-    # tiles of about TILE µm, relaxed in turn; cells within `halo` of a tile are held fixed
+    # tiles of about RELAX_TILE µm, relaxed in turn; cells within `halo` of a tile are held fixed
     span = np.array([width + 2 * margin, height + 2 * margin])
-    count = np.maximum(np.round(span / TILE), 1).astype(int)
+    count = np.maximum(np.round(span / RELAX_TILE), 1).astype(int)
     tile = np.clip(((centre + margin) / span * count).astype(int), 0, count - 1)
-    reach = contacts(seeds, cfg) * (1 + TOUCH)
+    reach = contacts(drafts, cfg) * (1 + TOUCH)
     for tx in range(count[0]):
         for ty in range(count[1]):
             lo = np.array([tx, ty]) * span / count - margin
@@ -347,7 +347,7 @@ def settle_placed(seeds: list[Seed], cfg: Packing, centre: np.ndarray, width: fl
             halo = (reach + reach[active].max())[:, None]
             near = np.all((centre > lo - halo) & (centre < hi + halo), axis=1)
             near[active] = False
-            _relax(seeds, cfg, active, np.flatnonzero(near), is_ring, slot, rings, nodes, node_r,
+            _relax(drafts, cfg, active, np.flatnonzero(near), is_ring, slot, rings, nodes, node_r,
                    centre, (width, height, margin))
 
     lo, hi = np.array([-margin, -margin]), np.array([width + margin, height + margin])
@@ -357,12 +357,12 @@ def settle_placed(seeds: list[Seed], cfg: Packing, centre: np.ndarray, width: fl
     nodes[~ok] = p0[~ok]
     c, a, r = resample(nodes, theta, angle[ring], delta, radii[0].size)
     for j, i in enumerate(ring):
-        if not seeds[i].pinned:
+        if not drafts[i].pinned:
             centre[i], angle[i], radii[i] = c[j], a[j], r[j]
     return Settled(centre, angle, radii, int(np.count_nonzero(~ok)))
 
 
-def _relax(seeds: list[Seed], cfg: Packing, active: np.ndarray, fixed: np.ndarray,
+def _relax(drafts: list[Draft], cfg: Packing, active: np.ndarray, fixed: np.ndarray,
            is_ring: np.ndarray, slot: np.ndarray, rings: Rings, nodes: np.ndarray,
            node_r: np.ndarray, centre: np.ndarray, box: tuple[float, float, float]) -> None:
     """Ring pass over one tile: the `active` cells move, the `fixed` ones around them (and pinned
@@ -374,18 +374,18 @@ def _relax(seeds: list[Seed], cfg: Packing, active: np.ndarray, fixed: np.ndarra
     crowded field would cost more than settling it): the cost grows linearly with the field.
     """
     width, height, margin = box
-    fixed = np.concatenate([fixed, [i for i in active if seeds[i].pinned]]).astype(int)
-    cells = np.array([i for i in active if not seeds[i].pinned], dtype=int)
+    fixed = np.concatenate([fixed, [i for i in active if drafts[i].pinned]]).astype(int)
+    cells = np.array([i for i in active if not drafts[i].pinned], dtype=int)
     n_nodes = cfg.ring_nodes
     size = np.where(is_ring[cells], n_nodes, 1)
     shapes = int(size.sum() + len(fixed))
-    group = _groups(seeds)
+    group = _groups(drafts)
     space = _space(width, height, margin, cfg.ring_damping, 2 * float(node_r.mean()), shapes)
     for i in fixed:
         # one immovable body per held cell: its disc, or for a ring the convex hull of its node
         # circles (one rounded polygon instead of N circles; settled rings are convex but for
         # shallow dents)
-        s = seeds[i]
+        s = drafts[i]
         body = _body(True)
         if is_ring[i]:
             shape = pymunk.Poly(body, nodes[slot[i]].tolist(), radius=float(node_r[slot[i]]))
@@ -395,7 +395,7 @@ def _relax(seeds: list[Seed], cfg: Packing, active: np.ndarray, fixed: np.ndarra
         space.add(body, shape)
     bodies = []
     for i in cells:
-        s = seeds[i]
+        s = drafts[i]
         f = _filter(s.layer, int(group[i]))
         points = nodes[slot[i]] if is_ring[i] else centre[i:i + 1]
         radius = node_r[slot[i]] if is_ring[i] else hull(s, cfg)

@@ -21,7 +21,7 @@ OUTLINE_SAMPLES = 64
 
 
 @dataclass
-class Seed:
+class Draft:
     """A cell before packing: class, size, outline and starting position (µm).
 
     `layer` is its collision layer (it touches only cells of its layer); `stack` its stacking
@@ -65,7 +65,7 @@ def draw_radii(t: CellType, rng: np.random.Generator) -> np.ndarray:
 
 
 def draw(cfg: SimConfig, width: float, height: float, rng: np.random.Generator
-         ) -> tuple[list[Seed], dict]:
+         ) -> tuple[list[Draft], dict]:
     """Draw every cell of a `width` × `height` µm field (and its margin).
 
     The subject cell (if any) is pinned at the centre; a subject platelet brings a pinned clump.
@@ -75,7 +75,7 @@ def draw(cfg: SimConfig, width: float, height: float, rng: np.random.Generator
 
     Returns
     -------
-    seeds : list of Seed
+    drafts : list of Draft
     stats : dict
         ``rbc_coverage_requested`` (mean red-cell area / populated area asked for),
         ``rbc_dropped`` (red cells left out for want of layers), ``density_reached``.
@@ -85,25 +85,25 @@ def draw(cfg: SimConfig, width: float, height: float, rng: np.random.Generator
     area = (width + 2 * m) * (height + 2 * m)
     centre = (width / 2, height / 2)
 
-    def place(kind: str, at=None, **kw) -> Seed:
+    def place(kind: str, at=None, **kw) -> Draft:
         pos = at if at is not None else (rng.uniform(-m, width + m), rng.uniform(-m, height + m))
         stage = draw_stage(types, kind, rng)
-        return Seed(kind, draw_radii(cell_type(types, kind, stage), rng), pos,
+        return Draft(kind, draw_radii(cell_type(types, kind, stage), rng), pos,
                     rng.uniform(0, 2 * np.pi), stage=stage, **kw)
 
-    seeds = []
+    drafts = []
     if pop.subject == "centre":
         subject = place(draw_class(pop.subject_mix, rng), centre, pinned=True, subject=True)
-        seeds.append(subject)
+        drafts.append(subject)
         if subject.kind == "platelet":
             for _ in range(rng.poisson(pop.clump)):
                 phi = rng.uniform(0, 2 * np.pi)
                 dist = rng.uniform(1.0, pop.clump_spread) * 2 * subject.radius
-                seeds.append(place("platelet", (centre[0] + dist * np.cos(phi),
+                drafts.append(place("platelet", (centre[0] + dist * np.cos(phi),
                                                 centre[1] + dist * np.sin(phi))))
-    seeds += [place(draw_class(pop.white_mix, rng)) for _ in range(rng.poisson(pop.white_cells * area / 1e3))]
-    seeds += [place("platelet") for _ in range(rng.poisson(pop.platelets * area / 1e3))]
-    free = max(area - sum(np.pi * s.radius ** 2 for s in seeds), 0.0) / area
+    drafts += [place(draw_class(pop.white_mix, rng)) for _ in range(rng.poisson(pop.white_cells * area / 1e3))]
+    drafts += [place("platelet") for _ in range(rng.poisson(pop.platelets * area / 1e3))]
+    free = max(area - sum(np.pi * s.radius ** 2 for s in drafts), 0.0) / area
     rbc_area = np.pi * (types.rbc.diameter / 2) ** 2
     g, c0 = pop.coverage_gradient, pop.rbc_coverage * free
     requested = smear.mean_coverage(c0, g, -m, width + m, width)
@@ -118,11 +118,11 @@ def draw(cfg: SimConfig, width: float, height: float, rng: np.random.Generator
     if pop.layers > 1:
         _rouleaux([r for r in rbcs if r.stack > 0], pop, types.rbc.diameter, rng)
     dropped = int(n - keep.sum())
-    return seeds + rbcs, {"rbc_coverage_requested": round(float(requested), 4),
+    return drafts + rbcs, {"rbc_coverage_requested": round(float(requested), 4),
                           "rbc_dropped": dropped, "density_reached": dropped == 0}
 
 
-def _rouleaux(stacked: list[Seed], pop, diameter: float, rng: np.random.Generator) -> None:
+def _rouleaux(stacked: list[Draft], pop, diameter: float, rng: np.random.Generator) -> None:
     """Line up a fraction `pop.rouleaux` of the stacked red cells as rouleaux, in place: runs of
     about `pop.rouleau_length` cells, each lying over the one before. A rouleau holds together
     (its cells do not push each other apart) and lies over the film (it touches other rouleaux,

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from export import load_config, make_image
-from export.calibrate import Knob, _set, calibrate, fit, write_preset
+from export.realism.calibrate import Knob, _set, calibrate, fit, write_preset
 from export.cli import main
-from export.compare import analyse, compare_sets
+from export.realism.compare import analyse, compare_sets
 from tests.conftest import REFERENCE
 
 BCCD = REFERENCE / "bccd" / "images"

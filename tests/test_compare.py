@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from export.cli import main
-from export.compare import _auc, analyse, classifier_auc, compare, feature_aucs, regions
-from export.measure import optical_density
+from export.realism.compare import _auc, analyse, classifier_auc, compare, feature_aucs, regions
+from export.realism.morphometry import relative_od
 from tests.conftest import REFERENCE
 
 PBC = REFERENCE / "pbc"
@@ -46,7 +46,7 @@ def test_regions_on_a_synthetic_image_match_its_truth(pbc):
     from export import make_image
 
     s = make_image(pbc, 2, 0)
-    masks = regions(optical_density(s.image.rgb))
+    masks = regions(relative_od(s.image.rgb))
     owner = s.image.raster.owner
     kinds = np.array([c.kind for c in s.scene.cells] + ["background"])[owner]
     assert (kinds[masks["rbc"]] == "rbc").mean() > 0.9
@@ -92,7 +92,7 @@ def test_bad_folders_are_one_line_errors(tmp_path, capsys):
 
 def test_analyse_reports_every_feature(pbc):
     from export import make_image
-    from export.compare import FEATURES
+    from export.realism.compare import FEATURES
 
     # one image's Hough median includes false circles (textured nuclei, gaps between cells):
     # the median over a few images tracks the red-cell size

@@ -7,8 +7,8 @@ from hypothesis import given, settings, strategies as st
 
 from export import load_config, make_image
 from export.cli import main
-from export.gallery import TILE, only
-from export.measure import measure
+from export.realism.gallery import CELL_TILE, only
+from export.realism.morphometry import measure_cell
 from sim.classes import STAINS, SUBJECT_CLASSES
 from sim.config import IG_STAGES, cell_type, draw_stage
 from sim import texture
@@ -90,7 +90,7 @@ def test_gallery_command_writes_a_png_grid(tmp_path, capsys):
     out = tmp_path / "g.png"
     assert main(["gallery", "--out", str(out), "--seeds", "2", "--reference", str(ref)]) == 0
     img = cv2.imread(str(out))
-    assert img.shape == (TILE * len(SUBJECT_CLASSES), TILE * 4, 3)
+    assert img.shape == (CELL_TILE * len(SUBJECT_CLASSES), CELL_TILE * 4, 3)
     assert main(["gallery", "--out", str(tmp_path / "g.jpg")]) == 2
     assert main(["gallery", "--out", str(out), "--reference", str(tmp_path / "none")]) == 2
     err = capsys.readouterr().err
@@ -106,7 +106,7 @@ def test_measurement_recovers_the_true_cell_size_of_synthetic_cells(kind):
         s = make_image(cfg, seed, 0)
         subject = next(c for c in s.scene.cells if c.subject)
         truth = 2 * np.sqrt(subject.area / np.pi)
-        m = measure(s.image.rgb, cfg.optics.frame.pixel_size)
+        m = measure_cell(s.image.rgb, cfg.optics.frame.pixel_size)
         errors.append(m["cell_diameter_um"] / truth - 1)
         assert m["od_nucleus"] > m["od_cytoplasm"] > 0
     assert abs(np.median(errors)) < 0.08

@@ -7,7 +7,7 @@ import numpy as np
 
 from export import generate
 from export.cli import main
-from export.preview import COLOURS, TILE
+from export.preview import COLOURS, THUMB_WIDTH
 
 
 def test_sheet_draws_every_subject_box_in_its_class_colour(tmp_path, pbc, capsys):
@@ -19,15 +19,15 @@ def test_sheet_draws_every_subject_box_in_its_class_colour(tmp_path, pbc, capsys
     sheet = cv2.imread(str(sheet_path))[:, :, ::-1]
     metas = sorted((out / "meta").glob("*/*.json"), key=lambda p: p.name)
     w, h = pbc.optics.frame.width, pbc.optics.frame.height
-    scale = TILE / w
+    scale = THUMB_WIDTH / w
     th = int(round(h * scale))
-    assert sheet.shape == (2 * (th + 4) + 4, 2 * (TILE + 4) + 4, 3)
+    assert sheet.shape == (2 * (th + 4) + 4, 2 * (THUMB_WIDTH + 4) + 4, 3)
     for k, path in enumerate(metas):
         meta = json.loads(path.read_bytes())
         subject = next(c for c in meta["cells"] if c["subject"])
         x0, y0, x1, y1 = np.round(np.array(subject["label"]["box_px"]) * scale).astype(int)
         r, c = divmod(k, 2)
-        edge = sheet[4 + r * (th + 4) + y1 - 1, 4 + c * (TILE + 4) + x0: 4 + c * (TILE + 4) + x1]
+        edge = sheet[4 + r * (th + 4) + y1 - 1, 4 + c * (THUMB_WIDTH + 4) + x0: 4 + c * (THUMB_WIDTH + 4) + x1]
         match = np.all(edge == COLOURS[subject["class_id"]], axis=1)
         assert match.mean() > 0.5
 

@@ -11,7 +11,7 @@ from conftest import REFERENCE
 from export import load_config, make_image
 from export.job import metadata
 from sim import packing, simulate
-from sim.population import Seed
+from sim.population import Draft
 from sim.scene import outline_area
 from sim.morphology import relative_radius
 from sim.softbody import NUCLEUS_ROOM
@@ -84,8 +84,8 @@ def test_a_pressed_red_cell_flattens_and_a_white_cell_resists():
     # a red cell (7.8 µm) and a neutrophil (13 µm) side by side between walls 19 µm apart:
     # together they are 1.8 µm too wide and must flatten against each other and the walls
     cfg = load_config("crowded").sim.packing
-    red = Seed("rbc", np.full(64, 3.9), (4.0, 15.0), 0.0)
-    white = Seed("neutrophil", np.full(64, 6.5), (13.0, 15.0), 0.0)
+    red = Draft("rbc", np.full(64, 3.9), (4.0, 15.0), 0.0)
+    white = Draft("neutrophil", np.full(64, 6.5), (13.0, 15.0), 0.0)
     settled = packing.settle([red, white], cfg, 19.0, 30.0, 0.0, 1)
     strain = {}
     for i, seed in enumerate((red, white)):

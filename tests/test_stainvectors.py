@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from export.stainvectors import macenko
+from export.realism.stainvectors import macenko
 
 
 @settings(max_examples=30, deadline=None)

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from export import load_config, make_image
-from export.calibrate import fit_spreads, spread, _stats
+from export.realism.calibrate import fit_spreads, spread, _stats
 from optics import stain, variation
 from optics.config import OpticsConfig
 

@@ -22,7 +22,7 @@ from scipy.spatial import cKDTree
 from export import load_config, make_image
 from export.parallel import tune_memory
 from optics import render
-from sim import measure, packing, population, simulate
+from sim import packing, population, simulate, stats
 
 REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
 
@@ -38,9 +38,9 @@ def pbc_physics(fields: int) -> None:
     w, h = f.width * f.pixel_size, f.height * f.pixel_size
     cpu, wall = [], []
     for i in range(fields):
-        seeds, _ = population.draw(sim, w, h, np.random.default_rng(i))
+        drafts, _ = population.draw(sim, w, h, np.random.default_rng(i))
         c0, w0 = clock()
-        packing.settle(seeds, sim.packing, w, h, sim.population.margin, sim.population.layers)
+        packing.settle(drafts, sim.packing, w, h, sim.population.margin, sim.population.layers)
         c1, w1 = clock()
         cpu.append(c1 - c0)
         wall.append(w1 - w0)
@@ -74,7 +74,7 @@ def crowded(sizes: list[int], repeats: int) -> None:
         totals.append(total)
         layers = cfg.sim.population.layers
         layer = np.array([c.stack if c.stack < layers else -1 - c.index for c in scene.cells])
-        excess = measure.excess_penetration(scene.cells, layer, cfg.sim.packing.overlap)
+        excess = stats.excess_penetration(scene.cells, layer, cfg.sim.packing.overlap)
         print(f"crowded {n}x{n}: {len(scene.cells)} cells, physics {np.median(sim_t):.2f} s + "
               f"render {np.median(ren_t):.2f} s = {total:.2f} s CPU ({np.median(wall_t):.2f} s "
               f"wall); coverage {scene.stats['coverage']}, overlap "

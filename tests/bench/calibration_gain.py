@@ -24,8 +24,8 @@ from pathlib import Path
 import cv2
 
 from export import load_config, make_image
-from export.calibrate import calibrate
-from export.compare import analyse, compare_sets
+from export.realism.calibrate import calibrate
+from export.realism.compare import analyse, compare_sets
 
 
 TELLING = 0.3

@@ -1,6 +1,6 @@
 """Which image features tell real from synthetic: ROC AUC per compare feature.
 
-For each feature of :data:`export.compare.FEATURES` and each synthetic configuration (a column):
+For each feature of :data:`export.realism.compare.FEATURES` and each synthetic configuration (a column):
 the real and synthetic medians, the AUC of the feature alone as a score for "real" (0.5: same
 distribution; 1.0 or 0.0: every real image above, or below, every synthetic one), and "drop":
 the compare report's classifier AUC on all features but that one (a feature that separates only
@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 
 from export import load_config, make_image
-from export.compare import FEATURES, analyse, classifier_auc, feature_aucs, image_files
+from export.realism.compare import FEATURES, analyse, classifier_auc, feature_aucs, image_files
 from export.config import dump_config
 
 

@@ -17,8 +17,8 @@ import cv2
 import numpy as np
 
 from export import load_config, make_image
-from export.gallery import only
-from export.measure import FIGURES, measure, measure_folder
+from export.realism.gallery import only
+from export.realism.morphometry import FIGURES, measure_cell, measure_folder
 from sim.classes import SUBJECT_CLASSES
 
 TOLERANCE = 0.15
@@ -31,7 +31,7 @@ def synthetic(config, kind: str, count: int) -> list[dict]:
     for seed in range(count):
         rgb = make_image(cfg, seed, 0).image.rgb
         _, jpeg = cv2.imencode(".jpg", rgb[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, 95])
-        out.append(measure(cv2.imdecode(jpeg, cv2.IMREAD_COLOR)[:, :, ::-1],
+        out.append(measure_cell(cv2.imdecode(jpeg, cv2.IMREAD_COLOR)[:, :, ::-1],
                            cfg.optics.frame.pixel_size))
     return out
 

@@ -9,7 +9,7 @@ the foreground (OD sum > 0.06, holes filled) of 60–100 px equivalent diameter 
 border; each one's OD sum is averaged in rings of 0.05 of its equivalent radius. Prints the median
 profile (relative to each cell's peak), the centre / peak ratio (pallor depth), where the peak lies,
 and the width of the falling edge from 80 % to 20 % of the peak in pixels (how crisp the outline
-is). Both sides go through :func:`export.measure.optical_density`.
+is). Both sides go through :func:`export.realism.morphometry.relative_od`.
 """
 
 from __future__ import annotations
@@ -22,14 +22,14 @@ import numpy as np
 from scipy import ndimage
 
 from export import load_config, make_image
-from export.measure import optical_density
+from export.realism.morphometry import relative_od
 
 BINS = np.arange(0.0, 1.4001, 0.05)
 
 
 def cell_profiles(rgb: np.ndarray, sizes: tuple[float, float] = (60, 100)) -> list[np.ndarray]:
     """Radial OD-sum profiles (one row per isolated red cell, bins of :data:`BINS`)."""
-    od = optical_density(rgb)
+    od = relative_od(rgb)
     total = od.sum(axis=2)
     nucleus = (od[..., 0] > 0.22) & (od[..., 1] > 0.40)
     mask = ndimage.binary_fill_holes(total > 0.06)

@@ -45,10 +45,10 @@ LOBE_AREA = 0.1
 
 FIGURES = ("cell_diameter_um", "nucleus_diameter_um", "nc_ratio", "od_nucleus", "od_cytoplasm",
            "od_rbc", "lobes")
-"""Names of the figures :func:`measure` returns."""
+"""Names of the figures :func:`measure_cell` returns."""
 
 
-def optical_density(rgb: np.ndarray) -> np.ndarray:
+def relative_od(rgb: np.ndarray) -> np.ndarray:
     """OD (H, W, 3) of an RGB uint8 image relative to its own background, smoothed."""
     img = rgb.astype(np.float32) + 0.5
     grey = img.mean(axis=2)
@@ -69,7 +69,7 @@ def segment(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nda
     od, cell, nucleus, rbc
         The OD image and boolean masks of the subject cell, its nucleus and red-cell material.
     """
-    od = optical_density(rgb)
+    od = relative_od(rgb)
     h, w = od.shape[:2]
     yy, xx = np.mgrid[:h, :w]
     central = np.hypot(yy - h / 2, xx - w / 2) < 0.2 * min(h, w)
@@ -90,7 +90,7 @@ def segment(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nda
     return od, cell, nucleus & cell, rbc & ~ndimage.binary_dilation(cell, _disc(3))
 
 
-def measure(rgb: np.ndarray, pixel_size: float) -> dict[str, float]:
+def measure_cell(rgb: np.ndarray, pixel_size: float) -> dict[str, float]:
     """Morphometric figures of the centred cell of an RGB uint8 image (see module docstring).
 
     Parameters
@@ -118,6 +118,6 @@ def measure(rgb: np.ndarray, pixel_size: float) -> dict[str, float]:
 
 
 def measure_folder(folder: Path, pixel_size: float, pattern: str = "*.jpg") -> list[dict]:
-    """:func:`measure` of every image matching `pattern` in `folder`."""
-    return [measure(cv2.imread(str(f))[:, :, ::-1], pixel_size)
+    """:func:`measure_cell` of every image matching `pattern` in `folder`."""
+    return [measure_cell(cv2.imread(str(f))[:, :, ::-1], pixel_size)
             for f in sorted(Path(folder).glob(pattern))]

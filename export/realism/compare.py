@@ -29,7 +29,7 @@ import numpy as np
 from scipy import optimize, stats
 
 from export.files import write_atomic
-from export.measure import optical_density
+from export.realism.morphometry import relative_od
 from sim.schema import ConfigError
 
 BACKGROUND_OD = 0.06
@@ -45,7 +45,7 @@ both the PBC and the paler BCCD nuclei."""
 
 RBC_BLUE_SHARE = 0.245
 """Blue share of OD above which non-nuclear foreground is red-cell material (as in
-:mod:`export.measure`)."""
+:mod:`export.realism.morphometry`)."""
 
 SAMPLES = 2000
 """Pixel samples kept per image and region."""
@@ -93,7 +93,7 @@ class ImageStats:
 
 def analyse(rgb: np.ndarray) -> ImageStats:
     """Per-image figures and region pixel samples of an RGB uint8 image."""
-    od = optical_density(rgb)
+    od = relative_od(rgb)
     masks = regions(od)
     img = rgb.astype(np.float32)
     grey = img.mean(axis=2)

@@ -1,6 +1,6 @@
 """Fit the simulator to a laboratory's real images and write the result as a preset.
 
-Measured on the real images with the code of :mod:`export.compare`, then fitted, in order
+Measured on the real images with the code of :mod:`export.realism.compare`, then fitted, in order
 (synthetic images are rendered in memory with fixed seeds, so successive trials differ only by
 the parameters):
 
@@ -54,13 +54,13 @@ import cv2
 import numpy as np
 from scipy.stats import norm
 
-from export.compare import analyse, image_files, regions
+from export.realism.compare import analyse, image_files, regions
 from export.config import Config, config_dict, dump_config, load_config
 from export.files import write_atomic
-from export.gallery import only
+from export.realism.gallery import only
 from export.job import make_image
-from export.measure import optical_density
-from export.stainvectors import macenko
+from export.realism.morphometry import relative_od
+from export.realism.stainvectors import macenko
 from sim.classes import SUBJECT_CLASSES
 from sim.schema import ConfigError, build
 
@@ -146,14 +146,14 @@ def _stratified(config: Config, images: int) -> list[Config]:
 
 
 def _stats(config: Config, images: int) -> list[dict[str, float]]:
-    """Features (:data:`export.compare.FEATURES`) of synthetic trial images 0…images−1
+    """Features (:data:`export.realism.compare.FEATURES`) of synthetic trial images 0…images−1
     (:func:`_stratified`)."""
     return [analyse(make_image(c, 0, i).image.rgb).features
             for i, c in enumerate(_stratified(config, images))]
 
 
 def _features(config: Config, images: int) -> dict[str, float]:
-    """Median features (:data:`export.compare.FEATURES`) of synthetic images 0…images−1."""
+    """Median features (:data:`export.realism.compare.FEATURES`) of synthetic images 0…images−1."""
     return _median(_stats(config, images))
 
 
@@ -282,7 +282,7 @@ def measure_real(folder: Path, limit: int = 120) -> tuple[dict[str, float], dict
     target = _median(features)
     stained = []
     for im in images:
-        od = optical_density(im)
+        od = relative_od(im)
         stained.append(od[~regions(od)["background"]][::7])
     size = Counter((im.shape[1], im.shape[0]) for im in images).most_common(1)[0][0]
     mix = {k: len(v) for k, v in groups.items() if k in SUBJECT_CLASSES}

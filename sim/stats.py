@@ -72,7 +72,7 @@ def _depth(a: Cell, b: Cell) -> float:
     return float(np.sqrt(np.min(np.sum(gap * gap, -1), axis=1)).max())
 
 
-def stats(cells: list[Cell], width: float, height: float) -> dict:
+def scene_stats(cells: list[Cell], width: float, height: float) -> dict:
     """Figures recorded with every scene.
 
     Returns

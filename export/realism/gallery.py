@@ -20,7 +20,7 @@ from sim.classes import SUBJECT_CLASSES
 from sim.config import ClassMix
 from sim.schema import ConfigError
 
-TILE = 180
+CELL_TILE = 180
 """Side of one gallery tile, px."""
 
 
@@ -32,7 +32,7 @@ def only(config: Config, kind: str) -> Config:
 
 
 def _tile(rgb: np.ndarray, caption: str) -> np.ndarray:
-    t = cv2.resize(rgb, (TILE, TILE), interpolation=cv2.INTER_AREA)
+    t = cv2.resize(rgb, (CELL_TILE, CELL_TILE), interpolation=cv2.INTER_AREA)
     cv2.putText(t, caption, (4, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.42, (0, 0, 0), 1, cv2.LINE_AA)
     return t
 
