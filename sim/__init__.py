@@ -49,7 +49,7 @@ def simulate(cfg: SimConfig, width: float, height: float, rng: np.random.Generat
     stats["jammed_dropped"] = int(np.count_nonzero(~settled.kept))
     stats["density_reached"] = stats["density_reached"] and stats["jammed_dropped"] == 0
     keep = np.flatnonzero(settled.kept)
-    drafts = [drafts[i] for i in keep]
+    drafts = [settled.drafts[i] for i in keep]
     settled = packing.Settled(settled.centre[keep], settled.angle[keep],
                               [settled.radii[i] for i in keep], settled.failed)
     stack = np.array([s.stack for s in drafts], dtype=int)

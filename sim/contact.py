@@ -1,0 +1,135 @@
+"""What both packing passes share: the walled pymunk space, collision layers, contact reach.
+
+Nodes of one cell never collide with each other (one pymunk group per cell); cells collide only
+with cells of their own stacking layer (one collision category per layer), so stacked cells
+overlap freely while cells of one layer touch; a rouleau's cells share a group. A cell's contact
+reach is how far its contact shapes extend: its rigid disc (:func:`hull`) or, for a ring, its
+farthest node plus the node circle, the ring lying :func:`ring_offset` inside the outline.
+
+Time is counted in steps of 1 (Chipmunk's time unit is one step): only the settled state matters.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pymunk
+from scipy.spatial import cKDTree
+
+from sim.config import Packing
+from sim.population import Draft
+from sim.softbody import NODE_OVERLAP
+
+SLOP = 0.01
+"""Contact overlap Chipmunk leaves unresolved, µm (its default, 0.1 units, would be 0.1 µm)."""
+
+TOUCH = 0.1
+"""Growth of the contact reach, as a fraction of its radius, within which a neighbour or wall
+makes a cell deformable in pass 2 (cells move little in pass 2: a few per cent of a radius)."""
+
+WALL = 10.0
+"""Half-thickness of the walls, µm: their inner faces bound the populated box; thick, so that
+nothing pushed hard in one step can tunnel through."""
+
+ALL = pymunk.ShapeFilter.ALL_CATEGORIES()
+
+
+def walled_space(width: float, height: float, margin: float, damping: float, size: float,
+                 count: int) -> pymunk.Space:
+    """An empty space walled around the field and its margin, indexed by a spatial hash for
+    `count` shapes of diameter about `size` µm (Chipmunk's advice; much faster than its
+    default tree for many equal shapes)."""
+    space = pymunk.Space()
+    space.use_spatial_hash(size, max(2 * count, 64))
+    space.damping = damping
+    space.collision_slop = SLOP
+    x0, y0, x1, y1 = -margin - WALL, -margin - WALL, width + margin + WALL, height + margin + WALL
+    corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+    for a, b in zip(corners, corners[1:] + corners[:1]):
+        wall = pymunk.Segment(space.static_body, a, b, WALL)
+        wall.filter = pymunk.ShapeFilter(categories=ALL, mask=ALL)
+        space.add(wall)
+    return space
+
+
+def body(pinned: bool) -> pymunk.Body:
+    """A unit-mass body that does not rotate, kinematic (immovable) if `pinned`."""
+    if pinned:
+        return pymunk.Body(body_type=pymunk.Body.KINEMATIC)
+    return pymunk.Body(1.0, float("inf"))
+
+
+def layer_filter(layer: int, group: int = 0) -> pymunk.ShapeFilter:
+    """Collide only with shapes of the same `layer`, never with those of the same `group`."""
+    return pymunk.ShapeFilter(group=group, categories=1 << layer, mask=1 << layer)
+
+
+def groups(drafts: list[Draft]) -> np.ndarray:
+    """Collision group of every cell: its own, or its rouleau's (cells of one rouleau overlap)."""
+    n = len(drafts)
+    return np.array([n + s.rouleau if s.rouleau else i + 1 for i, s in enumerate(drafts)], dtype=int)
+
+
+def hull(draft: Draft, cfg: Packing) -> float:
+    """Radius of a cell's rigid contact disc, µm: its largest outline radius less the overlap
+    allowance (``overlap`` × its mean radius), so that its whole drawn outline keeps the
+    allowance."""
+    return float(draft.radii.max()) - cfg.overlap * draft.radius
+
+
+def ring_offset(radius: np.ndarray, nodes: int, overlap: float) -> np.ndarray:
+    """Distance δ (µm) from the node ring out to the outline of cells of mean radius `radius`.
+
+    The node circle radius is r = NODE_OVERLAP · s for node spacing s = 2π (R − δ) / N. A
+    neighbour touching the node circles can still sink into the valley between two of them, by
+    at most ``r (1 − √(1 − (s/2r)²))`` (a vanishing circle: the worst case, e.g. a small
+    platelet), and the outline, interpolated in angle between nodes, bulges out of a flat face
+    by up to ``(R − δ)(2π/N)²/8``. The outline lies beyond the node circles by ``overlap · R``
+    less both worst cases, so two touching cells overlap by at most ``overlap`` × the sum of
+    their radii.
+    """
+    step = 2 * np.pi / nodes
+    a = NODE_OVERLAP * step
+    sink = NODE_OVERLAP * (1 - np.sqrt(1 - 0.25 / NODE_OVERLAP ** 2)) * step
+    b = sink + step ** 2 / 8
+    return radius * (a - b + overlap) / (1.0 + a - b)
+
+
+def contacts(drafts: list[Draft], cfg: Packing) -> np.ndarray:
+    """Radius of the disc each cell's contact shapes reach, µm, shape (n,): its rigid disc
+    (platelets, :func:`hull`), or its farthest ring node plus the node circle (the ring's outline
+    lies less far beyond its node circles than the allowance, see :func:`ring_offset`, so this is
+    a little larger)."""
+    radius = np.array([s.radius for s in drafts], dtype=float)
+    far = np.array([s.radii.max() for s in drafts], dtype=float)
+    rigid = far - cfg.overlap * radius
+    delta = ring_offset(radius, cfg.ring_nodes, cfg.overlap)
+    node = NODE_OVERLAP * 2 * np.pi * (radius - delta) / cfg.ring_nodes
+    platelet = np.array([s.kind == "platelet" for s in drafts], dtype=bool)
+    return np.where(platelet, rigid, np.maximum(far - delta + node, rigid))
+
+
+def overlapping(centre: np.ndarray, r: np.ndarray, layer: np.ndarray, group: np.ndarray
+                ) -> tuple[np.ndarray, ...]:
+    """Pairs (a, b) of cells of one layer, not of one group, whose discs of radius `r` overlap,
+    and the depth of their overlap, µm."""
+    if len(centre) < 2:
+        return np.zeros(0, int), np.zeros(0, int), np.zeros(0)
+    pairs = np.array(sorted(cKDTree(centre).query_pairs(2 * r.max())), dtype=int).reshape(-1, 2)
+    a, b = pairs.T
+    depth = r[a] + r[b] - np.hypot(*(centre[a] - centre[b]).T)
+    hit = (layer[a] == layer[b]) & (group[a] != group[b]) & (depth > 0)
+    return a[hit], b[hit], depth[hit]
+
+
+def touching(drafts: list[Draft], cfg: Packing, centre: np.ndarray, width: float, height: float,
+             margin: float) -> np.ndarray:
+    """Which cells may deform: those whose contact reach, grown by ``TOUCH`` of its radius, meets
+    that of a cell of its layer or a wall after the disc pass. The others lie free and keep
+    their drawn outline, so they ride through pass 2 as rigid discs (a large saving at the
+    feathered edge)."""
+    r = contacts(drafts, cfg) * (1.0 + TOUCH)
+    out = ((centre - r[:, None] < -margin) | (centre + r[:, None] > np.array([width, height]) + margin)
+           ).any(axis=1)
+    a, b, _ = overlapping(centre, r, np.array([s.layer for s in drafts]), groups(drafts))
+    out[a] = out[b] = True
+    return out

@@ -1,0 +1,276 @@
+"""Pass 2 of the packing: pressed cells become soft rings of nodes and settle, tile by tile.
+
+Every red and white cell that touches a neighbour or a wall becomes a ring of nodes (unit-mass
+pymunk bodies with a contact circle each) held together by the springs, bending and area term
+of :mod:`sim.softbody`, whose forces are computed for all rings at once with numpy and handed to
+Chipmunk through :mod:`pymunk.batch`; Chipmunk resolves the contacts. A pressed cell flattens
+against its neighbour and keeps its area. Platelets, and cells touching nothing, stay rigid
+discs with their drawn outline. The pass works through tiles of the field, holding the cells
+around each tile fixed, so its cost grows linearly with the area.
+
+The outline is the node ring pushed out by the node circle radius plus the overlap allowance
+(less the worst case of the ring's discreteness, :func:`sim.contact.ring_offset`), so two
+touching cells of a layer overlap by at most ``overlap`` × the sum of their radii.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pymunk
+import pymunk.batch
+
+from sim.config import Packing
+from sim.contact import (TOUCH, body, contacts, groups, hull, layer_filter, ring_offset, touching,
+                         walled_space)
+from sim.population import Draft
+from sim.softbody import NODE_OVERLAP, Rings, resample, signed_area
+
+RELAX_TILE = 60.0
+"""Side of the tiles the ring pass works through, µm (a PBC field is one tile)."""
+
+BROKEN = 0.25
+"""Relative change of a ring's node-polygon area beyond which the ring counts as broken (and is
+replaced by its rest shape): settled rings change by a few per cent; only a ring with neither
+stretch nor bending stiffness, crushed in a jam, goes further."""
+
+
+@dataclass
+class Settled:
+    """Settled pose and outline of every cell, in the order of the drafts.
+
+    Attributes
+    ----------
+    centre
+        Area centroid, µm, (n, 2).
+    angle
+        Cell-frame angle, rad, (n,).
+    radii
+        Outline radii at uniform angles of the cell frame, µm, one array per cell.
+    failed
+        Rings that broke (NaN, inverted, escaped) and were replaced by their rest shape.
+    kept
+        Cells kept; the others found no room in any layer (see :func:`sim.packing.jammed`) and
+        are left out.
+    drafts
+        The drafts as they settled (:func:`sim.packing.settle`): those lifted onto a higher
+        layer are new drafts with their new `layer` and `stack` (:func:`sim.packing.lift`); None
+        from :func:`settle_placed`, which lifts none.
+    """
+
+    centre: np.ndarray
+    angle: np.ndarray
+    radii: list[np.ndarray]
+    failed: int
+    kept: np.ndarray | None = None
+    drafts: list[Draft] | None = None
+
+    def __post_init__(self) -> None:
+        if self.kept is None:
+            self.kept = np.ones(len(self.centre), dtype=bool)
+
+
+def _rest_rings(drafts: list[Draft], centres: np.ndarray, nodes: int, overlap: float):
+    """Rest node positions (C, N, 2) of the given cells at `centres`, their node angles (N,),
+    ring offsets δ (C,) and node circle radii (C,)."""
+    theta = np.linspace(0.0, 2 * np.pi, nodes, endpoint=False)
+    radius = np.array([s.radius for s in drafts])
+    delta = ring_offset(radius, nodes, overlap)
+    node_r = NODE_OVERLAP * 2 * np.pi * (radius - delta) / nodes
+    k = drafts[0].radii.size
+    grid = np.linspace(0.0, 2 * np.pi, k, endpoint=False)
+    rho = np.stack([np.interp(theta, grid, s.radii, period=2 * np.pi) for s in drafts])
+    rho -= delta[:, None]
+    ang = theta[None] + np.array([s.angle for s in drafts])[:, None]
+    p = centres[:, None] + (rho * np.stack([np.cos(ang), np.sin(ang)], 0)).transpose(1, 2, 0)
+    return p, theta, delta, node_r
+
+
+@dataclass
+class RingPass:
+    """The state of the ring pass over one field, which its tiles update in turn.
+
+    Attributes
+    ----------
+    drafts, cfg
+        The cells and the packing configuration.
+    box
+        Field width, height and populated margin, µm.
+    ring
+        Indices of the cells that are rings.
+    nodes
+        Node positions of every ring (R, N, 2), µm, in the order of `ring`; updated.
+    centre
+        Centre of every cell (n, 2), µm; updated for disc cells.
+    rings, node_r
+        Ring mechanics (:class:`sim.softbody.Rings`) and node circle radii (R,), µm.
+    """
+
+    drafts: list[Draft]
+    cfg: Packing
+    box: tuple[float, float, float]
+    ring: np.ndarray
+    nodes: np.ndarray
+    centre: np.ndarray
+    rings: Rings
+    node_r: np.ndarray
+    is_ring: np.ndarray = field(init=False)
+    slot: np.ndarray = field(init=False)
+    group: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        n = len(self.drafts)
+        self.is_ring = np.zeros(n, dtype=bool)
+        self.is_ring[self.ring] = True
+        self.slot = np.full(n, -1)
+        self.slot[self.ring] = np.arange(len(self.ring))
+        self.group = groups(self.drafts)
+
+    def tiles(self):
+        """``(active, fixed)`` cell indices of every tile of about :data:`RELAX_TILE` µm that
+        holds a ring: the cells in the tile, and those within reach of it, held fixed."""
+        width, height, margin = self.box
+        span = np.array([width + 2 * margin, height + 2 * margin])
+        count = np.maximum(np.round(span / RELAX_TILE), 1).astype(int)
+        tile = np.clip(((self.centre + margin) / span * count).astype(int), 0, count - 1)
+        reach = contacts(self.drafts, self.cfg) * (1 + TOUCH)
+        for tx in range(count[0]):
+            for ty in range(count[1]):
+                lo = np.array([tx, ty]) * span / count - margin
+                hi = lo + span / count
+                active = np.flatnonzero((tile[:, 0] == tx) & (tile[:, 1] == ty))
+                if not np.any(self.is_ring[active]):
+                    continue
+                halo = (reach + reach[active].max())[:, None]
+                near = np.all((self.centre > lo - halo) & (self.centre < hi + halo), axis=1)
+                near[active] = False
+                yield active, np.flatnonzero(near)
+
+    def _hold(self, space: pymunk.Space, fixed: np.ndarray) -> None:
+        """One immovable body per held cell: its disc, or for a ring the convex hull of its node
+        circles (one rounded polygon instead of N circles; settled rings are convex but for
+        shallow dents)."""
+        for i in fixed:
+            s = self.drafts[i]
+            held = body(True)
+            if self.is_ring[i]:
+                k = self.slot[i]
+                shape = pymunk.Poly(held, self.nodes[k].tolist(), radius=float(self.node_r[k]))
+            else:
+                shape = pymunk.Circle(held, hull(s, self.cfg), tuple(self.centre[i]))
+            shape.filter = layer_filter(s.layer, int(self.group[i]))
+            space.add(held, shape)
+
+    def _free(self, space: pymunk.Space, cells: np.ndarray) -> list[pymunk.Body]:
+        """Movable bodies of `cells`: one per node of a ring, one per disc cell."""
+        bodies = []
+        for i in cells:
+            s = self.drafts[i]
+            f = layer_filter(s.layer, int(self.group[i]))
+            ring, k = self.is_ring[i], self.slot[i]
+            points = self.nodes[k] if ring else self.centre[i:i + 1]
+            radius = self.node_r[k] if ring else hull(s, self.cfg)
+            for x, y in points.tolist():
+                b = body(False)
+                b.position = (x, y)
+                shape = pymunk.Circle(b, radius)
+                shape.filter = f
+                space.add(b, shape)
+                bodies.append(b)
+        return bodies
+
+    def relax_tile(self, active: np.ndarray, fixed: np.ndarray) -> None:
+        """Ring pass over one tile: the `active` cells move, the `fixed` ones around them (and
+        pinned cells) are held where they are. Updates :attr:`nodes` and :attr:`centre`.
+
+        Working tile by tile keeps each Chipmunk space small, and with it the cost of its
+        contact cache, which Chipmunk scans whenever a shape is removed (tearing down one space
+        of a whole crowded field would cost more than settling it): the cost grows linearly
+        with the field.
+        """
+        drafts, n_nodes = self.drafts, self.cfg.ring_nodes
+        fixed = np.concatenate([fixed, [i for i in active if drafts[i].pinned]]).astype(int)
+        cells = np.array([i for i in active if not drafts[i].pinned], dtype=int)
+        size = np.where(self.is_ring[cells], n_nodes, 1)
+        space = walled_space(*self.box, self.cfg.ring_damping, 2 * float(self.node_r.mean()),
+                             int(size.sum() + len(fixed)))
+        self._hold(space, fixed)
+        batch = _Batch(space, self._free(space, cells))
+        soft = self.is_ring[cells]
+        sub = self.rings.subset(self.slot[cells[soft]])
+        first = np.cumsum(np.concatenate([[0], size]))[:-1]
+        rows = (first[soft][:, None] + np.arange(n_nodes)).ravel()
+        for _ in range(self.cfg.ring_steps if soft.any() else 0):
+            pos = batch.positions()
+            force = np.zeros((len(pos), 2))
+            force[rows] = sub.forces(pos[rows].reshape(-1, n_nodes, 2)).reshape(-1, 2)
+            batch.step(force)
+        pos = batch.positions()
+        for k, i in enumerate(cells):
+            if self.is_ring[i]:
+                self.nodes[self.slot[i]] = pos[first[k]:first[k] + n_nodes]
+            else:
+                self.centre[i] = pos[first[k]]
+
+
+class _Batch:
+    """Positions and forces of our bodies of a space through :mod:`pymunk.batch`, in our order
+    (Chipmunk lists its bodies in its own order)."""
+
+    def __init__(self, space: pymunk.Space, bodies: list[pymunk.Body]) -> None:
+        self.space, self.buf, self.out = space, pymunk.batch.Buffer(), pymunk.batch.Buffer()
+        pymunk.batch.get_space_bodies(space, pymunk.batch.BodyFields.BODY_ID, self.buf)
+        ids = np.frombuffer(self.buf.int_buf(), dtype=np.uintp)
+        index = {b.id: k for k, b in enumerate(bodies)}
+        order = np.array([index.get(int(i), -1) for i in ids])
+        self.listed = np.flatnonzero(order >= 0)
+        self.where = np.empty(len(bodies), dtype=int)
+        self.where[order[self.listed]] = self.listed
+        self.order = order[self.listed]
+        self.flat = np.zeros((len(ids), 2))
+
+    def positions(self) -> np.ndarray:
+        """Positions of our bodies, µm, (B, 2)."""
+        self.buf.clear()
+        pymunk.batch.get_space_bodies(self.space, pymunk.batch.BodyFields.POSITION, self.buf)
+        return np.frombuffer(self.buf.float_buf()).reshape(-1, 2)[self.where]
+
+    def step(self, force: np.ndarray) -> None:
+        """Set the force on each of our bodies, (B, 2), and take one step."""
+        self.flat[self.listed] = force[self.order]
+        self.out.set_float_buf(self.flat.ravel())
+        pymunk.batch.set_space_bodies(self.space, pymunk.batch.BodyFields.FORCE, self.out)
+        self.space.step(1.0)
+
+
+def settle_placed(drafts: list[Draft], cfg: Packing, centre: np.ndarray, width: float,
+                  height: float, margin: float) -> Settled:
+    """Pass 2 (rings) for cells whose discs settled at `centre` (µm, (n, 2)); the arguments are
+    left as they were."""
+    centre = centre.copy()
+    angle = np.array([s.angle for s in drafts], dtype=float)
+    radii = [s.radii for s in drafts]
+    pressed = touching(drafts, cfg, centre, width, height, margin)
+    ring = np.array([i for i, s in enumerate(drafts) if s.kind != "platelet" and pressed[i]], dtype=int)
+    if cfg.ring_steps == 0 or not len(ring):
+        return Settled(centre, angle, radii, 0)
+    rs = [drafts[i] for i in ring]
+    p0, theta, delta, node_r = _rest_rings(rs, centre[ring], cfg.ring_nodes, cfg.overlap)
+    red = np.array([s.kind == "rbc" for s in rs])
+    rings = Rings.at_rest(p0, np.where(red, cfg.rbc_stretch, cfg.wbc_stretch),
+                          np.where(red, cfg.rbc_bending, cfg.wbc_bending), cfg.pressure)
+    state = RingPass(drafts, cfg, (width, height, margin), ring, p0.copy(), centre, rings, node_r)
+    for active, fixed in state.tiles():
+        state.relax_tile(active, fixed)
+    nodes = state.nodes
+    lo, hi = np.array([-margin, -margin]), np.array([width + margin, height + margin])
+    ok = (np.all(np.isfinite(nodes), axis=(1, 2))
+          & (np.abs(signed_area(nodes) / rings.area - 1.0) < BROKEN)
+          & np.all((nodes >= lo) & (nodes <= hi), axis=(1, 2)))
+    nodes[~ok] = p0[~ok]
+    c, a, r = resample(nodes, theta, angle[ring], delta, radii[0].size)
+    for j, i in enumerate(ring):
+        if not drafts[i].pinned:
+            centre[i], angle[i], radii[i] = c[j], a[j], r[j]
+    return Settled(centre, angle, radii, int(np.count_nonzero(~ok)))
