@@ -16,7 +16,7 @@ from typing import Iterable
 
 from optics.config import OpticsConfig
 from sim.config import SimConfig
-from sim.schema import ConfigError, build, merge, param, section, to_dict, to_toml
+from sim.schema import ConfigError, build, merge, param, section, to_toml
 
 FORMATS = ("yolo", "yolo-seg", "coco", "masks", "crops", "meta")
 """Annotation formats ``generate`` can write (see :mod:`export.formats`)."""
@@ -143,7 +143,3 @@ def dump_config(config: Config) -> str:
     return ("# smearsim configuration: every value resolved; pass back with --config FILE\n\n"
             + to_toml(config) + "\n")
 
-
-def config_dict(config: Config) -> dict:
-    """The resolved configuration as a plain nested dict."""
-    return to_dict(config)

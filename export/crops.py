@@ -9,10 +9,10 @@ white cell and platelet gets a square crop around its visible box, widened by
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 
 from export.labels import Label
+from optics.codec import encode_jpeg
 from sim.classes import CLASSES
 from sim.scene import Scene
 
@@ -43,8 +43,6 @@ def files(scene: Scene, labels: list[Label], rgb: np.ndarray, jpeg: bytes, split
         if CLASSES[lab.class_id] == "rbc":
             continue
         x0, y0, x1, y1 = square(lab.box, margin, w, h)
-        ok, enc = cv2.imencode(".jpg", np.ascontiguousarray(rgb[y0:y1, x0:x1, ::-1]),
-                               [cv2.IMWRITE_JPEG_QUALITY, quality])
-        assert ok, "OpenCV failed to encode a JPEG"
-        out[f"crops/{split}/{CLASSES[lab.class_id]}/{name}_{lab.cell:04d}.jpg"] = enc.tobytes()
+        out[f"crops/{split}/{CLASSES[lab.class_id]}/{name}_{lab.cell:04d}.jpg"] = encode_jpeg(
+            np.ascontiguousarray(rgb[y0:y1, x0:x1]), quality)
     return out

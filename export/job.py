@@ -19,7 +19,6 @@ from functools import lru_cache, partial
 from pathlib import Path
 from typing import TextIO
 
-import cv2
 import numpy as np
 
 from export import formats, parallel, splits
@@ -29,6 +28,7 @@ from export.files import (MANIFEST, OutputError, check_output, clear_dataset, da
 from export.labels import Label, label_cells
 from export.progress import Progress
 from optics import Image, effects, render
+from optics.codec import encode_jpeg
 from sim import Scene, simulate
 from sim.classes import CLASSES
 from sim.schema import ConfigError
@@ -119,9 +119,7 @@ def render_files(config: Config, seed: int, index: int, keep_stages: bool = Fals
     name = f"{index:06d}"
     jpeg = s.image.jpeg  # the camera's own file, whose decoded pixels are s.image.rgb
     if jpeg is None:
-        ok, jpeg = cv2.imencode(".jpg", s.image.rgb[:, :, ::-1],
-                                [cv2.IMWRITE_JPEG_QUALITY, config.export.jpeg_quality])
-        assert ok, "OpenCV failed to encode a JPEG"
+        jpeg = encode_jpeg(s.image.rgb, config.export.jpeg_quality)
     files = formats.image_files(config, s, name, bytes(jpeg))
     if keep_stages:
         buffer = io.BytesIO()

@@ -9,10 +9,10 @@ the same geometry that was rendered.
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 
 from export.labels import Label
+from optics.codec import encode_png
 
 MAX_INSTANCES = 65534
 """Largest cell index a 16-bit instance mask can hold."""
@@ -30,7 +30,5 @@ def files(owner: np.ndarray, labels: list[Label], n_cells: int, split: str,
         klass[lab.cell + 1] = lab.class_id + 1
     out = {}
     for kind, lut in (("instances", instance), ("classes", klass)):
-        ok, png = cv2.imencode(".png", lut[owner + 1])
-        assert ok, "OpenCV failed to encode a PNG"
-        out[f"masks/{kind}/{split}/{name}.png"] = png.tobytes()
+        out[f"masks/{kind}/{split}/{name}.png"] = encode_png(lut[owner + 1])
     return out

@@ -14,6 +14,8 @@ import cv2
 import numpy as np
 
 from export.files import write_atomic
+from export.imageio import read_image
+from optics.codec import encode_png
 from sim.schema import ConfigError
 
 THUMB_WIDTH = 320
@@ -34,12 +36,10 @@ def _dotted_rect(img: np.ndarray, box, colour, step: int = 6) -> None:
 
 def tile(folder: Path, meta: dict) -> np.ndarray:
     """One image of the dataset (RGB) with its labels drawn, scaled to :data:`THUMB_WIDTH` px wide."""
-    bgr = cv2.imread(str(folder / meta["image"]), cv2.IMREAD_COLOR)
-    if bgr is None:
-        raise ConfigError(f"cannot read image {str(folder / meta['image'])!r}")
-    scale = THUMB_WIDTH / bgr.shape[1]
-    img = np.ascontiguousarray(cv2.resize(bgr, None, fx=scale, fy=scale,
-                                          interpolation=cv2.INTER_AREA)[:, :, ::-1])
+    rgb = read_image(folder / meta["image"])
+    scale = THUMB_WIDTH / rgb.shape[1]
+    img = np.ascontiguousarray(cv2.resize(rgb, None, fx=scale, fy=scale,
+                                          interpolation=cv2.INTER_AREA))
     for cell in sorted(meta["cells"], key=lambda c: c["z"]):  # labels of upper cells on top
         lab = cell["label"]
         if lab is None:
@@ -84,7 +84,5 @@ def contact_sheet(folder: str | Path, out: str | Path, count: int = 16, columns:
         r, c = divmod(k, columns)
         sheet[4 + r * (h + 4): 4 + r * (h + 4) + t.shape[0], 4 + c * (THUMB_WIDTH + 4): 4 + c * (THUMB_WIDTH + 4)
               + THUMB_WIDTH] = t
-    ok, png = cv2.imencode(".png", sheet[:, :, ::-1])
-    assert ok, "OpenCV failed to encode a PNG"
-    write_atomic(Path(out), png.tobytes())
+    write_atomic(Path(out), encode_png(sheet))
     return f"wrote {out}: {len(tiles)} images of {folder} with their labels"

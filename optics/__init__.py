@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from optics import illumination, isp, psf, sensor, stain, variation
+from optics import codec, illumination, isp, psf, sensor, stain, variation
 from optics.config import OpticsConfig
 from optics.raster import Raster, rasterize
 from sim.scene import Scene
@@ -55,7 +55,7 @@ class Image:
         """The camera image, uint8, shape (H, W, 3), RGB order (decoded from `jpeg` when first
         asked for, if the camera wrote one)."""
         if self.pixels is None:
-            self.pixels = isp.decode(self.jpeg)
+            self.pixels = codec.decode(self.jpeg)
         return self.pixels
 
 

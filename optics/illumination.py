@@ -26,25 +26,18 @@ def field_coordinates(height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
 
 def profile_axes(cfg: Field, height: int, width: int, rng: np.random.Generator | None
                  ) -> tuple[np.ndarray, np.ndarray]:
-    """The field profile (:func:`field_profile`) as the sum of a column (H,) and a row (W,),
-    float32."""
-    y, x = field_coordinates(height, width)
-    gy, gx = (rng.standard_normal(2) * cfg.unevenness / np.sqrt(2)) if rng is not None else (0, 0)
-    col = 1.0 - cfg.vignetting * y * y + np.float32(gy) * y
-    row = -cfg.vignetting * x * x + np.float32(gx) * x
-    return col.astype(np.float32), row.astype(np.float32)
-
-
-def field_profile(cfg: Field, height: int, width: int, rng: np.random.Generator | None
-                  ) -> np.ndarray:
-    """Relative irradiance across the frame, float32 (H, W), 1 at the centre.
+    """Relative irradiance across the frame, 1 at the centre, as the sum of a column (H,) and a
+    row (W,), float32: the profile at pixel (i, j) is ``col[i] + row[j]``.
 
     A radial fall-off 1 − v r² (r = distance from the centre over the half-diagonal; the
     leading term of the cos⁴ law of a Köhler field) plus, if `rng` is given, a random linear
     gradient of rms slope `unevenness` per half-diagonal (off-centre lamp filament or condenser).
     """
-    col, row = profile_axes(cfg, height, width, rng)
-    return col[:, None] + row[None, :]
+    y, x = field_coordinates(height, width)
+    gy, gx = (rng.standard_normal(2) * cfg.unevenness / np.sqrt(2)) if rng is not None else (0, 0)
+    col = 1.0 - cfg.vignetting * y * y + np.float32(gy) * y
+    row = -cfg.vignetting * x * x + np.float32(gx) * x
+    return col.astype(np.float32), row.astype(np.float32)
 
 
 def background(cfg: OpticsConfig) -> tuple[float, float, float]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from optics import codec
 from optics.config import Jpeg, OpticsConfig
 from optics.illumination import background, profile_axes
 from optics.strips import strips
@@ -109,25 +110,15 @@ def quantise(image: np.ndarray) -> np.ndarray:
 
 
 def encode(rgb: np.ndarray, cfg: Jpeg) -> bytes:
-    """The JPEG file of uint8 RGB pixels."""
-    ok, data = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR),
-                            [cv2.IMWRITE_JPEG_QUALITY, cfg.quality,
-                             cv2.IMWRITE_JPEG_SAMPLING_FACTOR, SUBSAMPLING[cfg.subsampling]])
-    assert ok, "OpenCV failed to encode a JPEG"
-    return data.tobytes()
-
-
-def decode(data: bytes) -> np.ndarray:
-    """The uint8 RGB pixels of a JPEG file."""
-    return cv2.cvtColor(cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR),
-                        cv2.COLOR_BGR2RGB)
+    """The camera's JPEG file of uint8 RGB pixels, at its quality and chroma subsampling."""
+    return codec.encode_jpeg(rgb, cfg.quality, SUBSAMPLING[cfg.subsampling])
 
 
 def process(raw: np.ndarray, cfg: OpticsConfig, white: np.ndarray | None = None
             ) -> tuple[np.ndarray | None, bytes | None]:
     """Raw signal (mosaic (H, W) or (H, W, 3), white-balanced linear) → the camera's output:
     ``(uint8 RGB, None)`` with the JPEG stage off, else ``(None, JPEG file bytes)`` — the pixels
-    are then the file's, :func:`decode` gives them (a dataset that writes the file needs no
+    are then the file's, :func:`optics.codec.decode` gives them (a dataset that writes the file needs no
     decoding). `white`: the image's white-balance factors (see :func:`normalise`)."""
     image = demosaic(raw, cfg.bayer.demosaic) if raw.ndim == 2 else raw
     if cfg.normalise.enabled:

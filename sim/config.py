@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sim.classes import STAINS, SUBJECT_CLASSES
 from sim.schema import ConfigError, param, section
+from sim.weights import WeightTable
 
 NUCLEUS_SHAPES = ("round", "oval", "kidney", "band", "lobed")
 """Nucleus geometries: round, oval (eccentric in myelocytes), kidney (monocyte, metamyelocyte),
@@ -19,8 +20,10 @@ band (curved unsegmented sausage), lobed (segments joined by chromatin filaments
 
 
 @dataclass(frozen=True)
-class NucleusShapes:
+class NucleusShapes(WeightTable):
     """Relative frequency of each nucleus geometry in a class (all zero: no nucleus)."""
+
+    option, may_be_empty = "nucleus shape", True
 
     round: float = param(0.0, "", "weight of a round nucleus", 0.0)
     oval: float = param(0.0, "", "weight of an oval nucleus", 0.0)
@@ -94,26 +97,20 @@ class CellType:
                                   "min <= max")
 
 
-def _shapes(**weights: float):
-    return section(lambda: NucleusShapes(**weights))
-
-
 IG_STAGES = ("promyelocyte", "myelocyte", "metamyelocyte")
 """Maturation stages of the immature granulocytes (class ``ig``)."""
 
 
 @dataclass(frozen=True)
-class StageMix:
+class StageMix(WeightTable):
     """Relative frequency of each maturation stage among immature granulocytes (default: the
     file-name prefixes of the PBC sample in ``shared/reference/pbc``: PMY 2, MY 14, MMY 9)."""
+
+    option = "stage"
 
     promyelocyte: float = param(2.0, "", "weight of promyelocytes", 0.0)
     myelocyte: float = param(14.0, "", "weight of myelocytes", 0.0)
     metamyelocyte: float = param(9.0, "", "weight of metamyelocytes", 0.0)
-
-    def check(self, path: str) -> None:
-        if sum(getattr(self, s) for s in IG_STAGES) <= 0:
-            raise ConfigError(f"{path} must give at least one stage a weight > 0")
 
 
 @dataclass(frozen=True)
@@ -215,13 +212,14 @@ def draw_stage(cells: CellTypes, kind: str, rng) -> str:
     t = getattr(cells, kind)
     if not isinstance(t, ImmatureGranulocytes):
         return ""
-    w = [getattr(t.stages, s) for s in IG_STAGES]
-    return IG_STAGES[int(rng.choice(len(w), p=[v / sum(w) for v in w]))]
+    return t.stages.draw(rng)
 
 
 @dataclass(frozen=True)
-class ClassMix:
+class ClassMix(WeightTable):
     """Relative frequency of each subject class (normalised when drawn)."""
+
+    option = "class"
 
     neutrophil: float = param(3329.0, "", "weight of neutrophils", 0.0)
     eosinophil: float = param(3117.0, "", "weight of eosinophils", 0.0)
@@ -232,9 +230,11 @@ class ClassMix:
     erythroblast: float = param(1551.0, "", "weight of erythroblasts", 0.0)
     platelet: float = param(2348.0, "", "weight of platelets", 0.0)
 
-    def check(self, path: str) -> None:
-        if sum(getattr(self, c) for c in SUBJECT_CLASSES) <= 0:
-            raise ConfigError(f"{path} must give at least one class a weight > 0")
+
+# the tuples of names the rest of the code indexes by must be the tables' fields, in order
+NucleusShapes.require_options(NUCLEUS_SHAPES)
+StageMix.require_options(IG_STAGES)
+ClassMix.require_options(SUBJECT_CLASSES)
 
 
 @dataclass(frozen=True)

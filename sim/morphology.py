@@ -14,7 +14,7 @@ import numpy as np
 
 from sim import texture
 from sim.classes import STAINS
-from sim.config import NUCLEUS_SHAPES, CellType
+from sim.config import CellType
 
 EDGE = 0.15
 """Width of the soft nucleus edge, µm (about one optical resolution element at NA 1.25)."""
@@ -197,10 +197,9 @@ def _nucleus(t: CellType, radius: float, rng: np.random.Generator) -> np.ndarray
     """Nucleus ellipses ``(cx, cy, a, b, theta)`` for one cell of type `t` and mean radius
     `radius` (µm): a shape drawn with the type's weights, scaled to `nucleus_fraction` of the
     cell's area, placed off-centre where room allows, kept inside the cell."""
-    weights = np.array([getattr(t.nucleus, k) for k in NUCLEUS_SHAPES])
-    if t.nucleus_fraction <= 0 or weights.sum() <= 0:
+    if t.nucleus_fraction <= 0 or t.nucleus.empty():
         return np.zeros((0, 5))
-    kind = NUCLEUS_SHAPES[int(rng.choice(len(weights), p=weights / weights.sum()))]
+    kind = t.nucleus.draw(rng)
     e = _shape(kind, t, rng)
     target, limit = t.nucleus_fraction * np.pi * radius ** 2, NUCLEUS_REACH * radius
     e[:, :4] *= np.sqrt(target / _area(e))

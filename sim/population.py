@@ -13,8 +13,7 @@ from functools import cached_property
 import numpy as np
 
 from sim import smear
-from sim.classes import SUBJECT_CLASSES
-from sim.config import CellType, ClassMix, SimConfig, cell_type, draw_stage
+from sim.config import CellType, SimConfig, cell_type, draw_stage
 
 OUTLINE_SAMPLES = 64
 """Outline radii per cell (one every 5.6°)."""
@@ -45,12 +44,6 @@ class Draft:
     def radius(self) -> float:
         """Mean outline radius, µm."""
         return float(self.radii.mean())
-
-
-def draw_class(mix: ClassMix, rng: np.random.Generator) -> str:
-    """One class name drawn with the weights of `mix`."""
-    w = np.array([getattr(mix, c) for c in SUBJECT_CLASSES])
-    return SUBJECT_CLASSES[int(rng.choice(len(w), p=w / w.sum()))]
 
 
 def draw_radii(t: CellType, rng: np.random.Generator) -> np.ndarray:
@@ -93,7 +86,7 @@ def draw(cfg: SimConfig, width: float, height: float, rng: np.random.Generator
 
     drafts = []
     if pop.subject == "centre":
-        subject = place(draw_class(pop.subject_mix, rng), centre, pinned=True, subject=True)
+        subject = place(pop.subject_mix.draw(rng), centre, pinned=True, subject=True)
         drafts.append(subject)
         if subject.kind == "platelet":
             for _ in range(rng.poisson(pop.clump)):
@@ -101,7 +94,7 @@ def draw(cfg: SimConfig, width: float, height: float, rng: np.random.Generator
                 dist = rng.uniform(1.0, pop.clump_spread) * 2 * subject.radius
                 drafts.append(place("platelet", (centre[0] + dist * np.cos(phi),
                                                 centre[1] + dist * np.sin(phi))))
-    drafts += [place(draw_class(pop.white_mix, rng)) for _ in range(rng.poisson(pop.white_cells * area / 1e3))]
+    drafts += [place(pop.white_mix.draw(rng)) for _ in range(rng.poisson(pop.white_cells * area / 1e3))]
     drafts += [place("platelet") for _ in range(rng.poisson(pop.platelets * area / 1e3))]
     free = max(area - sum(np.pi * s.radius ** 2 for s in drafts), 0.0) / area
     rbc_area = np.pi * (types.rbc.diameter / 2) ** 2

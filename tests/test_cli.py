@@ -97,7 +97,6 @@ def test_balanced_draws_subject_classes_equally_and_is_recorded(tmp_path, capsys
 
     from export import load_config
     from sim.classes import SUBJECT_CLASSES
-    from sim.population import draw_class
 
     out = tmp_path / "ds"
     args = ["generate", "--count", "1", "--out", str(out), "--size", "100x100", "--workers", "1"]
@@ -105,7 +104,7 @@ def test_balanced_draws_subject_classes_equally_and_is_recorded(tmp_path, capsys
     config = load_config(None, out / "config.toml")
     assert {getattr(config.sim.population.subject_mix, c) for c in SUBJECT_CLASSES} == {1.0}
     rng = np.random.default_rng(0)
-    draws = [draw_class(config.sim.population.subject_mix, rng) for _ in range(8000)]
+    draws = [config.sim.population.subject_mix.draw(rng) for _ in range(8000)]
     counts = np.array([draws.count(c) for c in SUBJECT_CLASSES])
     assert np.all(np.abs(counts - 1000) < 5 * np.sqrt(1000 * 7 / 8))  # binomial, 5 σ
     default = load_config("pbc").sim.population.subject_mix

@@ -50,19 +50,19 @@ from dataclasses import dataclass
 from functools import reduce
 from pathlib import Path
 
-import cv2
 import numpy as np
 from scipy.stats import norm
 
 from export.realism.compare import analyse, image_files, regions
-from export.config import Config, config_dict, dump_config, load_config
+from export.config import Config, dump_config, load_config
 from export.files import write_atomic
+from export.imageio import read_image
 from export.realism.gallery import only
 from export.job import make_image
 from export.realism.morphometry import relative_od
 from export.realism.stainvectors import macenko
 from sim.classes import SUBJECT_CLASSES
-from sim.schema import ConfigError, build
+from sim.schema import ConfigError, build, to_dict
 
 EXPOSURE_HEADROOM = 0.9
 """Fraction of the full well the empty slide fills."""
@@ -110,7 +110,7 @@ def _get(config: Config, knob: Knob) -> float:
 
 
 def _set(config: Config, knobs: list[Knob], values: np.ndarray) -> Config:
-    data = config_dict(config)
+    data = to_dict(config)
     for knob, v in zip(knobs, values):
         v = np.clip(v, knob.lo, knob.hi)  # a value fitted in log space may round past a bound
         *path, last = knob.key.split(".")
@@ -136,7 +136,7 @@ def _stratified(config: Config, images: int) -> list[Config]:
     a few trial images drawn at random would each time hold another mix, and the medians would
     move with it more than with the parameters."""
     population = config.sim.population
-    weights = np.array([getattr(population.subject_mix, c) for c in SUBJECT_CLASSES])
+    weights = population.subject_mix.weights()
     if population.subject != "centre" or weights.sum() <= 0:
         return [config] * images
     share = weights / weights.sum() * images
@@ -247,7 +247,7 @@ def fit_spreads(config: Config, real: list[dict[str, float]], images: int,
     do (see the module's step 6); `config` is made with the variation off, `images` synthetic
     images measure each spread. Returns the config with the variation on."""
     base = _stats(config, images)
-    data = config_dict(config)
+    data = to_dict(config)
     v = data["optics"]["variation"]
     v["enabled"] = True
     for key, target in SPREAD.items():
@@ -272,12 +272,7 @@ def measure_real(folder: Path, limit: int = 120) -> tuple[dict[str, float], dict
     groups = image_files(folder)
     files = [f for group in groups.values() for f in group]
     files = files[::max(1, len(files) // limit)][:limit]
-    images = []
-    for f in files:
-        img = cv2.imread(str(f), cv2.IMREAD_COLOR)
-        if img is None:
-            raise ConfigError(f"cannot read image {str(f)!r}")
-        images.append(img[:, :, ::-1])
+    images = [read_image(f) for f in files]
     features = [analyse(im).features for im in images]
     target = _median(features)
     stained = []

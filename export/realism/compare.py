@@ -29,6 +29,7 @@ import numpy as np
 from scipy import optimize, stats
 
 from export.files import write_atomic
+from export.imageio import read_image
 from export.realism.morphometry import relative_od
 from sim.schema import ConfigError
 
@@ -141,13 +142,6 @@ def image_files(folder: Path) -> dict[str, list[Path]]:
     if not groups:
         raise ConfigError(f"{str(folder)!r} holds no images (.jpg, .png, .bmp, .tif)")
     return groups
-
-
-def _read(path: Path) -> np.ndarray:
-    img = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if img is None:
-        raise ConfigError(f"cannot read image {str(path)!r}")
-    return img[:, :, ::-1]
 
 
 def _auc(scores: np.ndarray, labels: np.ndarray) -> float:
@@ -290,8 +284,8 @@ def compare(real: str | Path, synthetic: str | Path, out: str | Path | None = No
     overall comparison, plus one per class present on both sides.
     """
     groups_r, groups_s = image_files(Path(real)), image_files(Path(synthetic))
-    analysed_r = {k: [analyse(_read(p)) for p in v] for k, v in groups_r.items()}
-    analysed_s = {k: [analyse(_read(p)) for p in v] for k, v in groups_s.items()}
+    analysed_r = {k: [analyse(read_image(p)) for p in v] for k, v in groups_r.items()}
+    analysed_s = {k: [analyse(read_image(p)) for p in v] for k, v in groups_s.items()}
     all_r = [s for v in analysed_r.values() for s in v]
     all_s = [s for v in analysed_s.values() for s in v]
     report = {"real": str(real), "synthetic": str(synthetic),

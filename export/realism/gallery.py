@@ -15,7 +15,9 @@ import numpy as np
 
 from export.config import Config
 from export.files import write_atomic
+from export.imageio import read_image
 from export.job import make_image
+from optics.codec import encode_png
 from sim.classes import SUBJECT_CLASSES
 from sim.config import ClassMix
 from sim.schema import ConfigError
@@ -39,7 +41,7 @@ def _tile(rgb: np.ndarray, caption: str) -> np.ndarray:
 
 def _reference(folder: Path, kind: str, count: int) -> list[np.ndarray]:
     files = sorted((folder / kind).glob("*.jpg"))[:count]
-    return [_tile(cv2.imread(str(f))[:, :, ::-1], f"real {f.stem.split('_')[0]}") for f in files]
+    return [_tile(read_image(f), f"real {f.stem.split('_')[0]}") for f in files]
 
 
 def gallery(config: Config, seeds: int = 5, reference: Path | None = None) -> np.ndarray:
@@ -75,8 +77,6 @@ def write_gallery(config: Config, out: str | Path, seeds: int = 5,
         raise ConfigError(f"--reference {str(reference)!r} is not a folder; give one holding "
                           "<class>/*.jpg")
     image = gallery(config, seeds, Path(reference) if reference else None)
-    ok, png = cv2.imencode(".png", image[:, :, ::-1])
-    assert ok, "OpenCV failed to encode a PNG"
     out.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(out, png.tobytes())
+    write_atomic(out, encode_png(image))
     return out

@@ -22,8 +22,6 @@ Figures: equivalent diameters (µm) of cell and nucleus, nucleus : cytoplasm are
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import cv2
 import numpy as np
 from scipy import ndimage
@@ -115,9 +113,3 @@ def measure_cell(rgb: np.ndarray, pixel_size: float) -> dict[str, float]:
             "nc_ratio": float(a_nuc / (a_cell - a_nuc)) if a_cell > a_nuc else float("nan"),
             "od_nucleus": mean(nucleus), "od_cytoplasm": mean(cyto), "od_rbc": mean(rbc),
             "lobes": float((sizes >= LOBE_AREA).sum())}
-
-
-def measure_folder(folder: Path, pixel_size: float, pattern: str = "*.jpg") -> list[dict]:
-    """:func:`measure_cell` of every image matching `pattern` in `folder`."""
-    return [measure_cell(cv2.imread(str(f))[:, :, ::-1], pixel_size)
-            for f in sorted(Path(folder).glob(pattern))]

@@ -22,7 +22,9 @@ from scipy.spatial import cKDTree
 from export import load_config, make_image
 from export.parallel import tune_memory
 from optics import render
-from sim import packing, population, simulate, stats
+from sim import packing, population, simulate
+
+from penetration import excess_penetration  # tests/bench/penetration.py
 
 REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
 
@@ -74,7 +76,7 @@ def crowded(sizes: list[int], repeats: int) -> None:
         totals.append(total)
         layers = cfg.sim.population.layers
         layer = np.array([c.stack if c.stack < layers else -1 - c.index for c in scene.cells])
-        excess = stats.excess_penetration(scene.cells, layer, cfg.sim.packing.overlap)
+        excess = excess_penetration(scene.cells, layer, cfg.sim.packing.overlap)
         print(f"crowded {n}x{n}: {len(scene.cells)} cells, physics {np.median(sim_t):.2f} s + "
               f"render {np.median(ren_t):.2f} s = {total:.2f} s CPU ({np.median(wall_t):.2f} s "
               f"wall); coverage {scene.stats['coverage']}, overlap "

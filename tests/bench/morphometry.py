@@ -13,12 +13,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from export import load_config, make_image
 from export.realism.gallery import only
-from export.realism.morphometry import FIGURES, measure_cell, measure_folder
+from export.imageio import read_image
+from export.realism.morphometry import FIGURES, measure_cell
+from optics.codec import decode, encode_jpeg
 from sim.classes import SUBJECT_CLASSES
 
 TOLERANCE = 0.15
@@ -30,10 +31,13 @@ def synthetic(config, kind: str, count: int) -> list[dict]:
     out = []
     for seed in range(count):
         rgb = make_image(cfg, seed, 0).image.rgb
-        _, jpeg = cv2.imencode(".jpg", rgb[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, 95])
-        out.append(measure_cell(cv2.imdecode(jpeg, cv2.IMREAD_COLOR)[:, :, ::-1],
-                           cfg.optics.frame.pixel_size))
+        out.append(measure_cell(decode(encode_jpeg(rgb, 95)), cfg.optics.frame.pixel_size))
     return out
+
+
+def measure_folder(folder: Path, pixel_size: float, pattern: str = "*.jpg") -> list[dict]:
+    """:func:`measure_cell` of every image matching `pattern` in `folder`."""
+    return [measure_cell(read_image(f), pixel_size) for f in sorted(Path(folder).glob(pattern))]
 
 
 def main() -> None:
