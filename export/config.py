@@ -9,13 +9,14 @@ file, then ``key.path=value`` overrides. The result is validated as a whole; any
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Iterable
 
 from optics.config import OpticsConfig
-from sim.config import SimConfig
+from sim.classes import SUBJECT_CLASSES
+from sim.config import ClassMix, SimConfig
 from sim.schema import ConfigError, build, merge, param, section, to_toml
 
 FORMATS = ("yolo", "yolo-seg", "coco", "masks", "crops", "meta")
@@ -143,3 +144,9 @@ def dump_config(config: Config) -> str:
     return ("# smearsim configuration: every value resolved; pass back with --config FILE\n\n"
             + to_toml(config) + "\n")
 
+
+def with_subject(config: Config, kind: str) -> Config:
+    """`config` with one centred subject cell in every image, always of class `kind`."""
+    mix = ClassMix(**{c: float(c == kind) for c in SUBJECT_CLASSES})
+    population = replace(config.sim.population, subject="centre", subject_mix=mix)
+    return replace(config, sim=replace(config.sim, population=population))

@@ -6,8 +6,9 @@ Each effect section has an ``enabled`` switch so that it can be ablated on its o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
+from sim.classes import STAINS
 from sim.schema import ConfigError, param, section
 
 
@@ -56,6 +57,14 @@ class Stains:
     azure: tuple[float, ...] = _peak("RNA: azure B monomer and stacked dimer", (0.0, 0.7822))
     chromatin: tuple[float, ...] = _peak("nuclei: azure B–eosin complex and free azure B bound to "
                                          "DNA", (1.1706, 0.0394))
+
+
+if not set(STAINS) <= {f.name for f in fields(Stains)}:
+    raise ImportError(f"optics.config.Stains needs one field of peak ODs per stain of "
+                      f"sim.classes.STAINS {list(STAINS)}")
+if STAINS != ("haemoglobin", "eosin", "azure", "chromatin"):
+    raise ImportError("Variation.stain documents its σ in the order haemoglobin, eosin, azure, "
+                      f"chromatin; sim.classes.STAINS is now {list(STAINS)}: update it")
 
 
 @dataclass(frozen=True)
@@ -138,10 +147,11 @@ class Variation:
 
     enabled: bool = param(True, "", "vary staining, white balance and focus from image to image "
                           "(off: every image under the configured conditions)")
+    # one σ per stain of sim.classes.STAINS, in its order (the documentation below names them)
     stain: tuple[float, ...] = param((0.14, 0.0, 0.0, 0.09), "", "σ of the log of a per-image "
                                      "factor on the column density of each stain (haemoglobin, "
                                      "eosin, azure, chromatin): slide-to-slide staining "
-                                     "intensity", 0.0, 1.0, length=4)
+                                     "intensity", 0.0, 1.0, length=len(STAINS))
     white_balance: tuple[float, ...] = param((0.0, 0.0066, 0.0033), "", "σ of the log of a "
                                              "per-image factor on each channel (R, G, B) of the "
                                              "background colour the camera normalises to",

@@ -14,6 +14,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from sim.classes import STAINS
+
 LO, HI = 400.0, 700.0
 """Wavelength range of the bands, nm (the visible range the camera's IR-cut filter passes)."""
 
@@ -56,6 +58,10 @@ red cells, reference README; without azure B the fit cannot reach their red-chan
 as monomer and stacked dimer; DNA binds the azure B–eosin complex and some free azure B
 (Horobin & Walter 1987).
 """
+
+if set(MIXTURES) != set(STAINS):
+    raise ImportError(f"optics.spectra.MIXTURES names {sorted(MIXTURES)}; every stain of "
+                      f"sim.classes.STAINS {list(STAINS)} needs exactly one mixture")
 
 
 def grid() -> np.ndarray:
@@ -139,11 +145,17 @@ class Bands:
 
 def stain_spectra(amplitudes: dict[str, tuple[float, ...]], wavelength: np.ndarray,
                   eosin_shift: float = 0.0) -> np.ndarray:
-    """OD per µm of each stain at `wavelength`: its components scaled by their peak ODs, those of
-    the ``eosin`` stain (eosin Y bound to protein) moved `eosin_shift` nm to the red."""
+    """OD per µm of each stain of :data:`sim.classes.STAINS` (rows, in that order) at
+    `wavelength`: its components (:data:`MIXTURES`) scaled by their peak ODs (`amplitudes`, by
+    stain name, one per component), those of the ``eosin`` stain (eosin Y bound to protein)
+    moved `eosin_shift` nm to the red."""
+    for s in STAINS:
+        if len(amplitudes[s]) != len(MIXTURES[s]):
+            raise ValueError(f"stain {s!r} has {len(MIXTURES[s])} components {MIXTURES[s]}; "
+                             f"got {len(amplitudes[s])} peak ODs")
     return np.stack([sum(a * component(c, wavelength - (eosin_shift if s == "eosin" else 0.0))
                          for a, c in zip(amplitudes[s], MIXTURES[s]))
-                     for s in MIXTURES])
+                     for s in STAINS])
 
 
 @lru_cache(maxsize=16)
@@ -156,7 +168,7 @@ def bands(n: int, amplitudes: tuple[tuple[float, ...], ...], temperature: float 
     n
         Number of bands between :data:`LO` and :data:`HI`.
     amplitudes
-        Peak OD per µm of each component, per stain in the order of :data:`MIXTURES`.
+        Peak OD per µm of each component, per stain in the order of :data:`sim.classes.STAINS`.
     temperature
         Lamp colour temperature, K; None for an equal-energy (white) lamp.
     peaks, widths
@@ -166,7 +178,7 @@ def bands(n: int, amplitudes: tuple[tuple[float, ...], ...], temperature: float 
     """
     lam = grid()
     lamp = np.ones_like(lam) if temperature is None else planck(lam, temperature)
-    ext = band_average(stain_spectra(dict(zip(MIXTURES, amplitudes)), lam, eosin_shift), n)
+    ext = band_average(stain_spectra(dict(zip(STAINS, amplitudes, strict=True)), lam, eosin_shift), n)
     signal = band_average(lamp * camera(lam, peaks, widths), n)
     raw = signal.sum(axis=1)
     return Bands(centres=centres(n), extinction=ext.astype(np.float32),

@@ -18,6 +18,7 @@ import numpy as np
 from optics import spectra
 from optics.config import OpticsConfig
 from optics.strips import strips
+from sim.classes import STAINS
 
 LN10 = float(np.log(10.0))
 
@@ -25,7 +26,7 @@ LN10 = float(np.log(10.0))
 def tables(cfg: OpticsConfig) -> spectra.Bands:
     """Band tables for the stains, lamp and camera of `cfg`."""
     s, ill = cfg.stains, cfg.illumination
-    return spectra.bands(s.bands, (s.haemoglobin, s.eosin, s.azure, s.chromatin),
+    return spectra.bands(s.bands, tuple(getattr(s, name) for name in STAINS),
                          ill.colour_temperature if ill.enabled else None,
                          cfg.sensor.peaks, cfg.sensor.widths, s.eosin_shift)
 

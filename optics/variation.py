@@ -16,10 +16,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from optics.config import OpticsConfig
+from sim.classes import STAINS
 
 DEFOCUS_STEP = 0.05
 """Focus errors are rounded to this step, µm (a tenth of the depth of field λ/NA² ≈ 0.35 µm at
 NA 1.25), so that images share a few cached PSF kernels."""
+
+CHANNELS = ("r", "g", "b")
+"""Colour channels whose white balance varies."""
 
 
 @dataclass(frozen=True)
@@ -58,10 +62,12 @@ def draw(cfg: OpticsConfig, rng: np.random.Generator) -> Conditions:
     ``variation.defocus`` µm (rounded to :data:`DEFOCUS_STEP`). Draws the same numbers whatever
     the σ, so changing one σ leaves the other conditions of an image as they were."""
     v = cfg.variation
-    z = rng.standard_normal(len(v.stain) + 4)
+    # one standard normal per stain, per channel and for the focus, in this order
+    z = rng.standard_normal(len(STAINS) + len(CHANNELS) + 1)
+    z_stain, z_white, (z_focus,) = np.split(z, [len(STAINS), len(STAINS) + len(CHANNELS)])
     if not v.enabled:
-        return nominal(len(v.stain))
-    stain = np.exp(np.asarray(v.stain) * z[:len(v.stain)])
-    white = np.exp(np.asarray(v.white_balance) * z[len(v.stain):-1])
-    defocus = DEFOCUS_STEP * round(v.defocus * z[-1] / DEFOCUS_STEP)
+        return nominal(len(STAINS))
+    stain = np.exp(np.asarray(v.stain) * z_stain)
+    white = np.exp(np.asarray(v.white_balance) * z_white)
+    defocus = DEFOCUS_STEP * round(v.defocus * z_focus / DEFOCUS_STEP)
     return Conditions(stain, white, float(defocus))

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from export.cli import main
-from export.realism.compare import _auc, analyse, classifier_auc, compare, feature_aucs, regions
-from export.realism.morphometry import relative_od
+from export.realism.compare import _auc, analyse, classifier_auc, compare, feature_aucs
+from export.realism.segmentation import regions, relative_od
 from tests.conftest import REFERENCE
 
 PBC = REFERENCE / "pbc"

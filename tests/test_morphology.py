@@ -7,7 +7,8 @@ from hypothesis import given, settings, strategies as st
 
 from export import load_config, make_image
 from export.cli import main
-from export.realism.gallery import CELL_TILE, only
+from export.config import with_subject
+from export.realism.gallery import CELL_TILE
 from export.realism.morphometry import measure_cell
 from sim.classes import STAINS, SUBJECT_CLASSES
 from sim.config import IG_STAGES, cell_type, draw_stage
@@ -78,7 +79,7 @@ def test_band_and_segmented_neutrophils_both_occur():
 
 def test_only_forces_the_subject_class():
     for kind in SUBJECT_CLASSES:
-        s = make_image(only(CONFIG, kind), 1, 0)
+        s = make_image(with_subject(CONFIG, kind), 1, 0)
         assert [c.kind for c in s.scene.cells if c.subject] == [kind]
 
 
@@ -100,7 +101,7 @@ def test_gallery_command_writes_a_png_grid(tmp_path, capsys):
 @pytest.mark.parametrize("kind", ["neutrophil", "lymphocyte", "monocyte", "erythroblast"])
 def test_measurement_recovers_the_true_cell_size_of_synthetic_cells(kind):
     """The shared segmentation, run on rendered images whose truth is known."""
-    cfg = only(CONFIG, kind)
+    cfg = with_subject(CONFIG, kind)
     errors = []
     for seed in range(4):
         s = make_image(cfg, seed, 0)
@@ -136,7 +137,7 @@ def test_ig_stages_are_drawn_with_their_weights_and_each_has_its_own_morphology(
     # one stage at a time: the subject carries its stage and that stage's nucleus geometry
     for stage, beads in (("myelocyte", 1), ("metamyelocyte", 5)):
         weights = [f"sim.cells.ig.stages.{s}={float(s == stage)}" for s in IG_STAGES]
-        cfg = only(load_config("pbc", overrides=weights), "ig")
+        cfg = with_subject(load_config("pbc", overrides=weights), "ig")
         subject = next(c for c in make_image(cfg, 3, 0).scene.cells if c.subject)
         assert subject.to_dict()["morphology"]["stage"] == stage
         assert len(subject.morphology.nucleus) == beads

@@ -1,6 +1,7 @@
 """Fit the simulator to a laboratory's real images and write the result as a preset.
 
-Measured on the real images with the code of :mod:`export.realism.compare`, then fitted, in order
+Measured on the real images with the code of :mod:`export.realism.compare` (the segmentation of
+:mod:`export.realism.segmentation`), then fitted, in order
 (synthetic images are rendered in memory with fixed seeds, so successive trials differ only by
 the parameters):
 
@@ -11,8 +12,9 @@ the parameters):
 2. Background colour → ``optics.illumination.background``: the median background colour (a
    channel at 255 is over-exposed: :data:`OVER_EXPOSED`).
 3. Pixel size → ``optics.frame.pixel_size``: until synthetic red cells have the real median
-   diameter (circle Hough transform); red cells are 7.82 µm across (Evans & Fung 1972), so this
-   is the lab's µm per pixel.
+   diameter (circle Hough transform, searched at one scale on both sides,
+   :data:`~export.realism.segmentation.REFERENCE_PIXEL_SIZE`, as the real one is not yet
+   known); red cells are 7.82 µm across (Evans & Fung 1972), so this is the lab's µm per pixel.
 4. Colours, in turn: red-cell density ``sim.population.rbc_coverage`` to the real fraction of
    red-cell pixels; the spectral components of ``optics.stains.haemoglobin`` and the depth
    of the central pallor ``sim.cells.rbc.centre_thickness`` to the mean red-cell optical density
@@ -53,15 +55,14 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import norm
 
-from export.realism.compare import analyse, image_files, regions
-from export.config import Config, dump_config, load_config
+from export.realism.compare import analyse, image_files
+from export.config import Config, dump_config, load_config, with_subject
 from export.files import write_atomic
 from export.imageio import read_image
-from export.realism.gallery import only
 from export.job import make_image
-from export.realism.morphometry import relative_od
+from export.realism.segmentation import regions, relative_od
 from export.realism.stainvectors import macenko
-from sim.classes import SUBJECT_CLASSES
+from sim.classes import STAINS, SUBJECT_CLASSES
 from sim.schema import ConfigError, build, to_dict
 
 EXPOSURE_HEADROOM = 0.9
@@ -78,7 +79,8 @@ absorbs (BCCD nuclei absorb OD 0.003 of blue) would outweigh the ones that make 
 STEP = 0.1
 """Finite-difference step of the log parameters."""
 
-SPREAD = {"rbc_od_g": "optics.variation.stain.0", "nuc_od_g": "optics.variation.stain.3",
+SPREAD = {"rbc_od_g": f"optics.variation.stain.{STAINS.index('haemoglobin')}",
+          "nuc_od_g": f"optics.variation.stain.{STAINS.index('chromatin')}",
           "bg_r": "optics.variation.white_balance.0", "bg_g": "optics.variation.white_balance.1",
           "bg_b": "optics.variation.white_balance.2"}
 """Per-image figure whose spread (σ of its log) each variation σ adds to one for one (a factor on
@@ -142,7 +144,7 @@ def _stratified(config: Config, images: int) -> list[Config]:
     share = weights / weights.sum() * images
     counts = np.floor(share).astype(int)
     counts[np.argsort(counts - share)[:images - counts.sum()]] += 1
-    return [only(config, c) for c, n in zip(SUBJECT_CLASSES, counts) for _ in range(n)]
+    return [with_subject(config, c) for c, n in zip(SUBJECT_CLASSES, counts) for _ in range(n)]
 
 
 def _stats(config: Config, images: int) -> list[dict[str, float]]:

@@ -1,13 +1,14 @@
 """How far a folder of synthetic images is from a folder of real ones.
 
 Every image is reduced by one documented segmentation (on optical density, OD, relative to the
-image's own background; see :func:`regions`) to pixel samples of three regions — background, red
+image's own background; :mod:`export.realism.segmentation`) to pixel samples of three regions — background, red
 cells, nuclei — and to per-image figures: colour, red-cell sizes, sharpness and noise. The report
 gives, for real against synthetic:
 
 * 1-D Wasserstein distances between the pooled samples of each region and channel (OD for red
   cells and nuclei; RGB as a fraction of 255 for the background, whose OD is 0 by definition),
-* the Wasserstein distance between red-cell diameter distributions (circle Hough transform, px),
+* the Wasserstein distance between red-cell diameter distributions (circle Hough transform, px,
+  searched at the scale `pixel_size`, by default the PBC reference's),
 * the relative differences of median sharpness (variance of the Laplacian) and noise level,
 * a classifier two-sample test (D. Lopez-Paz, M. Oquab, "Revisiting classifier two-sample
   tests", ICLR 2017): an L2-regularised logistic regression on the per-image figures, trained to
@@ -30,23 +31,9 @@ from scipy import optimize, stats
 
 from export.files import write_atomic
 from export.imageio import read_image
-from export.realism.morphometry import relative_od
+from export.realism.segmentation import (FOREGROUND_OD, REFERENCE_PIXEL_SIZE, background,
+                                         rbc_diameters, regions, relative_od)
 from sim.schema import ConfigError
-
-BACKGROUND_OD = 0.06
-"""OD sum below which a pixel is empty slide."""
-
-FOREGROUND_OD = 0.12
-"""OD sum above which a pixel holds stained material."""
-
-NUCLEUS = (0.12, 0.25, 0.45)
-"""Chromatin: OD_red > 0.12, OD_green > 0.25 and OD_red > 0.45 OD_green (purple-blue: absorbs
-red as well as green; eosin-stained granules and red cells absorb little red). Loose enough for
-both the PBC and the paler BCCD nuclei."""
-
-RBC_BLUE_SHARE = 0.245
-"""Blue share of OD above which non-nuclear foreground is red-cell material (as in
-:mod:`export.realism.morphometry`)."""
 
 SAMPLES = 2000
 """Pixel samples kept per image and region."""
@@ -61,28 +48,6 @@ threshold."""
 REGIONS = ("background", "rbc", "nucleus")
 
 
-def regions(od: np.ndarray) -> dict[str, np.ndarray]:
-    """Boolean masks of background, red-cell material and nuclei of an OD image (H, W, 3)."""
-    total = od.sum(axis=2)
-    r, g, b = od[..., 0], od[..., 1], od[..., 2]
-    nucleus = (r > NUCLEUS[0]) & (g > NUCLEUS[1]) & (r > NUCLEUS[2] * g)
-    rbc = (total > FOREGROUND_OD) & (b > RBC_BLUE_SHARE * total) & ~nucleus
-    return {"background": total < BACKGROUND_OD, "rbc": rbc, "nucleus": nucleus}
-
-
-def rbc_diameters(od: np.ndarray) -> np.ndarray:
-    """Diameters (px) of round cells found by the circle Hough transform (OpenCV
-    ``HOUGH_GRADIENT``) on the smoothed OD-sum image, radii 15 px to a fifth of the image side.
-
-    Detections include some false circles; their median tracks the red-cell size (synthetic
-    ``pbc``: 83 px for cells of 79 px; PBC reference: about 88 px; BCCD: about 106 px).
-    """
-    g = cv2.GaussianBlur(np.clip(od.sum(axis=2) * 255, 0, 255).astype(np.uint8), (0, 0), 2)
-    circles = cv2.HoughCircles(g, cv2.HOUGH_GRADIENT, dp=2, minDist=20, param1=40, param2=30,
-                               minRadius=15, maxRadius=min(g.shape) // 5)
-    return np.zeros(0) if circles is None else 2.0 * circles[0][:, 2]
-
-
 @dataclass
 class ImageStats:
     """What :func:`analyse` keeps of one image."""
@@ -92,36 +57,45 @@ class ImageStats:
     diameters: np.ndarray
 
 
-def analyse(rgb: np.ndarray) -> ImageStats:
-    """Per-image figures and region pixel samples of an RGB uint8 image."""
+def _rgb(name: str, values: np.ndarray) -> dict[str, float]:
+    """``{name_r: …, name_g: …, name_b: …}`` of three per-channel values."""
+    return {f"{name}_{c}": float(v) for c, v in zip("rgb", values, strict=True)}
+
+
+def analyse(rgb: np.ndarray, pixel_size: float = REFERENCE_PIXEL_SIZE) -> ImageStats:
+    """Per-image figures (:data:`FEATURES`) and region pixel samples of an RGB uint8 image;
+    `pixel_size` (µm/px) sets the red-cell Hough search window
+    (:func:`~export.realism.segmentation.rbc_diameters`)."""
     od = relative_od(rgb)
     masks = regions(od)
     img = rgb.astype(np.float32)
     grey = img.mean(axis=2)
-    background = np.median(img[grey >= np.percentile(grey, 85)], axis=0)
     lap = cv2.Laplacian(grey, cv2.CV_32F)
     residual = grey - cv2.GaussianBlur(grey, (0, 0), 2.0)
     flat = residual[masks["background"]]
     noise = 1.4826 * float(np.median(np.abs(flat - np.median(flat)))) if flat.size > 100 else 0.0
     total = od.sum(axis=2)
     fg = total[total > FOREGROUND_OD]
-    diameters = rbc_diameters(od)
+    diameters = rbc_diameters(od, pixel_size)
 
     def mean_od(mask: np.ndarray) -> np.ndarray:
         return od[mask].mean(axis=0) if mask.any() else np.full(3, np.nan)
 
-    rbc_od, nuc_od = mean_od(masks["rbc"]), mean_od(masks["nucleus"])
-    dark_od = mean_od(total >= np.percentile(total, 99))
     pct = np.percentile(fg, [10, 50, 90]) if fg.size else np.full(3, np.nan)
-    features = dict(zip(FEATURES, [*background, *rbc_od, *nuc_od, *dark_od, masks["rbc"].mean(),
-                                   masks["nucleus"].mean(),
-                                   float(np.median(diameters)) if diameters.size else np.nan,
-                                   float(np.log(lap.var() + 1e-6)), float(np.log(noise + 1e-3)),
-                                   *pct]))
+    features = {**_rgb("bg", background(rgb)), **_rgb("rbc_od", mean_od(masks["rbc"])),
+                **_rgb("nuc_od", mean_od(masks["nucleus"])),
+                **_rgb("dark_od", mean_od(total >= np.percentile(total, 99))),
+                "rbc_area": masks["rbc"].mean(), "nuc_area": masks["nucleus"].mean(),
+                "rbc_diameter_px": float(np.median(diameters)) if diameters.size else np.nan,
+                "log_sharpness": float(np.log(lap.var() + 1e-6)),
+                "log_noise": float(np.log(noise + 1e-3)),
+                **{f"od_p{q}": v for q, v in zip((10, 50, 90), pct, strict=True)}}
+    if tuple(features) != FEATURES:
+        raise RuntimeError(f"analyse computes {tuple(features)}, FEATURES lists {FEATURES}")
     samples = {}
-    for name, mask in masks.items():
+    for name in REGIONS:
         # the background is compared by its colour (its OD is 0 by definition), the rest by OD
-        values = img[mask] / 255.0 if name == "background" else od[mask]
+        values = img[masks[name]] / 255.0 if name == "background" else od[masks[name]]
         step = max(1, len(values) // SAMPLES)
         samples[name] = values[::step][:SAMPLES]
     return ImageStats({k: float(v) for k, v in features.items()}, samples, diameters)
@@ -277,15 +251,16 @@ def _plot(real: list[ImageStats], synthetic: list[ImageStats], out: Path) -> Non
 
 
 def compare(real: str | Path, synthetic: str | Path, out: str | Path | None = None,
-            seed: int = 0) -> dict:
+            seed: int = 0, pixel_size: float = REFERENCE_PIXEL_SIZE) -> dict:
     """Compare two image folders (flat, or with class subfolders matched by name).
 
     Writes ``report.json`` and ``report.png`` into `out` when given. Returns the report: the
-    overall comparison, plus one per class present on both sides.
+    overall comparison, plus one per class present on both sides. `pixel_size` (µm/px) is the
+    scale at which red cells are searched for in both folders (:func:`analyse`).
     """
     groups_r, groups_s = image_files(Path(real)), image_files(Path(synthetic))
-    analysed_r = {k: [analyse(read_image(p)) for p in v] for k, v in groups_r.items()}
-    analysed_s = {k: [analyse(read_image(p)) for p in v] for k, v in groups_s.items()}
+    analysed_r = {k: [analyse(read_image(p), pixel_size) for p in v] for k, v in groups_r.items()}
+    analysed_s = {k: [analyse(read_image(p), pixel_size) for p in v] for k, v in groups_s.items()}
     all_r = [s for v in analysed_r.values() for s in v]
     all_s = [s for v in analysed_s.values() for s in v]
     report = {"real": str(real), "synthetic": str(synthetic),

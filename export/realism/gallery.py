@@ -7,30 +7,21 @@ glance.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from export.config import Config
+from export.config import Config, with_subject
 from export.files import write_atomic
 from export.imageio import read_image
 from export.job import make_image
 from optics.codec import encode_png
 from sim.classes import SUBJECT_CLASSES
-from sim.config import ClassMix
 from sim.schema import ConfigError
 
 CELL_TILE = 180
 """Side of one gallery tile, px."""
-
-
-def only(config: Config, kind: str) -> Config:
-    """`config` with every subject cell of class `kind`."""
-    mix = ClassMix(**{c: float(c == kind) for c in SUBJECT_CLASSES})
-    population = replace(config.sim.population, subject="centre", subject_mix=mix)
-    return replace(config, sim=replace(config.sim, population=population))
 
 
 def _tile(rgb: np.ndarray, caption: str) -> np.ndarray:
@@ -49,7 +40,7 @@ def gallery(config: Config, seeds: int = 5, reference: Path | None = None) -> np
     ones from `reference/<class>/*.jpg`."""
     rows = []
     for kind in SUBJECT_CLASSES:
-        cfg = only(config, kind)
+        cfg = with_subject(config, kind)
         tiles = [_tile(make_image(cfg, seed, 0).image.rgb, f"sim {kind} {seed}")
                  for seed in range(seeds)]
         if reference is not None:

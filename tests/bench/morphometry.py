@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from export import load_config, make_image
-from export.realism.gallery import only
+from export.config import with_subject
 from export.imageio import read_image
 from export.realism.morphometry import FIGURES, measure_cell
 from optics.codec import decode, encode_jpeg
@@ -27,7 +27,7 @@ TOLERANCE = 0.15
 
 def synthetic(config, kind: str, count: int) -> list[dict]:
     """Measure `count` synthetic images of class `kind` after a JPEG round trip like PBC's."""
-    cfg = only(config, kind)
+    cfg = with_subject(config, kind)
     out = []
     for seed in range(count):
         rgb = make_image(cfg, seed, 0).image.rgb

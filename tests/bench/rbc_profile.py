@@ -22,7 +22,7 @@ import numpy as np
 from scipy import ndimage
 
 from export import load_config, make_image
-from export.realism.morphometry import relative_od
+from export.realism.segmentation import relative_od
 
 BINS = np.arange(0.0, 1.4001, 0.05)
 
