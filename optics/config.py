@@ -224,7 +224,13 @@ class Colour:
     saturation about the background. Its rows sum to one in white-balanced space, so the empty
     slide keeps its colour; a matrix that boosts saturation (as consumer cameras' do) can make a
     stained pixel brighter than the slide in one channel, which no absorption can (BCCD nuclei
-    transmit all the blue the slide does, reference README)."""
+    transmit all the blue the slide does, reference README).
+
+    Switched on by default, but at the default ``saturation = 1`` the matrix is the identity
+    and the stage changes no pixel (:func:`optics.isp.process` skips it): it is there for
+    ``calibrate`` to fit a lab's camera (BCCD: saturation below 1). The metadata's ``effects``
+    records the switch, not whether the stage changed the image.
+    """
 
     enabled: bool = param(True, "", "apply the colour-correction matrix")
     saturation: float = param(1.0, "", "gain on each pixel's departure from the grey of the same "

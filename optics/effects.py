@@ -27,11 +27,13 @@ EFFECTS: dict[str, tuple[str, object, object]] = {
     "jpeg": ("jpeg.enabled", True, False),
 }
 """Effect name → (config key under ``optics``, value that switches it on, value that switches it
-off)."""
+off). An effect that is on may still be the identity at its values: ``colour`` at the default
+``colour.saturation = 1`` changes no pixel (:class:`optics.config.Colour`)."""
 
 
 def active(cfg: OpticsConfig) -> dict[str, bool]:
-    """Which effects are on in `cfg`."""
+    """Which effects are switched on in `cfg` (not whether each changes the image at its values,
+    see :data:`EFFECTS`)."""
     return {name: reduce(getattr, key.split("."), cfg) == on
             for name, (key, on, _) in EFFECTS.items()}
 

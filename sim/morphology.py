@@ -76,7 +76,10 @@ class Morphology:
     Attributes
     ----------
     profile
-        ``"biconcave"`` (Evans–Fung red cell) or ``"dome"`` (flattened nucleated cell).
+        ``"biconcave"`` (Evans–Fung red cell) or ``"dome"`` (flattened nucleated cell:
+        thickness T₀ √(1 − ρ⁸) at relative radius ρ, flat over most of the cell and falling
+        within its outer tenth, 0.91 T₀ at ρ = 0.8; the exponent 8 is chosen against the sharp
+        edges of white cells in the PBC reference, not taken from a measurement of thickness).
     thickness
         Peak thickness, µm.
     centre
@@ -149,7 +152,30 @@ def _chain(n: int, spacing: float | np.ndarray, turn: np.ndarray, rng: np.random
 
 
 def _shape(kind: str, t: CellType, rng: np.random.Generator) -> np.ndarray:
-    """Nucleus ellipses of about unit bead width before scaling (see :func:`_nucleus`)."""
+    """Nucleus ellipses of about unit bead width before scaling (see :func:`_nucleus`).
+
+    Lengths are in bead radii (the ellipses are scaled to the nucleus area afterwards, so a bead
+    radius is about 2 µm in a neutrophil and 4–5 µm in a round lymphocyte nucleus), angles in
+    rad. The shapes are Bain's (*Blood Cells: A Practical Guide*, 5th ed., 2015, ch. 3: round,
+    oval and eccentric, kidney-shaped or indented, band, segmented); the numbers are not in the
+    literature but chosen against the PBC reference images (Acevedo et al. 2020) and checked by
+    the morphometry benchmark, ``tests/bench/morphometry.py`` (nucleus diameter, N:C ratio and
+    neutrophil lobe counts within 15 % of the reference medians):
+
+    * ``round``: axis ratio 0.9–1.1 (lymphocyte, erythroblast); ``oval``: 1.15–1.4 (myelocyte,
+      promyelocyte, monocyte); a uniform random orientation.
+    * ``lobed``: ``lobes[0]`` plus a Binomial(``lobes[1] − lobes[0]``, 0.35) lobe count (the
+      Arneth count, Bain 2015: most often three lobes); each lobe ``per`` beads 0.5 apart
+      (lobe length ``lobe_length`` bead widths, in quarters), its size 0.85–1.15; the band they
+      lie on bends 0.25–0.45 per bead step, one sense per nucleus, with an extra kink
+      ``lobe_kink`` of either sense between lobes; the chromatin filament joining two lobes is an ellipse of
+      half-width 0.14 bead radii (about 0.3 µm: 0.5–0.6 µm wide, below the 0.8 µm that the
+      morphometry's lobe rule resolves, so lobes count apart as in the reference).
+    * ``kidney``: 5 fat beads 0.6 apart, each 0.85–1.15 in size, on an arc bending 0.35–0.75
+      per step (1.4–3 rad in all: a bean, indented on one side; monocyte, metamyelocyte).
+    * ``band``: 9 equal beads 0.5 apart bending 0.25–0.45 per step (2–3.6 rad in all: the C or
+      U of a band neutrophil, an unsegmented curved sausage).
+    """
     if kind in ("round", "oval"):
         aspect = rng.uniform(0.9, 1.1) if kind == "round" else rng.uniform(1.15, 1.4)
         return np.array([(0.0, 0.0, np.sqrt(aspect), 1 / np.sqrt(aspect), rng.uniform(0, np.pi))])
@@ -230,7 +256,14 @@ def _discs(n: int, size: tuple[float, float], centre: np.ndarray, spread: tuple[
 def draw(t: CellType, radius: float, profile: str, rng: np.random.Generator,
          stage: str = "") -> Morphology:
     """Draw the morphology of one cell of type `t` (maturation `stage`) with mean radius `radius`
-    (µm)."""
+    (µm).
+
+    Vacuoles (a Poisson number of mean ``t.vacuoles``) have radii from 0.4 to 1 × half of
+    ``t.vacuole_size`` and lie 0.5–0.85 cell radii from the centre, in the cytoplasm. Nucleoli
+    (Poisson, mean ``t.nucleoli``) have radii 0.35–0.6 µm (0.7–1.2 µm across, the pale round
+    nucleoli of promyelocytes in the PBC reference; chosen by eye, no morphometry figure checks
+    them) and lie within 0.4 of the main nuclear bead's smaller semi-axis of its centre.
+    """
     nucleus = _nucleus(t, radius, rng)
     half = t.vacuole_size / 2
     vacuoles = _discs(rng.poisson(t.vacuoles) if len(nucleus) else 0, (0.4 * half, half),

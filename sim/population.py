@@ -18,6 +18,12 @@ from sim.config import CellType, SimConfig, cell_type, draw_stage
 OUTLINE_SAMPLES = 64
 """Outline radii per cell (one every 5.6°)."""
 
+OUTLINE_MODES = (2, 3, 4)
+"""Fourier modes of a cell's outline irregularity: oval (2), triangular (3) and square (4)
+distortions, each of relative amplitude ``roundness / k`` times a standard normal (smooth
+outlines: higher modes weaker). The per-class ``roundness`` is fitted by eye to the outlines of
+the PBC reference; the modes are the lowest that change a disc's shape (mode 1 only moves it)."""
+
 
 @dataclass
 class Draft:
@@ -48,12 +54,14 @@ class Draft:
 
 def draw_radii(t: CellType, rng: np.random.Generator) -> np.ndarray:
     """Outline radii (µm) at uniform angles: a normal diameter, clipped at ±3 σ, made irregular
-    by random low-order Fourier modes of relative amplitude `t.roundness`."""
+    by the random Fourier modes :data:`OUTLINE_MODES` of relative amplitude `t.roundness` / k,
+    each radius kept within 0.5–1.5 of the mean radius and the diameter at least 0.5 µm."""
     d = t.diameter + t.diameter_sd * float(np.clip(rng.standard_normal(), -3.0, 3.0))
     theta = np.linspace(0.0, 2 * np.pi, OUTLINE_SAMPLES, endpoint=False)
-    k = np.arange(2, 5)[:, None]
-    amp = t.roundness / k * rng.standard_normal((3, 1))
-    shape = 1.0 + np.sum(amp * np.cos(k * theta + rng.uniform(0, 2 * np.pi, (3, 1))), axis=0)
+    k = np.array(OUTLINE_MODES)[:, None]
+    amp = t.roundness / k * rng.standard_normal((len(OUTLINE_MODES), 1))
+    shape = 1.0 + np.sum(amp * np.cos(k * theta + rng.uniform(0, 2 * np.pi,
+                                                              (len(OUTLINE_MODES), 1))), axis=0)
     return 0.5 * max(d, 0.5) * np.clip(shape, 0.5, 1.5)
 
 

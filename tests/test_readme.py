@@ -22,3 +22,30 @@ def test_readme_opens_with_the_two_commands_ci_runs():
     assert "pytest" in commands[1]
     ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
     assert commands[1].strip() in ci
+
+
+def _layout() -> dict[str, set[str]]:
+    """Words of each package's paragraph in the README's layout block ("How an image is made")."""
+    block = README.read_text(encoding="utf-8").split("## How an image is made", 1)[1]
+    block = block.split("```", 2)[1]
+    words: dict[str, set[str]] = {}
+    package = None
+    for line in block.splitlines():
+        match = re.match(r"([a-z/]+)/\s", line)
+        if match:
+            package = match.group(1)
+        if package:
+            words.setdefault(package, set()).update(re.findall(r"[a-z_]+", line))
+    return words
+
+
+def test_readme_layout_names_every_module_of_each_package():
+    layout = _layout()
+    root = README.parent
+    packages = {p.parent.relative_to(root).as_posix() for p in root.glob("*/**/__init__.py")
+                if ".venv" not in p.parts and "tests" not in p.parts}
+    assert set(layout) == packages
+    for package, words in layout.items():
+        modules = {p.stem for p in (root / package).glob("*.py") if p.stem != "__init__"}
+        assert modules <= words, f"{package}/ modules missing from the README layout: " \
+                                 f"{sorted(modules - words)}"
