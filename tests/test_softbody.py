@@ -206,3 +206,24 @@ def test_no_valid_packing_config_explodes(seed, coverage, stretch, bending, pres
         assert -m - 1e-6 <= c.centre[1] <= 25.0 + m + 1e-6
         # an outline never turns inside out or balloons: its area stays near the drawn one
         assert abs(c.area_change) < 0.5
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_settling_leaves_the_callers_drafts_as_they_were(seed):
+    """Jammed red cells are lifted onto the layer above in the result's drafts, not in the
+    caller's: a thick smear, where lifting happens, settled, leaves every draft unchanged."""
+    from sim import population
+
+    cfg = load_config("crowded", overrides=["sim.population.rbc_coverage=2.5"]).sim
+    drafts, _ = population.draw(cfg, SIDE, SIDE, np.random.default_rng(seed))
+    before = [(s.layer, s.stack, s.position, s.radii.copy()) for s in drafts]
+    settled = packing.settle(drafts, cfg.packing, SIDE, SIDE, cfg.population.margin,
+                             cfg.population.layers)
+    for s, (layer, stack, position, radii) in zip(drafts, before):
+        assert (s.layer, s.stack, s.position) == (layer, stack, position)
+        assert np.array_equal(s.radii, radii)
+    assert len(settled.drafts) == len(drafts)
+    for old, new in zip(drafts, settled.drafts):
+        assert new is old or (new.kind == "rbc" and new.layer > old.layer
+                              and new.stack - old.stack == new.layer - old.layer)
