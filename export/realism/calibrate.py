@@ -12,9 +12,8 @@ the parameters):
 2. Background colour → ``optics.illumination.background``: the median background colour (a
    channel at 255 is over-exposed: :data:`OVER_EXPOSED`).
 3. Pixel size → ``optics.frame.pixel_size``: until synthetic red cells have the real median
-   diameter (circle Hough transform, searched at one scale on both sides,
-   :data:`~export.realism.segmentation.REFERENCE_PIXEL_SIZE`, as the real one is not yet
-   known); red cells are 7.82 µm across (Evans & Fung 1972), so this is the lab's µm per pixel.
+   diameter (circle Hough transform, :func:`~export.realism.segmentation.rbc_diameters`); red
+   cells are 7.82 µm across (Evans & Fung 1972), so this is the lab's µm per pixel.
 4. Colours, in turn: red-cell density ``sim.population.rbc_coverage`` to the real fraction of
    red-cell pixels; the spectral components of ``optics.stains.haemoglobin`` and the depth
    of the central pallor ``sim.cells.rbc.centre_thickness`` to the mean red-cell optical density

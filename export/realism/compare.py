@@ -7,8 +7,7 @@ gives, for real against synthetic:
 
 * 1-D Wasserstein distances between the pooled samples of each region and channel (OD for red
   cells and nuclei; RGB as a fraction of 255 for the background, whose OD is 0 by definition),
-* the Wasserstein distance between red-cell diameter distributions (circle Hough transform, px,
-  searched at the scale `pixel_size`, by default the PBC reference's),
+* the Wasserstein distance between red-cell diameter distributions (circle Hough transform, px),
 * the relative differences of median sharpness (variance of the Laplacian) and noise level,
 * a classifier two-sample test (D. Lopez-Paz, M. Oquab, "Revisiting classifier two-sample
   tests", ICLR 2017): an L2-regularised logistic regression on the per-image figures, trained to
@@ -31,8 +30,8 @@ from scipy import optimize, stats
 
 from export.files import write_atomic
 from export.imageio import read_image
-from export.realism.segmentation import (FOREGROUND_OD, REFERENCE_PIXEL_SIZE, background,
-                                         rbc_diameters, regions, relative_od)
+from export.realism.segmentation import (FOREGROUND_OD, background, rbc_diameters, regions,
+                                         relative_od)
 from sim.schema import ConfigError
 
 SAMPLES = 2000
@@ -62,10 +61,8 @@ def _rgb(name: str, values: np.ndarray) -> dict[str, float]:
     return {f"{name}_{c}": float(v) for c, v in zip("rgb", values, strict=True)}
 
 
-def analyse(rgb: np.ndarray, pixel_size: float = REFERENCE_PIXEL_SIZE) -> ImageStats:
-    """Per-image figures (:data:`FEATURES`) and region pixel samples of an RGB uint8 image;
-    `pixel_size` (µm/px) sets the red-cell Hough search window
-    (:func:`~export.realism.segmentation.rbc_diameters`)."""
+def analyse(rgb: np.ndarray) -> ImageStats:
+    """Per-image figures (:data:`FEATURES`) and region pixel samples of an RGB uint8 image."""
     od = relative_od(rgb)
     masks = regions(od)
     img = rgb.astype(np.float32)
@@ -76,7 +73,7 @@ def analyse(rgb: np.ndarray, pixel_size: float = REFERENCE_PIXEL_SIZE) -> ImageS
     noise = 1.4826 * float(np.median(np.abs(flat - np.median(flat)))) if flat.size > 100 else 0.0
     total = od.sum(axis=2)
     fg = total[total > FOREGROUND_OD]
-    diameters = rbc_diameters(od, pixel_size)
+    diameters = rbc_diameters(od)
 
     def mean_od(mask: np.ndarray) -> np.ndarray:
         return od[mask].mean(axis=0) if mask.any() else np.full(3, np.nan)
@@ -186,6 +183,11 @@ def _pool(items: list[ImageStats]) -> tuple[np.ndarray, dict[str, np.ndarray], n
     return feats, samples, np.concatenate([s.diameters for s in items])
 
 
+def _by_feature(values: np.ndarray) -> dict[str, float]:
+    """One value per feature (columns in the order of :data:`FEATURES`) as a dict by name."""
+    return dict(zip(FEATURES, values.tolist(), strict=True))
+
+
 def _distance(a: np.ndarray, b: np.ndarray) -> float | None:
     return float(stats.wasserstein_distance(a, b)) if len(a) and len(b) else None
 
@@ -205,15 +207,14 @@ def compare_sets(real: list[ImageStats], synthetic: list[ImageStats], seed: int 
 
     return {"images": {"real": len(real), "synthetic": len(synthetic)},
             "classifier_auc": classifier_auc(fr, fs, seed=seed),
-            "feature_auc": dict(zip(FEATURES, np.round(feature_aucs(fr, fs), 4).tolist())),
+            "feature_auc": _by_feature(np.round(feature_aucs(fr, fs), 4)),
             "colour_wasserstein": colour,
             "rbc_diameter_px": {"real_median": float(np.median(dr)) if dr.size else None,
                                 "synthetic_median": float(np.median(ds)) if ds.size else None,
                                 "wasserstein": _distance(dr, ds)},
             "sharpness_rel_diff": rel("log_sharpness"), "noise_rel_diff": rel("log_noise"),
-            "medians": {"real": dict(zip(FEATURES, np.nanmedian(fr, axis=0).round(4).tolist())),
-                        "synthetic": dict(zip(FEATURES,
-                                              np.nanmedian(fs, axis=0).round(4).tolist()))}}
+            "medians": {"real": _by_feature(np.nanmedian(fr, axis=0).round(4)),
+                        "synthetic": _by_feature(np.nanmedian(fs, axis=0).round(4))}}
 
 
 def _plot(real: list[ImageStats], synthetic: list[ImageStats], out: Path) -> None:
@@ -251,16 +252,15 @@ def _plot(real: list[ImageStats], synthetic: list[ImageStats], out: Path) -> Non
 
 
 def compare(real: str | Path, synthetic: str | Path, out: str | Path | None = None,
-            seed: int = 0, pixel_size: float = REFERENCE_PIXEL_SIZE) -> dict:
+            seed: int = 0) -> dict:
     """Compare two image folders (flat, or with class subfolders matched by name).
 
     Writes ``report.json`` and ``report.png`` into `out` when given. Returns the report: the
-    overall comparison, plus one per class present on both sides. `pixel_size` (µm/px) is the
-    scale at which red cells are searched for in both folders (:func:`analyse`).
+    overall comparison, plus one per class present on both sides.
     """
     groups_r, groups_s = image_files(Path(real)), image_files(Path(synthetic))
-    analysed_r = {k: [analyse(read_image(p), pixel_size) for p in v] for k, v in groups_r.items()}
-    analysed_s = {k: [analyse(read_image(p), pixel_size) for p in v] for k, v in groups_s.items()}
+    analysed_r = {k: [analyse(read_image(p)) for p in v] for k, v in groups_r.items()}
+    analysed_s = {k: [analyse(read_image(p)) for p in v] for k, v in groups_s.items()}
     all_r = [s for v in analysed_r.values() for s in v]
     all_s = [s for v in analysed_s.values() for s in v]
     report = {"real": str(real), "synthetic": str(synthetic),

@@ -22,8 +22,9 @@
    convex hull.
 5. Red-cell diameters by the circle Hough transform (:func:`rbc_diameters`).
 
-Structuring elements and Hough radii are lengths on the specimen (µm), turned into pixels with
-the image's pixel size.
+Structuring elements are lengths on the specimen (µm), turned into pixels with the image's
+pixel size; the Hough search window is in pixels, as the scale of a real folder is unknown
+(:func:`rbc_diameters` says why).
 """
 
 from __future__ import annotations
@@ -74,17 +75,16 @@ GUARD_UM = 0.3
 EDGE_UM = 0.2
 """Band inside the nuclear edge not counted as cytoplasm, µm (the blurred nuclear edge)."""
 
-HOUGH_RADII_UM = (1.5, 7.1)
-"""Smallest and largest radius of the circles the Hough transform looks for, µm: from a fifth
-to nearly twice a red cell's radius (3.9 µm; Evans & Fung 1972), so that a scale wrong by a
-factor of two still finds the cells."""
+HOUGH_MIN_RADIUS_PX = 15
+"""Smallest radius of the circles the Hough transform looks for, px: smaller circles are
+chromatin texture and noise at any scale."""
 
-HOUGH_SPACING_UM = 2.0
-"""Least distance between two circle centres the Hough transform reports, µm."""
+HOUGH_MAX_RADIUS = 0.2
+"""Largest radius of the circles the Hough transform looks for, as a fraction of the image's
+shorter side (PBC 360 px: 72 px, 1.8 red-cell radii; BCCD 480 px: 96 px)."""
 
-REFERENCE_PIXEL_SIZE = 0.0987
-"""Pixel size assumed for images of unknown scale, µm/px: the PBC dataset's (Acevedo et al.
-2020, CellaVision DM96: RBC ≈ 79 px); 15 to 72 px Hough radii."""
+HOUGH_SPACING_PX = 20
+"""Least distance between two circle centres the Hough transform reports, px."""
 
 
 def disc(radius_um: float, pixel_size: float) -> np.ndarray:
@@ -168,17 +168,22 @@ def subject(od: np.ndarray, pixel_size: float) -> tuple[np.ndarray, np.ndarray, 
     return cell, nuc & cell, rbc
 
 
-def rbc_diameters(od: np.ndarray, pixel_size: float = REFERENCE_PIXEL_SIZE) -> np.ndarray:
+def rbc_diameters(od: np.ndarray) -> np.ndarray:
     """Diameters (px) of round cells found by the circle Hough transform (OpenCV
-    ``HOUGH_GRADIENT``) on the smoothed OD-sum image, radii :data:`HOUGH_RADII_UM` at
-    `pixel_size` µm/px.
+    ``HOUGH_GRADIENT``) on the smoothed OD-sum image, radii :data:`HOUGH_MIN_RADIUS_PX` to
+    :data:`HOUGH_MAX_RADIUS` of the image side.
+
+    The search window is in pixels and image sides, not µm: the pixel size of a real folder is
+    unknown, and calibrate measures it with this very transform (the lab's red-cell diameter in
+    pixels against 7.82 µm). A window in µm at an assumed scale biases the result on images of
+    another scale: at the PBC scale (15–72 px) the median BCCD diameter falls from 102 to 88 px
+    (true ≈ 106 px).
 
     Detections include some false circles; their median tracks the red-cell size (synthetic
     ``pbc``: 83 px for cells of 79 px; PBC reference: about 88 px; BCCD: about 106 px).
     """
     g = cv2.GaussianBlur(np.clip(od.sum(axis=2) * 255, 0, 255).astype(np.uint8), (0, 0), 2)
-    lo, hi = (int(round(r / pixel_size)) for r in HOUGH_RADII_UM)
-    circles = cv2.HoughCircles(g, cv2.HOUGH_GRADIENT, dp=2,
-                               minDist=int(round(HOUGH_SPACING_UM / pixel_size)), param1=40,
-                               param2=30, minRadius=lo, maxRadius=hi)
+    circles = cv2.HoughCircles(g, cv2.HOUGH_GRADIENT, dp=2, minDist=HOUGH_SPACING_PX, param1=40,
+                               param2=30, minRadius=HOUGH_MIN_RADIUS_PX,
+                               maxRadius=int(HOUGH_MAX_RADIUS * min(g.shape)))
     return np.zeros(0) if circles is None else 2.0 * circles[0][:, 2]
