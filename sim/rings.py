@@ -15,6 +15,7 @@ touching cells of a layer overlap by at most ``overlap`` × the sum of their rad
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -105,6 +106,8 @@ class RingPass:
         Centre of every cell (n, 2), µm; updated for disc cells.
     rings, node_r
         Ring mechanics (:class:`sim.softbody.Rings`) and node circle radii (R,), µm.
+    is_ring, slot, group
+        Per cell: whether it is a ring, its index in `ring` (−1 if not), its collision group.
     """
 
     drafts: list[Draft]
@@ -127,7 +130,7 @@ class RingPass:
         self.slot[self.ring] = np.arange(len(self.ring))
         self.group = groups(self.drafts)
 
-    def tiles(self):
+    def tiles(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """``(active, fixed)`` cell indices of every tile of about :data:`RELAX_TILE` µm that
         holds a ring: the cells in the tile, and those within reach of it, held fixed."""
         width, height, margin = self.box

@@ -4,7 +4,7 @@ A cell is modelled as a closed ring of ``N`` nodes (unit mass) joined by edge sp
 bending term and an area (pressure) term, the classic 2D soft-body cell of vertex and
 ring-polymer models (e.g. Boal, *Mechanics of the Cell*, 2nd ed., CUP 2012, ch. 5; the area term
 is the 2D analogue of a red cell's nearly fixed volume and membrane area). Contacts between cells
-are not handled here: :mod:`sim.packing` gives every node a pymunk circle and lets Chipmunk
+are not handled here: :mod:`sim.rings` gives every node a pymunk circle and lets Chipmunk
 resolve them.
 
 Time is counted in physics steps and node mass is 1, so every stiffness is the squared angular

@@ -1,9 +1,9 @@
 """How far a folder of synthetic images is from a folder of real ones.
 
 Every image is reduced by one documented segmentation (on optical density, OD, relative to the
-image's own background; :mod:`export.realism.segmentation`) to pixel samples of three regions — background, red
-cells, nuclei — and to per-image figures: colour, red-cell sizes, sharpness and noise. The report
-gives, for real against synthetic:
+image's own background; :mod:`export.realism.segmentation`) to pixel samples of three regions —
+background, red cells, nuclei — and to per-image figures: colour, red-cell sizes, sharpness and
+noise. The report gives, for real against synthetic:
 
 * 1-D Wasserstein distances between the pooled samples of each region and channel (OD for red
   cells and nuclei; RGB as a fraction of 255 for the background, whose OD is 0 by definition),

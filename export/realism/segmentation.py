@@ -18,8 +18,8 @@
    * cytoplasm: the rest of the stained pixels.
 
 4. The centred subject cell of a single-cell (PBC-style) image (:func:`subject`): the dense
-   chromatin components reaching the central disc, the stained non-red-cell component holding them, its
-   convex hull.
+   chromatin components reaching the central disc, the stained non-red-cell component holding
+   them, its convex hull.
 5. Red-cell diameters by the circle Hough transform (:func:`rbc_diameters`).
 
 Structuring elements are lengths on the specimen (µm), turned into pixels with the image's
@@ -136,10 +136,10 @@ def regions(od: np.ndarray) -> dict[str, np.ndarray]:
 def subject(od: np.ndarray, pixel_size: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Masks of the centred subject cell, its nucleus and the red-cell material around it.
 
-    The nucleus is the dense chromatin components (:data:`DENSE_OD`) reaching the central disc (:data:`CENTRAL`), holes
-    filled; the cell the stained, non-red-cell component (gaps closed over :data:`CLOSING_UM`)
-    holding the nucleus, or without one the central stained area, as its convex hull; red-cell
-    material within :data:`GUARD_UM` of the cell is left out.
+    The nucleus is the dense chromatin components (:data:`DENSE_OD`) reaching the central disc
+    (:data:`CENTRAL`), holes filled; the cell the stained, non-red-cell component (gaps closed over
+    :data:`CLOSING_UM`) holding the nucleus, or without one the central stained area, as its convex
+    hull; red-cell material within :data:`GUARD_UM` of the cell is left out.
 
     Parameters
     ----------

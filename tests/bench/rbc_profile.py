@@ -9,7 +9,7 @@ the foreground (OD sum > 0.06, holes filled) of 60–100 px equivalent diameter 
 border; each one's OD sum is averaged in rings of 0.05 of its equivalent radius. Prints the median
 profile (relative to each cell's peak), the centre / peak ratio (pallor depth), where the peak lies,
 and the width of the falling edge from 80 % to 20 % of the peak in pixels (how crisp the outline
-is). Both sides go through :func:`export.realism.morphometry.relative_od`.
+is). Both sides go through :func:`export.realism.segmentation.relative_od`.
 """
 
 from __future__ import annotations
