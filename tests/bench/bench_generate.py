@@ -17,14 +17,16 @@ does not depend on the machine or its load. ``--stages`` times every stage of th
 grows with the area; ``--check-budget`` compares the multiples with ``budget.toml``
 (:mod:`budget`), names every figure over its budget and exits with 1 if any is.
 
-Each end-to-end run writes a full dataset (``--formats``, default ``yolo``; metadata always) to a
-temporary folder. CPU time counts this process and the pool's (start-up included; Dask workers
-are not counted); "cores used" is CPU time over wall time — on a machine shared with other jobs
+Each end-to-end run is one ``smearsim generate`` in a fresh process (imports and worker start-up
+included, as a user runs it) writing a full dataset (``--formats``, default ``yolo``; metadata
+always) to a temporary folder. CPU time counts that process and its pool (Dask workers are not
+counted); "cores used" is CPU time over wall time — on a machine shared with other jobs
 it shows how much of the cores a run actually got, so speed-ups can be read against it; "CPU
 speed-up" is what the wall speed-up over the first run (of one worker) would be with every core
-free: workers × its CPU per image / this run's, at most the worker count. Peak memory
-of a worker is the largest resident set of any pool process (Linux ``ru_maxrss`` of the
-children); with one worker the images are made in this process.
+free: workers × its CPU per image / this run's, at most the worker count. Peak memory is
+the largest resident set of any process of the runs so far (Linux ``ru_maxrss`` of the children:
+with one worker, the process that makes the images). A ``crowded`` image is made in this
+process.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from __future__ import annotations
 import argparse
 import math
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -50,8 +53,8 @@ def _cpu() -> float:
 
 
 def run(config, count: int, workers: int, scheduler: str | None) -> tuple[float, float, float]:
-    """Wall seconds of one job, its CPU seconds (this process and the pool's, start-up
-    included), and the peak resident MB of any worker process so far."""
+    """Wall seconds of one job in this process, its CPU seconds (this process and the pool's,
+    start-up included), and the peak resident MB of any worker process so far."""
     with tempfile.TemporaryDirectory() as tmp:
         cpu, start = _cpu(), time.perf_counter()
         generate(config, count, tmp, seed=0, workers=workers, scheduler=scheduler)
@@ -60,18 +63,37 @@ def run(config, count: int, workers: int, scheduler: str | None) -> tuple[float,
     return wall, cpu, resource.getrusage(who).ru_maxrss / 1024
 
 
-def end_to_end(name: str, config, args) -> dict[str, float]:
-    """Print the end-to-end runs of one preset; return its CPU ms per image by run."""
+def run_cli(name: str, overrides: list[str], count: int, workers: int, scheduler: str | None
+            ) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds and peak resident MB (of the largest process so far) of one
+    ``smearsim generate`` in a fresh process, as a user runs it: imports, worker start-up and the
+    driver's writing included (Dask workers are not counted)."""
+    children = resource.RUSAGE_CHILDREN
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [sys.executable, "-m", "export.cli", "generate", "--preset", name, "--count",
+               str(count), "--out", f"{tmp}/out", "--workers", str(workers),
+               *sum((["--set", o] for o in overrides), []),
+               *(["--scheduler", scheduler] if scheduler else [])]
+        cpu, start = sum(resource.getrusage(children)[:2]), time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        wall, cpu = time.perf_counter() - start, sum(resource.getrusage(children)[:2]) - cpu
+    return wall, cpu, resource.getrusage(children).ru_maxrss / 1024
+
+
+def end_to_end(name: str, args) -> dict[str, float]:
+    """Print the end-to-end runs of one preset (:func:`run_cli`); return its CPU ms per image by
+    run."""
     figures, first, base = {}, None, None
+    overrides = [f"export.formats={args.formats}"] + args.set
     for w in map(int, args.workers.split(",")):
-        wall, cpu, rss = run(config, args.count, w, args.scheduler)
+        wall, cpu, rss = run_cli(name, overrides, args.count, w, args.scheduler)
         ms = 1e3 * cpu / args.count
         first, base = first or wall, base or ms
         figures[f"end to end, {w} worker{'s' if w > 1 else ''}"] = ms
         print(f"{name:8s} {args.count:6d} images  {w} worker(s): {wall:7.2f} s wall  "
               f"{args.count / wall:6.1f} images/s  speed-up {first / wall:4.2f}x  CPU "
               f"{ms:5.1f} ms/image  CPU speed-up {min(w, w * base / ms):4.2f}x  cores used "
-              f"{cpu / wall:4.2f}  peak worker RSS {rss:5.0f} MB", flush=True)
+              f"{cpu / wall:4.2f}  peak RSS {rss:5.0f} MB", flush=True)
     return figures
 
 
@@ -85,8 +107,9 @@ def crowded(sides: list[int], args) -> dict[str, tuple[float, int]]:
         _, cpu, rss = run(config, 1, 1, None)
         seconds.append(cpu)
         figures[f"{side}x{side} image"] = (1e3 * cpu, side * side)
-        growth = (f"  cost ∝ area^{math.log(cpu / seconds[-2]) / math.log(side / sides[-2]) / 2:.2f}"
-                  if len(seconds) > 1 else "")
+        exponent = (math.log(cpu / seconds[-2]) / math.log(side / sides[-2]) / 2
+                    if len(seconds) > 1 else None)
+        growth = f"  cost ∝ area^{exponent:.2f}" if exponent is not None else ""
         print(f"crowded  {side}x{side}: {cpu:6.2f} s CPU  peak RSS {rss:5.0f} MB{growth}",
               flush=True)
     return figures
@@ -102,7 +125,7 @@ def measure(name: str, args) -> dict[str, tuple[float, int]]:
         figures = path_times(config, args.stage_count)
         figures["all stages"] = sum(figures.values())
     if args.workers != "none":
-        figures |= end_to_end(name, config, args)
+        figures |= end_to_end(name, args)
     area = config.optics.frame.width * config.optics.frame.height
     return {figure: (ms, area) for figure, ms in figures.items()}
 
