@@ -90,7 +90,7 @@ def point_spread(na: float, n: float, wavelength: float, defocus: float, pixel_s
     half = PUPIL_SAMPLES * lam / (2 * na * pixel_size)
     m = max(size, 2 * int(np.ceil(half)) + 1) * OVERSAMPLE
     df = OVERSAMPLE / (m * pixel_size)                  # frequency step, 1/µm
-    k = np.arange(int(np.floor(na / lam / df)) + 1)     # non-negative frequency samples in the pupil
+    k = np.arange(int(np.floor(na / lam / df)) + 1)     # frequency samples ≥ 0 in the pupil
     f2 = (k[:, None] ** 2 + k[None, :] ** 2) * df * df
     wave = n / lam
     phase = 2 * np.pi * defocus * (np.sqrt(np.maximum(wave * wave - f2, 0.0)) - wave)
