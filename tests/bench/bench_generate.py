@@ -9,7 +9,8 @@ Usage::
         --check-budget                                       # where time goes, against the budget
 
 The floor (:mod:`floor`: the least work per 360×363 image, the computation of
-``../shared/bench/floor.py``) is measured first, in the same run; every figure is also printed as
+``../shared/bench/floor.py``) is measured in the same run — one floor image after each image of
+the stage timing, and before and after the whole runs; every figure is also printed as
 a multiple of it (for a frame of another size, of the floor scaled by its area), a number that
 does not depend on the machine or its load. ``--stages`` times every stage of the path
 (:mod:`stages`: physics, morphology, raster, optics stages, labels, encoding, transfer, writing);
@@ -42,7 +43,7 @@ import time
 from budget import BUDGET, report
 from export import generate, load_config, make_image, presets
 from export.parallel import single_threaded
-from floor import AREA, floor_ms
+from floor import AREA, Floor, floor_ms
 from stages import path_times
 
 
@@ -97,7 +98,7 @@ def end_to_end(name: str, args) -> dict[str, float]:
     return figures
 
 
-def crowded(sides: list[int], args) -> dict[str, tuple[float, int]]:
+def crowded(sides: list[int], args) -> dict[str, tuple[float, int, None]]:
     """Print the CPU seconds of one ``crowded`` image of each side (px) and the exponent of its
     growth with the area; return its CPU ms and area (px) by side."""
     figures, seconds = {}, []
@@ -106,7 +107,7 @@ def crowded(sides: list[int], args) -> dict[str, tuple[float, int]]:
                                                    f"optics.frame.height={side}"] + args.set)
         _, cpu, rss = run(config, 1, 1, None)
         seconds.append(cpu)
-        figures[f"{side}x{side} image"] = (1e3 * cpu, side * side)
+        figures[f"{side}x{side} image"] = (1e3 * cpu, side * side, None)
         exponent = (math.log(cpu / seconds[-2]) / math.log(side / sides[-2]) / 2
                     if len(seconds) > 1 else None)
         growth = f"  cost ∝ area^{exponent:.2f}" if exponent is not None else ""
@@ -115,27 +116,32 @@ def crowded(sides: list[int], args) -> dict[str, tuple[float, int]]:
     return figures
 
 
-def measure(name: str, args) -> dict[str, tuple[float, int]]:
+def measure(name: str, args) -> dict[str, tuple[float, int, float | None]]:
     """CPU ms per image of every stage (``--stages``) and end-to-end run of preset `name`, each
-    with the frame's area (px)."""
+    with the frame's area (px) and, for the stages, the floor measured interleaved with them."""
     config = load_config(name, overrides=[f"export.formats={args.formats}"] + args.set)
     make_image(config, 0, 0)  # warm caches (texture tiles) outside the timing
+    area = config.optics.frame.width * config.optics.frame.height
     figures = {}
     if args.stages:
-        figures = path_times(config, args.stage_count)
-        figures["all stages"] = sum(figures.values())
+        floor = Floor()
+        times = path_times(config, args.stage_count, floor=floor)
+        floor.close()
+        times["all stages"] = sum(times.values())
+        figures = {stage: (ms, area, floor.ms) for stage, ms in times.items()}
+        print(f"{name:8s} floor interleaved with the stages: {floor.ms:.2f} ms CPU/image")
     if args.workers != "none":
-        figures |= end_to_end(name, args)
-    area = config.optics.frame.width * config.optics.frame.height
-    return {figure: (ms, area) for figure, ms in figures.items()}
+        figures |= {run: (ms, area, None) for run, ms in end_to_end(name, args).items()}
+    return figures
 
 
-def table(name: str, figures: dict[str, tuple[float, int]], floor: float) -> dict[str, float]:
-    """Print `figures` (CPU ms per image, frame area px) beside their multiples of the floor
-    scaled to the frame's area; return the multiples."""
+def table(name: str, figures: dict[str, tuple[float, int, float | None]], floor: float
+          ) -> dict[str, float]:
+    """Print `figures` (CPU ms per image, frame area px, own floor or None for `floor`) beside
+    their multiples of the floor scaled to the frame's area; return the multiples."""
     multiples = {}
-    for figure, (ms, area) in figures.items():
-        multiples[figure] = ms / (floor * area / AREA)
+    for figure, (ms, area, own) in figures.items():
+        multiples[figure] = ms / ((own or floor) * area / AREA)
         print(f"{name:8s} {figure:22s} {ms:9.2f} ms CPU/image {multiples[figure]:7.3f}x floor")
     return multiples
 
@@ -169,7 +175,7 @@ def main() -> None:
     floors.append(floor_ms(args.floor_count))
     floor = float(sum(floors) / 2)
     print(f"floor    {floor:9.2f} ms CPU/image (tests/bench/floor.py, 360x363; "
-          f"{floors[0]:.2f} before, {floors[1]:.2f} after)")
+          f"{floors[0]:.2f} before, {floors[1]:.2f} after; stages: their interleaved floor)")
     multiples = {name: table(name, figures, floor) for name, figures in ms.items()}
     if args.check_budget is not None:
         sys.exit(report(multiples, args.check_budget))

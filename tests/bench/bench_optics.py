@@ -26,7 +26,7 @@ import numpy as np
 
 from budget import BUDGET, report
 from export import load_config, make_image
-from floor import floor_ms
+from floor import Floor
 from optics import effects
 from stages import path_times
 
@@ -65,9 +65,10 @@ def main() -> None:
                    help=f"compare with a budget (default {BUDGET.name}); exit 1 if over")
     args = p.parse_args()
     config = load_config("pbc", overrides=args.set)
-    floor = floor_ms()
-    times = path_times(config, args.count)
-    floor = (floor + floor_ms()) / 2  # before and after: the load of a shared machine drifts
+    interleaved = Floor()  # one floor image after each image: both meet the same load
+    times = path_times(config, args.count, floor=interleaved)
+    interleaved.close()
+    floor = interleaved.ms
     print(f"{'floor':22s} {floor:7.2f} ms/image")
     for name in OPTICS:
         print(f"{name:22s} {times[name]:7.2f} ms/image {times[name] / floor:6.3f}x floor")

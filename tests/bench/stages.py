@@ -23,6 +23,7 @@ import numpy as np
 
 from export import job
 from export.parallel import start_worker
+from floor import Floor
 from optics import psf, variation
 
 HOOKS = {
@@ -99,10 +100,12 @@ def warm_kernels(config, seed: int, indices: range) -> tuple[int, float]:
     return len(errors), (time.process_time() - start) * 1e3
 
 
-def path_times(config, count: int, seed: int = 0) -> dict[str, float]:
+def path_times(config, count: int, seed: int = 0, floor: Floor | None = None
+               ) -> dict[str, float]:
     """Mean CPU milliseconds per image of every stage of :data:`STAGES`, over images
     1 … `count` (image 0 warms the caches), in this process set up as a pool worker; prints
-    what building the PSF kernels beforehand cost."""
+    what building the PSF kernels beforehand cost. With `floor`, one floor image is made after
+    each image (outside the stages' time), so that both meet the same load."""
     start_worker()
     job.render_files(config, seed, 0)
     built, ms = warm_kernels(config, seed, range(1, count + 1))
@@ -122,6 +125,8 @@ def path_times(config, count: int, seed: int = 0) -> dict[str, float]:
             t.append(time.process_time())
             for stage, dt in zip(("_files", "transfer", "writing"), np.diff(t)):
                 rest[stage] += dt * 1e3
+            if floor is not None:
+                floor.step()
     ms = dict(clock.ms) | dict(rest)
     ms["sim other"] = ms["_simulate"] - ms["population"] - ms["packing"] - ms["morphology"]
     ms["optics other"] = ms["_render"] - sum(ms[s] for s in ("raster", "stain", "illumination",
