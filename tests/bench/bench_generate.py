@@ -76,7 +76,9 @@ def run_cli(name: str, overrides: list[str], count: int, workers: int, scheduler
                *sum((["--set", o] for o in overrides), []),
                *(["--scheduler", scheduler] if scheduler else [])]
         cpu, start = sum(resource.getrusage(children)[:2]), time.perf_counter()
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if done.returncode:  # the progress bar goes to stderr: show its last line, the error
+            sys.exit(f"smearsim generate failed: {done.stderr.strip().splitlines()[-1:]}")
         wall, cpu = time.perf_counter() - start, sum(resource.getrusage(children)[:2]) - cpu
     return wall, cpu, resource.getrusage(children).ru_maxrss / 1024
 
@@ -90,7 +92,7 @@ def end_to_end(name: str, args) -> dict[str, float]:
         wall, cpu, rss = run_cli(name, overrides, args.count, w, args.scheduler)
         ms = 1e3 * cpu / args.count
         first, base = first or wall, base or ms
-        figures[f"end to end, {w} worker{'s' if w > 1 else ''}"] = ms
+        figures[f"end to end, {args.count} images, {w} worker{'s' if w > 1 else ''}"] = ms
         print(f"{name:8s} {args.count:6d} images  {w} worker(s): {wall:7.2f} s wall  "
               f"{args.count / wall:6.1f} images/s  speed-up {first / wall:4.2f}x  CPU "
               f"{ms:5.1f} ms/image  CPU speed-up {min(w, w * base / ms):4.2f}x  cores used "
@@ -142,7 +144,7 @@ def table(name: str, figures: dict[str, tuple[float, int, float | None]], floor:
     multiples = {}
     for figure, (ms, area, own) in figures.items():
         multiples[figure] = ms / ((own or floor) * area / AREA)
-        print(f"{name:8s} {figure:22s} {ms:9.2f} ms CPU/image {multiples[figure]:7.3f}x floor")
+        print(f"{name:8s} {figure:34s} {ms:9.2f} ms CPU/image {multiples[figure]:7.3f}x floor")
     return multiples
 
 
