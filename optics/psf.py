@@ -156,7 +156,10 @@ def _tiles(n: int, r: int) -> tuple[range, int, int]:
     return range(0, n, block - 2 * r), block - 2 * r, block
 
 
-@lru_cache(maxsize=24)  # a focus error per image (optics.variation) visits a dozen defocus values
+# each image has its own focus error (optics.variation), about 21 values in all: with the 16
+# most recently used kept, about 4 % of images (beyond each value's first) recompute their
+# spectra; an entry is a frame of spectra (4.7 MB for `field`), so keeping all would cost 100 MB
+@lru_cache(maxsize=16)
 def _spectra(cfg: OpticsConfig, defocus: float, shape: tuple[int, int]) -> list[np.ndarray]:
     """OpenCV DFTs (packed real format, float32, `shape`) of the three channel kernels, centred
     on the origin of a `shape` grid."""
