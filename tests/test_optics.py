@@ -2,6 +2,7 @@
 
 from dataclasses import replace
 
+import cv2
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -74,6 +75,43 @@ def test_psf_sums_to_one_and_widens_with_defocus_as_geometric_optics_says():
     w2 = np.square(widths)
     assert np.diff(w2) / np.diff(np.square(defocus)) == pytest.approx([slope, slope], rel=0.1)
     assert widths == sorted(widths)
+
+
+@settings(max_examples=8, deadline=None)
+@given(wavelength=st.floats(400.0, 700.0), defocus=st.floats(-2.0, 2.0),
+       pixel=st.floats(0.05, 0.2))
+def test_pruned_psf_transform_equals_the_full_2d_transform(wavelength, defocus, pixel):
+    # the reference: the pupil on the whole m × m frequency grid, numpy's 2-D inverse FFT,
+    # sampled at the kernel's offsets and binned over each pixel
+    na, n = 1.25, 1.515
+    size = psf.kernel_size(na, n, wavelength, defocus, pixel)
+    lam = wavelength * 1e-3
+    m = max(size, 2 * int(np.ceil(psf.PUPIL_SAMPLES * lam / (2 * na * pixel))) + 1) * psf.OVERSAMPLE
+    df = psf.OVERSAMPLE / (m * pixel)
+    f = np.fft.fftfreq(m, 1.0 / m) * df
+    f2 = f[:, None] ** 2 + f[None, :] ** 2
+    pupil = (f2 <= (na / lam) ** 2) * np.exp(2j * np.pi * defocus * (
+        np.sqrt(np.maximum((n / lam) ** 2 - f2, 0.0)) - n / lam))
+    s = (np.arange(psf.OVERSAMPLE * size) - psf.OVERSAMPLE * size // 2) % m
+    amp = np.fft.ifft2(pupil)[np.ix_(s, s)]
+    full = (np.abs(amp) ** 2).reshape(size, psf.OVERSAMPLE, size, psf.OVERSAMPLE).sum(axis=(1, 3))
+    k = psf.point_spread(na, n, wavelength, defocus, pixel, size)
+    assert np.allclose(k, full / full.sum(), rtol=0, atol=1e-12 * k.max())
+
+
+@pytest.mark.parametrize("shape", [(300, 260), (97, 410)])
+def test_tiled_convolution_equals_one_piece_and_direct_convolution(pbc, shape, monkeypatch):
+    cfg = pbc.optics
+    img = np.random.default_rng(1).random(shape + (3,), dtype=np.float32)
+    whole = psf.blur(img, cfg)
+    kernels = psf.kernels(cfg, cfg.psf.defocus)
+    direct = np.dstack([cv2.filter2D(img[..., c], -1, kernels[c], borderType=cv2.BORDER_REFLECT)
+                        for c in range(3)])
+    monkeypatch.setattr(psf, "ONE_PIECE", 0)
+    monkeypatch.setattr(psf, "BLOCK", 128)
+    assert len(psf._tiles(shape[1], kernels.shape[1] // 2)[0]) > 1
+    tiled = psf.blur(img, cfg)
+    assert np.allclose(whole, direct, atol=1e-5) and np.allclose(tiled, whole, atol=1e-5)
 
 
 def test_in_focus_psf_is_the_airy_pattern():

@@ -1,6 +1,8 @@
 """Benchmark and ablation check of the optical chain (prints figures; not a timed test).
 
-Prints the mean CPU milliseconds per image of every optics stage on one core, then, for one field,
+Prints the floor (:mod:`floor`) and the mean CPU milliseconds per image of every optics stage on
+one core, as a pool worker makes them (:func:`stages.path_times`: the image's own staining and
+focus, memory set up for reuse), each also as a multiple of the floor; then, for one field,
 the image with all effects on and with each effect ablated in turn: sharpness (variance of the
 Laplacian) and background noise (Immerkær's estimator) on the grey image, beside the
 same figures on the PBC reference. With ``--png`` it writes the ablation panel side by side with
@@ -9,6 +11,7 @@ a reference image.
 Usage::
 
     python tests/bench/bench_optics.py --count 30 --png /tmp/ablation.png
+    python tests/bench/bench_optics.py --count 30 --check-budget       # against budget.toml
 """
 
 from __future__ import annotations
@@ -16,15 +19,19 @@ from __future__ import annotations
 import argparse
 import glob
 import os
-import time
+import sys
 
 import cv2
 import numpy as np
 
+from budget import BUDGET, report
 from export import load_config, make_image
-from optics import effects, illumination, isp, psf, sensor, stain
-from optics.raster import rasterize
-from sim import simulate
+from floor import Floor
+from optics import effects
+from stages import path_times
+
+OPTICS = ("raster", "stain", "illumination", "psf", "sensor", "isp")
+"""The optics stages of :data:`stages.STAGES` (``isp`` ends with the JPEG encode)."""
 
 REFERENCE = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "reference", "pbc")
 
@@ -48,49 +55,27 @@ def noise(rgb: np.ndarray) -> float:
     return float(np.sqrt(np.pi / 2) * np.abs(r[background]).mean() / 6)
 
 
-def stage_times(config, count: int) -> dict[str, float]:
-    """Mean CPU milliseconds per image of each optics stage (process time: on a loaded machine
-    wall time also counts the waits for a core)."""
-    cfg, frame = config.optics, config.optics.frame
-    names = ["raster", "stain", "illumination", "psf", "sensor", "isp (demosaic…jpeg)"]
-    times = dict.fromkeys(names, 0.0)
-    for i in range(count):
-        rng = np.random.default_rng(i)
-        scene = simulate(config.sim, frame.width * frame.pixel_size,
-                         frame.height * frame.pixel_size, rng)
-        t = [time.process_time()]
-        raster = rasterize(scene, frame)
-        t.append(time.process_time())
-        light = stain.transmittance(raster.density, cfg)
-        t.append(time.process_time())
-        light = illumination.illuminate(light, cfg, rng)
-        t.append(time.process_time())
-        light = psf.blur(light, cfg)
-        t.append(time.process_time())
-        raw = sensor.capture(sensor.mosaic(light) if cfg.bayer.enabled else light,
-                             illumination.electrons_per_unit(cfg), cfg.sensor, rng)
-        t.append(time.process_time())
-        isp.process(raw, cfg)
-        t.append(time.process_time())
-        for key, dt in zip(names, np.diff(t)):
-            times[key] += dt * 1e3 / count
-    return times
-
-
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--count", type=int, default=30)
     p.add_argument("--index", type=int, default=0, help="image index of the ablation field")
     p.add_argument("--png", default=None, help="write the ablation panel here")
     p.add_argument("--set", action="append", default=[])
+    p.add_argument("--check-budget", nargs="?", const=BUDGET, default=None, metavar="TOML",
+                   help=f"compare with a budget (default {BUDGET.name}); exit 1 if over")
     args = p.parse_args()
-    cv2.setNumThreads(1)
     config = load_config("pbc", overrides=args.set)
-    make_image(config, 0, 0)  # warm caches (texture tiles, PSF kernels, band tables)
-    times = stage_times(config, args.count)
-    for name, ms in times.items():
-        print(f"{name:22s} {ms:7.2f} ms/image")
-    print(f"{'optics after raster':22s} {sum(times.values()) - times['raster']:7.2f} ms/image")
+    interleaved = Floor()  # one floor image after each image: both meet the same load
+    times = path_times(config, args.count, floor=interleaved)
+    interleaved.close()
+    floor = interleaved.ms
+    print(f"{'floor':22s} {floor:7.2f} ms/image")
+    for name in OPTICS:
+        print(f"{name:22s} {times[name]:7.2f} ms/image {times[name] / floor:6.3f}x floor")
+    total = sum(times[name] for name in OPTICS[1:])
+    print(f"{'optics after raster':22s} {total:7.2f} ms/image {total / floor:6.3f}x floor")
+    code = 0 if args.check_budget is None else report(
+        {"pbc": {name: times[name] / floor for name in OPTICS}}, args.check_budget)
 
     refs = sorted(glob.glob(os.path.join(REFERENCE, "*", "*.jpg")))
     ref = [cv2.cvtColor(cv2.imread(f), cv2.COLOR_BGR2RGB) for f in refs]
@@ -128,6 +113,7 @@ def main() -> None:
         rows = [np.hstack(panel[i:i + 5]) for i in range(0, len(panel), 5)]
         cv2.imwrite(args.png, cv2.cvtColor(np.vstack(rows), cv2.COLOR_RGB2BGR))
         print(f"wrote {args.png}")
+    sys.exit(code)
 
 
 if __name__ == "__main__":
