@@ -50,22 +50,27 @@ from dataclasses import dataclass
 from functools import reduce
 from pathlib import Path
 
-import cv2
 import numpy as np
 from scipy.stats import norm
 
 from export.realism.compare import analyse, image_files, regions
 from export.config import Config, config_dict, dump_config, load_config
 from export.files import write_atomic
+from export.imagefile import read_rgb
 from export.realism.gallery import only
 from export.job import make_image
 from export.realism.morphometry import relative_od
 from export.realism.stainvectors import macenko
 from sim.classes import SUBJECT_CLASSES
-from sim.schema import ConfigError, build
+from export.errors import OutputFolderError, option
+from sim.schema import build
 
 EXPOSURE_HEADROOM = 0.9
 """Fraction of the full well the empty slide fills."""
+
+EXPOSURE_KEY = "optics.sensor.photons"
+"""The knob whose fitted value also sets the sensor's full well and gain (so the empty slide
+fills :data:`EXPOSURE_HEADROOM` of the well); every other knob changes only its own key."""
 
 OVER_EXPOSED = 1.01
 """Background level given to a channel that is at full scale in the real images: its true level
@@ -119,9 +124,11 @@ def _set(config: Config, knobs: list[Knob], values: np.ndarray) -> Config:
             node[last] = float(v)
         else:
             node[last][knob.index] = float(v)
-    sensor = data["optics"]["sensor"]
-    sensor["full_well"] = sensor["photons"] * sensor["quantum_efficiency"] / EXPOSURE_HEADROOM
-    sensor["gain"] = (2 ** sensor["adc_bits"] - 1) / sensor["full_well"]
+    if any(knob.key == EXPOSURE_KEY for knob in knobs):
+        # a fitted photon count is an exposure: the camera's full well and gain follow it
+        sensor = data["optics"]["sensor"]
+        sensor["full_well"] = sensor["photons"] * sensor["quantum_efficiency"] / EXPOSURE_HEADROOM
+        sensor["gain"] = (2 ** sensor["adc_bits"] - 1) / sensor["full_well"]
     return build(Config, data)
 
 
@@ -272,12 +279,7 @@ def measure_real(folder: Path, limit: int = 120) -> tuple[dict[str, float], dict
     groups = image_files(folder)
     files = [f for group in groups.values() for f in group]
     files = files[::max(1, len(files) // limit)][:limit]
-    images = []
-    for f in files:
-        img = cv2.imread(str(f), cv2.IMREAD_COLOR)
-        if img is None:
-            raise ConfigError(f"cannot read image {str(f)!r}")
-        images.append(img[:, :, ::-1])
+    images = [read_rgb(f) for f in files]
     features = [analyse(im).features for im in images]
     target = _median(features)
     stained = []
@@ -363,11 +365,13 @@ def calibrate(real: str | Path, base: str = "pbc", images: int = 8,
 def check_out(out: Path, overwrite: bool = False) -> None:
     """Refuse an output that is not a .toml path, or that exists (unless `overwrite`)."""
     if out.suffix.lower() != ".toml":
-        raise ConfigError(f"--out {str(out)!r} must name a .toml file")
+        raise OutputFolderError(f"{option('out')} {str(out)!r} must name a .toml file")
     if out.exists() and not overwrite:
-        raise ConfigError(f"--out {str(out)!r} exists; choose a new file or pass --overwrite")
+        raise OutputFolderError(f"{option('out')} {str(out)!r} exists; choose a new file or "
+                                f"pass {option('overwrite')}")
     if not out.parent.is_dir():
-        raise ConfigError(f"--out {str(out)!r}: folder {str(out.parent)!r} does not exist")
+        raise OutputFolderError(f"{option('out')} {str(out)!r}: folder {str(out.parent)!r} does "
+                                "not exist")
 
 
 def write_preset(config: Config, report: dict, out: str | Path) -> Path:
