@@ -21,6 +21,7 @@ from export.realism.calibrate import calibrate, check_out, write_preset
 from export.realism.compare import compare
 from export.config import dump_config, load_config, presets
 from export.errors import OutputError, SmearsimError
+from export.fetch import SOURCES, fetch
 from export.files import json_bytes
 from export.parallel import tune_memory
 from export.realism.gallery import write_gallery
@@ -163,7 +164,18 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("presets", help="list the shipped presets")
     c = sub.add_parser("config", help="print the resolved configuration as TOML")
     _add_config_args(c)
+    _add_fetch(sub)
     return parser
+
+
+def _add_fetch(sub) -> None:
+    f = sub.add_parser("fetch", help="download a public reference set (real images) into a cache")
+    f.add_argument("name", choices=sorted(SOURCES), help="; ".join(
+        f"{k}: {v.about}" for k, v in sorted(SOURCES.items())))
+    f.add_argument("--cache", default=None, metavar="DIR",
+                   help="cache folder (default $SMEARSIM_CACHE or ~/.cache/smearsim)")
+    f.add_argument("--url", default=None, help="download from this mirror instead")
+    f.add_argument("--sha256", default=None, metavar="HEX", help="expected SHA-256 of the archive")
 
 
 def _run(args: argparse.Namespace) -> None:
@@ -188,6 +200,8 @@ def _run(args: argparse.Namespace) -> None:
         print(f"wrote {write_preset(config, report, out)}")
     elif args.command == "gallery":
         print(f"wrote {write_gallery(_resolve(args), args.out, args.seeds, args.reference)}")
+    elif args.command == "fetch":
+        print(fetch(args.name, args.cache, args.url, args.sha256))
     else:
         tune_memory()  # this process is smearsim's own: set it up as a worker is
         summary = generate(_resolve(args), args.count, args.out, args.seed, args.workers,
