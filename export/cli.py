@@ -238,8 +238,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # a bug: one line, the traceback on request
         if os.environ.get("SMEARSIM_TRACEBACK"):
             raise
-        _fail(args.command, f"internal error {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
-              " (please report it; SMEARSIM_TRACEBACK=1 shows the traceback)", True)
+        first = str(e).splitlines()[0] if str(e) else ""
+        _fail(args.command, f"internal error {type(e).__name__}: {first} (please report it; "
+              "SMEARSIM_TRACEBACK=1 shows the traceback)", True)
         return 1
     finally:
         signal.signal(signal.SIGTERM, previous)

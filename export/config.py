@@ -142,7 +142,8 @@ def parse_override(item: str) -> dict:
     except ConfigError:
         value = text.strip()
     if len(key.split(".")) > MAX_DEPTH:
-        raise ConfigError(f"{option('set')} key {key[:60]!r}… is nested deeper than {MAX_DEPTH} levels")
+        raise ConfigError(f"{option('set')} key {key[:60]!r}… is nested deeper than "
+                          f"{MAX_DEPTH} levels")
     for part in reversed(key.split(".")):
         value = {part: value}
     return value

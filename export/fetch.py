@@ -1,12 +1,12 @@
-"""Download a named public reference set into a cache: checksummed, resumable, extracted safely.
+"""Download a named public reference set into a cache: checksummed, resumable, safely extracted.
 
 ``smearsim fetch pbc`` (or ``bccd``) gives a user the real images that ``compare``, ``gallery``
 and ``calibrate`` measure against, without the project shipping them. The archive is downloaded
 to ``CACHE/NAME/ARCHIVE.part`` and continued with an HTTP range request after an interruption;
 its SHA-256 is checked against the one pinned here or given by the caller; where there is none
 (neither source publishes one), the first download's is recorded (``CACHE/NAME/SHA256SUMS``) and
-every later download must match it. The archive is extracted into ``CACHE/NAME/data`` refusing paths that leave that folder and
-archives larger than :data:`MAX_EXTRACTED_BYTES`.
+every later download must match it. The archive is extracted into ``CACHE/NAME/data``,
+refusing paths that leave that folder and archives larger than :data:`MAX_EXTRACTED_BYTES`.
 """
 
 from __future__ import annotations
@@ -171,9 +171,10 @@ def fetch(name: str, cache: str | Path | None = None, url: str | None = None,
             part.rename(archive)
         digest = _sha256(archive)
         if expected is not None and digest != expected.lower():
-            archive.rename(part.with_suffix(".bad"))
+            bad = part.with_suffix(".bad")
+            archive.rename(bad)
             raise FetchError(f"{source.archive}: SHA-256 {digest} differs from the expected "
-                             f"{expected}; the download is kept as {str(part.with_suffix('.bad'))!r}")
+                             f"{expected}; the download is kept as {str(bad)!r}")
         write_atomic(sums, f"{digest}  {source.archive}\n".encode())
         _extract(archive, data)
         return data

@@ -321,23 +321,8 @@ def generate(config: Config, count: int, out: str | Path, seed: int = 0,
     start = time.perf_counter()
     try:
         with FolderLock(out):
-            done, first = _prepare(config, out, count, seed, keep_stages, overwrite, resume)
-            made = len(first) and count - len(done)
-            ledger = Ledger(out, config, resume)
-            with engine:  # a scheduler that cannot be reached fails before anything is written
-                if overwrite:
-                    clear_dataset(out)
-                try:
-                    ledger.start(config_text(config)[0].encode(),
-                                 _job_bytes(config, count, seed, keep_stages), done)
-                    todo = (i for i in range(first[0][0].index + 1 if first else count, count)
-                            if i not in done)
-                    _stream(ledger, engine, partial(render_batch, config, seed, keep_stages),
-                            todo, first, count, progress, len(done))
-                except BaseException:
-                    ledger.close()
-                    raise
-            ledger.finish(formats.dataset_files(config, ledger.records))
+            ledger, made = _run(config, out, count, seed, keep_stages, overwrite, resume, engine,
+                                progress)
     except BaseException:
         if created:
             _remove_if_empty(out)
@@ -346,6 +331,29 @@ def generate(config: Config, count: int, out: str | Path, seed: int = 0,
                    {c: ledger.classes[i] for i, c in enumerate(CLASSES)},
                    time.perf_counter() - start, made, engine.workers,
                    config.export.format_list(), ledger.bytes)
+
+
+def _run(config: Config, out: Path, count: int, seed: int, keep_stages: bool, overwrite: bool,
+         resume: bool, engine: parallel.Serial, progress: TextIO | None) -> tuple[Ledger, int]:
+    """The job in the locked folder `out`: checks and the first image, then (only then) the
+    files; returns the ledger and the number of images made."""
+    done, first = _prepare(config, out, count, seed, keep_stages, overwrite, resume)
+    ledger = Ledger(out, config, resume)
+    with engine:  # a scheduler that cannot be reached fails before anything is written
+        if overwrite:
+            clear_dataset(out)
+        try:
+            ledger.start(config_text(config)[0].encode(),
+                         _job_bytes(config, count, seed, keep_stages), done)
+            todo = (i for i in range(first[0][0].index + 1 if first else count, count)
+                    if i not in done)
+            _stream(ledger, engine, partial(render_batch, config, seed, keep_stages), todo,
+                    first, count, progress, len(done))
+        except BaseException:
+            ledger.close()
+            raise
+    ledger.finish(formats.dataset_files(config, ledger.records))
+    return ledger, (count - len(done)) if first else 0
 
 
 def _remove_if_empty(out: Path) -> None:

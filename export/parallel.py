@@ -124,7 +124,8 @@ def on_one_thread(fn: Callable, batch: list[int]):
     return fn(batch)
 
 
-def batches(indices: Iterable[int], workers: int, total: int | None = None) -> Iterator[list[int]]:
+def batches(indices: Iterable[int], workers: int, total: int | None = None
+            ) -> Iterator[list[int]]:
     """`indices` cut into batches, lazily: about four per worker (of `total` indices, if known),
     at most 16 images each."""
     size = max(1, min(16, (total if total is not None else 16 * 4 * workers) // (4 * workers)))
@@ -213,9 +214,9 @@ class Dask(Serial):
         except (OSError, TimeoutError, ValueError) as e:
             if self.cluster is not None:
                 self.cluster.close()
-            raise SchedulerError(f"{option('scheduler')} {self.scheduler!r}: cannot reach the Dask "
-                              f"scheduler ({str(e).splitlines()[0] if str(e) else type(e).__name__})"
-                              ) from None
+            why = str(e).splitlines()[0] if str(e) else type(e).__name__
+            raise SchedulerError(f"{option('scheduler')} {self.scheduler!r}: cannot reach the "
+                                 f"Dask scheduler ({why})") from None
         self.workers = max(1, len(self.client.scheduler_info()["workers"]))
         return self
 

@@ -117,9 +117,9 @@ def _short(value: Any) -> str:
 
 def _number(value: Any, kind: type, meta: dict, key: str) -> float | int:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(f"{key} = {_short(value)} must be "
-                          f"{'an integer' if kind is int else 'a number'}; allowed: {_allowed(meta)}")
-    if not -MAGNITUDE <= value <= MAGNITUDE:  # also keeps float() of a huge integer from overflowing
+        what = "an integer" if kind is int else "a number"
+        raise ConfigError(f"{key} = {_short(value)} must be {what}; allowed: {_allowed(meta)}")
+    if not -MAGNITUDE <= value <= MAGNITUDE:  # keeps float() of a huge integer from overflowing
         raise ConfigError(f"{key} = {_short(value)} is out of range; allowed: {_allowed(meta)}, "
                           f"and at most {MAGNITUDE:g} in magnitude")
     if kind is int and not float(value).is_integer():
@@ -147,7 +147,7 @@ def _value(value: Any, kind: Any, meta: dict, key: str) -> Any:
         inner = typing.get_args(kind)[0]
         n = meta["length"]
         if not isinstance(value, (list, tuple)) or (n is not None and len(value) != n):
-            raise ConfigError(f"{key} = {_short(value)} must be a list of {n if n else 'some'} numbers, "
+            raise ConfigError(f"{key} = {_short(value)} must be a list of {n or 'some'} numbers, "
                               f"each {_allowed(meta)}")
         return tuple(_number(v, inner, meta, f"{key}[{i}]") for i, v in enumerate(value))
     raise TypeError(f"unsupported configuration type {kind!r} for {key}")
@@ -230,4 +230,5 @@ def to_toml(obj: Any, path: str = "") -> str:
     return "\n\n".join(filter(None, ["\n".join(head + lines)] + subsections))
 
 
-__all__ = ["SmearsimError", "ConfigError", "option", "OPTIONS", "param", "section", "build", "to_dict", "merge", "to_toml"]
+__all__ = ["SmearsimError", "ConfigError", "option", "OPTIONS", "param", "section", "build",
+           "to_dict", "merge", "to_toml"]

@@ -73,8 +73,8 @@ def write_gallery(config: Config, out: str | Path, seeds: int = 5,
     if not 1 <= seeds <= 50:
         raise ConfigError(f"{option('seeds')} {seeds} is out of range; allowed: 1 <= value <= 50")
     if reference is not None and not Path(reference).is_dir():
-        raise InputError(f"{option('reference')} {str(reference)!r} is not a folder; give one holding "
-                          "<class>/*.jpg")
+        raise InputError(f"{option('reference')} {str(reference)!r} is not a folder; give one "
+                         "holding <class>/*.jpg")
     image = gallery(config, seeds, Path(reference) if reference else None)
     ok, png = cv2.imencode(".png", image[:, :, ::-1])
     if not ok:
