@@ -258,11 +258,13 @@ def _stream(ledger: Ledger, engine: parallel.Serial, fn, todo, first: list, coun
     bar = Progress(count, done, progress)
     work = parallel.batches(todo, engine.workers, count - done - len(first))
     results = itertools.chain(first, engine.run(fn, work))
-    for batch in results:
-        for r in batch:
-            ledger.image(r)
-            bar.update()
-    bar.close()
+    try:
+        for batch in results:
+            for r in batch:
+                ledger.image(r)
+                bar.update()
+    finally:
+        bar.close()  # an error message after it starts on its own line
 
 
 def generate(config: Config, count: int, out: str | Path, seed: int = 0,
