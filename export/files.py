@@ -196,7 +196,8 @@ def clear_dataset(out: Path) -> None:
         `out` holds a file smearsim did not write (or one changed since it was written).
     """
     refuse_foreign(out, "overwrite")
-    for rel in dataset_files(out) + [JOURNAL]:
+    records = (MANIFEST, JOURNAL)  # removed last: an interrupted removal can be finished
+    for rel in [r for r in dataset_files(out) if r not in records] + list(records):
         (out / rel).unlink(missing_ok=True)
     for e in DATASET_ENTRIES:
         if (out / e).is_dir():

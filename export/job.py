@@ -54,7 +54,15 @@ class Sample:
 def make_image(config: Config, seed: int, index: int, keep_stages: bool = False) -> Sample:
     """Simulate, render and label image `index` of a job with seed `seed` (polygons are traced
     when a requested format uses them; with `keep_stages`, ``image.stages`` holds the optical
-    chain's intermediate images)."""
+    chain's intermediate images).
+
+    Raises
+    ------
+    ConfigError
+        The configuration asks for more than :func:`export.budget.check` allows, or its optics
+        give non-finite values.
+    """
+    budget.check(config, keep_stages=keep_stages)
     sim_rng, optics_rng, split_rng = (np.random.default_rng(s) for s in
                                       np.random.SeedSequence(seed, spawn_key=(index,)).spawn(3))
     frame = config.optics.frame

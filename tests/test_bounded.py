@@ -91,6 +91,16 @@ def test_costly_jobs_are_refused_up_front(tmp_path, capsys, args, words):
     assert time.process_time() - t < 5 and not out.exists()
 
 
+def test_every_way_of_making_an_image_refuses_a_costly_config(tmp_path, capsys):
+    config = load_config("crowded", overrides=[o for o in HUGE if "=" in o] + [
+        "optics.frame.width=8192", "optics.frame.height=8192"])
+    t = time.process_time()
+    with pytest.raises(ConfigError, match="cells per image"):
+        make_image(config, 0, 0)
+    code, _, err = cli(["gallery", "--out", str(tmp_path / "g.png"), *HUGE], capsys)
+    assert code == 2 and "cells per image" in err and time.process_time() - t < 5
+
+
 def test_cell_estimate_tracks_the_cells_simulated():
     for preset, size in (("pbc", 360), ("field", 480), ("crowded", 768)):
         config = load_config(preset, overrides=[f"optics.frame.width={size}",

@@ -65,6 +65,24 @@ def test_overwrite_refuses_foreign_or_changed_files_and_removes_nothing(dataset,
     assert snapshot(dataset) == before
 
 
+def test_an_interrupted_overwrite_can_be_finished(dataset, capsys, monkeypatch):
+    real = Path.unlink
+    calls = {"n": 0}
+
+    def unlink(self, missing_ok=False):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise KeyboardInterrupt
+        real(self, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", unlink)
+    assert cli(["generate", *ARGS, "--out", str(dataset), "--overwrite"], capsys)[0] == 130
+    monkeypatch.undo()
+    assert (dataset / MANIFEST).exists()  # the record goes last
+    assert cli(["generate", *ARGS, "--out", str(dataset), "--overwrite"], capsys)[0] == 0
+    assert sha256sum_ok(dataset)
+
+
 def test_overwrite_replaces_exactly_the_earlier_run(dataset, capsys, tmp_path):
     (dataset / "notes.txt").write_text("beside the dataset: not smearsim's entry\n")
     other = ARGS.copy()
