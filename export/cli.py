@@ -1,28 +1,46 @@
 """The ``smearsim`` command line.
 
-Every mistake in the input — unknown preset, key or value out of range, unreadable config, an
-output folder that already holds a dataset — ends with one line on stderr and exit code 2,
-before anything is written.
+Every mistake in the input — unknown preset, key or value out of range, unreadable config or
+image, an output folder that already holds a dataset — ends with one line on stderr and exit
+code 2, before anything is written (the kinds of error: :mod:`export.errors`). A write that
+fails part-way (full disk) or a lost worker ends with one line and exit code 1; Ctrl-C and
+SIGTERM with one line and 130 / 143. Every file written is complete, and ``generate --resume``
+finishes the run.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import re
+import signal
 import sys
 from pathlib import Path
 
 from export.realism.calibrate import calibrate, check_out, write_preset
 from export.realism.compare import compare
 from export.config import dump_config, load_config, presets
-from export.files import OutputError
+from export.errors import OutputError, SmearsimError
+from export.fetch import SOURCES, fetch
+from export.files import json_bytes
+from export.parallel import tune_memory
 from export.realism.gallery import write_gallery
 from export.job import generate
 from export.preview import contact_sheet
 from optics import effects
 from sim.classes import SUBJECT_CLASSES
 from sim.schema import ConfigError
+
+RESUME_HINT = "files written so far are complete: finish with the same command and --resume"
+"""What a failed or stopped ``generate`` tells its user."""
+
+
+class Stopped(Exception):
+    """The process was asked to stop by a signal (SIGTERM; SIGINT arrives as KeyboardInterrupt)."""
+
+
+def _stop(signum: int, frame) -> None:
+    raise Stopped(signum)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -146,7 +164,55 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("presets", help="list the shipped presets")
     c = sub.add_parser("config", help="print the resolved configuration as TOML")
     _add_config_args(c)
+    _add_fetch(sub)
     return parser
+
+
+def _add_fetch(sub) -> None:
+    f = sub.add_parser("fetch", help="download a public reference set (real images) into a cache")
+    f.add_argument("name", choices=sorted(SOURCES), help="; ".join(
+        f"{k}: {v.about}" for k, v in sorted(SOURCES.items())))
+    f.add_argument("--cache", default=None, metavar="DIR",
+                   help="cache folder (default $SMEARSIM_CACHE or ~/.cache/smearsim)")
+    f.add_argument("--url", default=None, help="download from this mirror instead")
+    f.add_argument("--sha256", default=None, metavar="HEX", help="expected SHA-256 of the archive")
+
+
+def _run(args: argparse.Namespace) -> None:
+    """Carry out the parsed command."""
+    if args.command == "presets":
+        for name, text in presets().items():
+            print(f"{name:10s} {text}")
+    elif args.command == "config":
+        sys.stdout.write(dump_config(_resolve(args)))
+    elif args.command == "preview":
+        print(contact_sheet(args.dir, args.out, args.count, args.columns))
+    elif args.command == "compare":
+        report = compare(args.real, args.synthetic, args.out)["overall"]
+        print(json_bytes({k: report[k] for k in ("images", "classifier_auc", "sharpness_rel_diff",
+                                                 "noise_rel_diff")}, indent=None).decode())
+    elif args.command == "calibrate":
+        out = Path(args.out)
+        check_out(out, args.overwrite)
+        if not 2 <= args.images <= 200:
+            raise ConfigError(f"--images {args.images} is out of range; allowed: 2 <= value <= 200")
+        config, report = calibrate(args.real, args.base_preset, args.images)
+        print(f"wrote {write_preset(config, report, out)}")
+    elif args.command == "gallery":
+        print(f"wrote {write_gallery(_resolve(args), args.out, args.seeds, args.reference)}")
+    elif args.command == "fetch":
+        print(fetch(args.name, args.cache, args.url, args.sha256))
+    else:
+        tune_memory()  # this process is smearsim's own: set it up as a worker is
+        summary = generate(_resolve(args), args.count, args.out, args.seed, args.workers,
+                           args.overwrite, args.keep_stages, args.resume,
+                           args.scheduler, sys.stderr)
+        print(summary)
+
+
+def _fail(command: str, message: str, resumable: bool) -> None:
+    hint = f"; {RESUME_HINT}" if resumable and command == "generate" else ""
+    print(f"smearsim: error: {message}{hint}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -155,39 +221,29 @@ def main(argv: list[str] | None = None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as e:  # --help, or a usage error already printed as one line
         return int(e.code or 0)
+    previous = signal.signal(signal.SIGTERM, _stop)
     try:
-        if args.command == "presets":
-            for name, text in presets().items():
-                print(f"{name:10s} {text}")
-        elif args.command == "config":
-            sys.stdout.write(dump_config(_resolve(args)))
-        elif args.command == "preview":
-            print(contact_sheet(args.dir, args.out, args.count, args.columns))
-        elif args.command == "compare":
-            report = compare(args.real, args.synthetic, args.out)["overall"]
-            print(json.dumps({k: report[k] for k in ("images", "classifier_auc",
-                                                     "sharpness_rel_diff", "noise_rel_diff")}))
-        elif args.command == "calibrate":
-            out = Path(args.out)
-            check_out(out, args.overwrite)
-            if not 2 <= args.images <= 200:
-                raise ConfigError(f"--images {args.images} is out of range; allowed: 2 <= value <= 200")
-            config, report = calibrate(args.real, args.base_preset, args.images)
-            print(f"wrote {write_preset(config, report, out)}")
-        elif args.command == "gallery":
-            print(f"wrote {write_gallery(_resolve(args), args.out, args.seeds, args.reference)}")
-        else:
-            summary = generate(_resolve(args), args.count, args.out, args.seed, args.workers,
-                               args.overwrite, args.keep_stages, args.resume,
-                               args.scheduler, sys.stderr)
-            print(summary)
-    except ConfigError as e:
-        print(f"smearsim: error: {e}", file=sys.stderr)
-        return 2
+        _run(args)
+    except (KeyboardInterrupt, Stopped) as e:
+        signum = e.args[0] if isinstance(e, Stopped) else signal.SIGINT
+        _fail(args.command, f"stopped by {signal.Signals(signum).name}", True)
+        return 128 + signum
     except OutputError as e:
-        print(f"smearsim: error: {e}; files written so far are complete: finish with --resume",
-              file=sys.stderr)
+        _fail(args.command, e.cli(), True)
         return 1
+    except SmearsimError as e:
+        resumable = getattr(e, "resumable", False)
+        _fail(args.command, e.cli(), resumable)
+        return 1 if resumable else 2
+    except Exception as e:  # a bug: one line, the traceback on request
+        if os.environ.get("SMEARSIM_TRACEBACK"):
+            raise
+        first = str(e).splitlines()[0] if str(e) else ""
+        _fail(args.command, f"internal error {type(e).__name__}: {first} (please report it; "
+              "SMEARSIM_TRACEBACK=1 shows the traceback)", True)
+        return 1
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return 0
 
 

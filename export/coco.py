@@ -12,33 +12,46 @@ from __future__ import annotations
 
 import json
 from pathlib import PurePosixPath
+from typing import Callable, Iterable, Iterator
 
 from sim.classes import CLASSES
 
 
+def _image(rec: dict) -> dict:
+    w, h = rec["size_px"]
+    return {"id": rec["index"] + 1, "file_name": PurePosixPath(rec["image"]).name,
+            "width": w, "height": h}
+
+
+def _annotations(rec: dict, first_id: int) -> list[dict]:
+    """The annotations of one image, numbered from `first_id`."""
+    out = []
+    for cell in rec["cells"]:
+        lab = cell["label"]
+        if lab is None:
+            continue
+        x0, y0, x1, y1 = lab["box_px"]
+        out.append({"id": first_id + len(out), "image_id": rec["index"] + 1,
+                    "category_id": cell["class_id"], "bbox": [x0, y0, x1 - x0, y1 - y0],
+                    "segmentation": lab.get("polygons_px", []),
+                    "area": lab["area_px"], "iscrowd": 0,
+                    "smearsim": {"cell": cell["index"], "truncated": lab["truncated"],
+                                 "amodal_bbox": _xywh(lab["amodal_box_px"])}})
+    return out
+
+
+INFO = {"description": "smearsim synthetic blood smear dataset"}
+
+CATEGORIES = [{"id": i, "name": name, "supercategory": "cell"} for i, name in enumerate(CLASSES)]
+
+
 def document(records: list[dict]) -> dict:
     """The COCO dataset of the images described by `records` (metadata dicts, index order)."""
-    images, annotations = [], []
+    annotations = []
     for rec in records:
-        w, h = rec["size_px"]
-        image_id = rec["index"] + 1
-        images.append({"id": image_id, "file_name": PurePosixPath(rec["image"]).name,
-                       "width": w, "height": h})
-        for cell in rec["cells"]:
-            lab = cell["label"]
-            if lab is None:
-                continue
-            x0, y0, x1, y1 = lab["box_px"]
-            annotations.append({"id": len(annotations) + 1, "image_id": image_id,
-                                "category_id": cell["class_id"], "bbox": [x0, y0, x1 - x0, y1 - y0],
-                                "segmentation": lab.get("polygons_px", []),
-                                "area": lab["area_px"], "iscrowd": 0,
-                                "smearsim": {"cell": cell["index"], "truncated": lab["truncated"],
-                                             "amodal_bbox": _xywh(lab["amodal_box_px"])}})
-    return {"info": {"description": "smearsim synthetic blood smear dataset"},
-            "images": images, "annotations": annotations,
-            "categories": [{"id": i, "name": name, "supercategory": "cell"}
-                           for i, name in enumerate(CLASSES)]}
+        annotations += _annotations(rec, len(annotations) + 1)
+    return {"info": INFO, "images": [_image(r) for r in records], "annotations": annotations,
+            "categories": CATEGORIES}
 
 
 def _xywh(box: list[int]) -> list[int]:
@@ -46,8 +59,29 @@ def _xywh(box: list[int]) -> list[int]:
     return [x0, y0, x1 - x0, y1 - y0]
 
 
-def files(records: list[dict], splits: tuple[str, ...]) -> dict[str, bytes]:
-    """``coco/SPLIT.json`` for every split, from the records of all images."""
-    return {f"coco/{s}.json": json.dumps(document([r for r in records if r["split"] == s]),
-                                         separators=(",", ":")).encode()
-            for s in splits}
+def _dump(obj) -> str:
+    return json.dumps(obj, separators=(",", ":"))
+
+
+def stream(records: Callable[[], Iterable[dict]]) -> Iterator[bytes]:
+    """The bytes of ``json.dumps(document(list(records())), separators=(",", ":"))``, made
+    piece by piece: `records` is called twice (images, then annotations) and each record is
+    dropped once encoded, so memory does not grow with the number of images."""
+    yield f'{{"info":{_dump(INFO)},"images":['.encode()
+    for k, rec in enumerate(records()):
+        yield (("," if k else "") + _dump(_image(rec))).encode()
+    yield b'],"annotations":['
+    n = 0
+    for rec in records():
+        pieces = _annotations(rec, n + 1)
+        if pieces:
+            yield (("," if n else "") + ",".join(map(_dump, pieces))).encode()
+        n += len(pieces)
+    yield f'],"categories":{_dump(CATEGORIES)}}}'.encode()
+
+
+def files(records: Callable[[str], Iterable[dict]], splits: tuple[str, ...]
+          ) -> dict[str, Iterator[bytes]]:
+    """``coco/SPLIT.json`` for every split, as byte chunks; ``records(split)`` yields the
+    metadata records of the split's images in index order."""
+    return {f"coco/{s}.json": stream(lambda s=s: records(s)) for s in splits}

@@ -8,6 +8,7 @@ file, then ``key.path=value`` overrides. The result is validated as a whole; any
 
 from __future__ import annotations
 
+import stat
 import tomllib
 from dataclasses import dataclass, replace
 from importlib import resources
@@ -17,7 +18,7 @@ from typing import Iterable
 from optics.config import OpticsConfig
 from sim.classes import SUBJECT_CLASSES
 from sim.config import ClassMix, SimConfig
-from sim.schema import ConfigError, build, merge, param, section, to_toml
+from sim.schema import ConfigError, build, merge, option, param, section, to_toml
 
 FORMATS = ("yolo", "yolo-seg", "coco", "masks", "crops", "meta")
 """Annotation formats ``generate`` can write (see :mod:`export.formats`)."""
@@ -78,11 +79,55 @@ def presets() -> dict[str, str]:
     return out
 
 
+MAX_CONFIG_BYTES = 1 << 20
+"""Largest config file read, bytes (a full resolved config is about 30 kB)."""
+
+MAX_DEPTH = 32
+"""Deepest nesting of tables and arrays accepted in a config (the schema's is 5)."""
+
+
+def _depth(value, limit: int) -> int:
+    """Nesting depth of `value` (tables and arrays), counted up to `limit` + 1."""
+    stack, deepest = [(value, 0)], 0
+    while stack:
+        v, d = stack.pop()
+        deepest = max(deepest, d)
+        if d > limit:
+            break
+        children = v.values() if isinstance(v, dict) else v if isinstance(v, list) else ()
+        stack += [(c, d + 1) for c in children]
+    return deepest
+
+
 def _read_toml(text: str, source: str) -> dict:
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"cannot parse {source}: {e}") from None
+    except RecursionError:
+        data = None
+    if data is None or _depth(data, MAX_DEPTH) > MAX_DEPTH:
+        raise ConfigError(f"cannot parse {source}: nested deeper than {MAX_DEPTH} levels")
+    return data
+
+
+def read_config_file(file: str | Path) -> str:
+    """The text of a config file: a regular file of at most :data:`MAX_CONFIG_BYTES`, UTF-8
+    (a device, FIFO or folder is refused before it is opened, so nothing blocks or reads on
+    without end)."""
+    path = Path(file)
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise ConfigError(f"{option('config')} {str(file)!r} is not a regular file")
+        with open(path, "rb") as f:
+            raw = f.read(MAX_CONFIG_BYTES + 1)
+        if len(raw) > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{option('config')} {str(file)!r} is larger than "
+                              f"{MAX_CONFIG_BYTES // 1024} KiB; a config is a small TOML file")
+        return raw.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"cannot read {option('config')} {str(file)!r}: "
+                          f"{getattr(e, 'strerror', None) or e}") from None
 
 
 def parse_override(item: str) -> dict:
@@ -91,12 +136,15 @@ def parse_override(item: str) -> dict:
     key, sep, text = item.partition("=")
     key = key.strip()
     if not sep or not key or any(not part for part in key.split(".")):
-        raise ConfigError(f"--set {item!r} must look like key.path=value, e.g. "
+        raise ConfigError(f"{option('set')} {item[:60]!r} must look like key.path=value, e.g. "
                           "sim.population.rbc_coverage=0.5")
     try:
-        value = tomllib.loads(f"v = {text.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
+        value = _read_toml(f"v = {text.strip()}", "")["v"]
+    except ConfigError:
         value = text.strip()
+    if len(key.split(".")) > MAX_DEPTH:
+        raise ConfigError(f"{option('set')} key {key[:60]!r}… is nested deeper than "
+                          f"{MAX_DEPTH} levels")
     for part in reversed(key.split(".")):
         value = {part: value}
     return value
@@ -128,11 +176,7 @@ def load_config(preset: str | None = "pbc", file: str | Path | None = None,
         text = resources.files("export").joinpath("presets", f"{preset}.toml").read_text("utf-8")
         data = _read_toml(text, f"preset {preset}")
     if file is not None:
-        try:
-            text = Path(file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            raise ConfigError(f"cannot read config file {str(file)!r}: "
-                              f"{getattr(e, 'strerror', None) or e}") from None
+        text = read_config_file(file)
         data = merge(data, _read_toml(text, f"config file {str(file)!r}"))
     for item in overrides:
         data = merge(data, parse_override(item))

@@ -1,14 +1,23 @@
-"""Safe file output: atomic writes, the guard against overwriting a dataset, and the manifest."""
+"""Safe file output: atomic writes, the guard that an output folder only ever loses files
+smearsim wrote there, and the manifest.
+
+What a run wrote is always on record: while it runs, in the journal (:data:`JOURNAL`, one
+``sha256  path`` line per file, appended as each is written), once it is finished, in the
+manifest (:data:`MANIFEST`, the same format, which ``sha256sum -c`` checks). ``overwrite``
+removes exactly the recorded files whose content is unchanged, and refuses — removing nothing —
+when anything else is in the way.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import json
+import math
 import os
-import shutil
-import tempfile
 from pathlib import Path
+from typing import Callable, Iterable
 
-from sim.schema import ConfigError
+from export.errors import OutputError, OutputFolderError, option
 
 DATASET_ENTRIES = ("data.yaml", "config.toml", "job.json", "manifest.sha256", "images", "labels",
                    "meta", "coco", "masks", "crops", "stages")
@@ -17,83 +26,187 @@ DATASET_ENTRIES = ("data.yaml", "config.toml", "job.json", "manifest.sha256", "i
 MANIFEST = "manifest.sha256"
 """The manifest: ``sha256  path`` per file, as ``sha256sum -c`` checks it; written last."""
 
-
-def _file_mode() -> int:
-    """Permissions of a new file under the process umask (``mkstemp`` alone gives 0600)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
+JOURNAL = ".smearsim-journal.sha256"
+"""The running record of an unfinished run: ``sha256  path`` per file written so far; removed
+once the manifest is written."""
 
 
-FILE_MODE = _file_mode()
+def _temporary_name(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{os.urandom(4).hex()}.tmp")
 
 
-class OutputError(OSError):
-    """Writing the dataset failed (full disk, folder not writable, …); nothing half-written is
-    left behind."""
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` via a temporary file in the same folder and a rename, so a reader
-    never sees a half-written file.
+def write_atomic(path: Path, data: bytes | Iterable[bytes],
+                 record: Callable[[str, int], None] | None = None) -> None:
+    """Write `data` (bytes, or an iterable of byte chunks written in turn) to `path` via a
+    temporary file in the same folder and a rename, so a reader never sees a half-written file.
+    The file gets the permissions of any new file under the process umask (``0o666 & ~umask``,
+    applied by the system: the umask is neither read nor changed). `record(sha256, size)`, if
+    given, is called once the data is written and before the rename, so whatever it records is
+    on record before the file appears.
 
     Raises
     ------
     OutputError
         The file could not be written; the temporary file is removed and `path` is untouched.
     """
-    tmp = None
+    tmp = _temporary_name(path)
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        os.fchmod(fd, FILE_MODE)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except OSError as e:
+        raise OutputError(f"cannot write {path}: {e.strerror or e}") from None
+    digest, size = hashlib.sha256(), 0
+    try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            for chunk in [data] if isinstance(data, (bytes, bytearray, memoryview)) else data:
+                f.write(chunk)
+                digest.update(chunk)
+                size += len(chunk)
+        if record is not None:
+            record(digest.hexdigest(), size)
         os.replace(tmp, path)
     except OSError as e:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise OutputError(f"cannot write {path}: {e.strerror or e}") from None
     except BaseException:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
-def check_output(out: Path, overwrite: bool, resume: bool = False) -> None:
-    """Refuse an output folder that is a file or already holds a dataset (unless `overwrite`,
-    or `resume`, which needs an earlier run there).
+def _symlinks(out: Path) -> list[str]:
+    """Dataset entries in `out`, or folders below them, that are symbolic links."""
+    found = [e for e in DATASET_ENTRIES if (out / e).is_symlink()]
+    for e in DATASET_ENTRIES:
+        if (out / e).is_dir() and not (out / e).is_symlink():
+            for root, dirs, _ in os.walk(out / e):
+                found += [Path(root, d).relative_to(out).as_posix() for d in dirs
+                          if Path(root, d).is_symlink()]
+    return found
+
+
+def check_report_folder(out: Path) -> None:
+    """Refuse a report folder that is a file or lies below one (checked before anything is
+    measured; the folder is made when the report is written).
 
     Raises
     ------
-    ConfigError
+    OutputFolderError
+        Naming the file in the way.
+    """
+    for p in (out, *out.parents):
+        if p.exists():
+            if not p.is_dir():
+                raise OutputFolderError(f"{option('out')} {str(out)!r}: {str(p)!r} is a file; "
+                                        "give a folder for report.json and report.png")
+            return
+
+
+def check_output(out: Path, overwrite: bool, resume: bool = False) -> None:
+    """Refuse an output folder that is a file, holds symbolic links where smearsim writes, or
+    already holds a dataset (unless `overwrite`, or `resume`, which needs an earlier run there).
+
+    Raises
+    ------
+    OutputFolderError
         If `out` cannot receive the dataset.
     """
     if out.exists() and not out.is_dir():
-        raise ConfigError(f"--out {str(out)!r} is a file; give a folder (new, or without a dataset)")
+        raise OutputFolderError(f"{option('out')} {str(out)!r} is a file; give a folder (new, or "
+                                "without a dataset)")
     if resume and overwrite:
-        raise ConfigError("--resume and --overwrite exclude each other")
+        raise OutputFolderError(f"{option('resume')} and {option('overwrite')} exclude each other")
+    links = _symlinks(out) if out.is_dir() else []
+    if links:
+        raise OutputFolderError(f"{option('out')} {str(out)!r}: {links[0]!r} is a symbolic link; "
+                                "smearsim writes only into real folders (it does not follow links)")
     if resume:
         if not (out / "job.json").is_file():
-            raise ConfigError(f"--resume: {str(out)!r} holds no smearsim run to resume "
-                              "(no job.json); start it without --resume")
+            raise OutputFolderError(f"{option('resume')}: {str(out)!r} holds no smearsim run to "
+                                    f"resume (no job.json); start it without {option('resume')}")
         return
     held = [e for e in DATASET_ENTRIES if (out / e).exists()]
     if held and not overwrite:
-        raise ConfigError(f"--out {str(out)!r} already holds a dataset ({', '.join(held)}); "
-                          "choose a new folder, pass --resume to finish it or --overwrite")
+        raise OutputFolderError(f"{option('out')} {str(out)!r} already holds a dataset "
+                                f"({', '.join(held)}); choose a new folder, or "
+                                f"{option('resume')} to finish it or {option('overwrite')}")
+
+
+def read_record(path: Path) -> dict[str, str]:
+    """Path → SHA-256 of a manifest or journal (later lines win; malformed lines, such as a last
+    line cut short by a crash, are skipped)."""
+    record = {}
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return record
+    for line in text.splitlines():
+        digest, sep, rel = line.partition("  ")
+        if sep and len(digest) == 64 and rel and not Path(rel).is_absolute() and ".." not in rel:
+            record[rel] = digest
+    return record
+
+
+def written(out: Path) -> dict[str, str] | None:
+    """What the earlier run in `out` wrote (path → SHA-256): its manifest if it finished, else
+    its journal; None when `out` holds neither."""
+    for name in (MANIFEST, JOURNAL):
+        if (out / name).is_file():
+            return read_record(out / name)
+    return None
+
+
+def foreign(out: Path, record: dict[str, str] | None) -> list[str]:
+    """Files in the dataset entries of `out` that smearsim did not write there: not in `record`,
+    or changed since (temporary files of an interrupted write excepted)."""
+    record = record or {}
+    found = []
+    for rel in dataset_files(out):
+        if rel == MANIFEST or is_temporary(rel):
+            continue
+        if rel not in record or sha256_file(out / rel) != record[rel]:
+            found.append(rel)
+    return found
+
+
+def refuse_foreign(out: Path, action: str) -> None:
+    """Stop `action` (``"overwrite"`` or ``"resume"``) if `out` holds a file in smearsim's
+    entries that smearsim did not write there (see :func:`foreign`).
+
+    Raises
+    ------
+    OutputFolderError
+        Naming the first such file.
+    """
+    others = foreign(out, written(out))
+    if others:
+        more = f" (and {len(others) - 1} more)" if len(others) > 1 else ""
+        raise OutputFolderError(
+            f"{option(action)}: {str(out / others[0])!r} was not written by smearsim there (or "
+            f"was changed since){more}; smearsim removes and keeps only files of its own run: "
+            "move them away or choose a new folder")
 
 
 def clear_dataset(out: Path) -> None:
-    """Remove what an earlier smearsim run wrote in `out` (only the entries smearsim writes)."""
+    """Remove what the earlier smearsim run in `out` wrote: exactly the files its manifest or
+    journal lists, unchanged, then the folders left empty. Nothing is removed if any other file
+    is in the way.
+
+    Raises
+    ------
+    OutputFolderError
+        `out` holds a file smearsim did not write (or one changed since it was written).
+    """
+    refuse_foreign(out, "overwrite")
+    records = (MANIFEST, JOURNAL)  # removed last: an interrupted removal can be finished
+    for rel in [r for r in dataset_files(out) if r not in records] + list(records):
+        (out / rel).unlink(missing_ok=True)
     for e in DATASET_ENTRIES:
-        p = out / e
-        if p.is_dir():
-            shutil.rmtree(p)
-        elif p.exists():
-            p.unlink()
+        if (out / e).is_dir():
+            for root, _, _ in sorted(os.walk(out / e), key=lambda w: -len(w[0])):
+                if not any(Path(root).iterdir()):
+                    Path(root).rmdir()
 
 
-def dataset_files(out: Path):
+def dataset_files(out: Path) -> list[str]:
     """Every file of the dataset in `out` (the entries smearsim writes), as relative posix paths,
     sorted; temporary files of an interrupted write included."""
     found = []
@@ -114,9 +227,37 @@ def is_temporary(rel: str) -> bool:
     return name.startswith(".") and name.endswith(".tmp")
 
 
+def _finite(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
+def json_bytes(value, indent: int | None = 1) -> bytes:
+    """`value` as strict JSON (RFC 8259, which has no NaN or infinity): non-finite numbers
+    become ``null``, "not measured"."""
+    return json.dumps(_finite(value), indent=indent, allow_nan=False).encode()
+
+
 def sha256(data: bytes) -> str:
     """Hex SHA-256 of `data`."""
     return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str | None:
+    """Hex SHA-256 of the file at `path` (None if it cannot be read)."""
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    except OSError:
+        return None
+    return h.hexdigest()
 
 
 def manifest(out: Path, known: dict[str, str]) -> bytes:
@@ -128,6 +269,6 @@ def manifest(out: Path, known: dict[str, str]) -> bytes:
     lines = []
     for rel in dataset_files(out):
         if rel != MANIFEST:
-            digest = known.get(rel) or sha256((out / rel).read_bytes())
+            digest = known.get(rel) or sha256_file(out / rel)
             lines.append(f"{digest}  {rel}\n")
     return "".join(lines).encode()

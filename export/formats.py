@@ -7,6 +7,8 @@ One small module per format: :mod:`export.yolo` (``yolo``, ``yolo-seg``), :mod:`
 
 from __future__ import annotations
 
+from typing import Callable, Iterable, Iterator
+
 from export import coco, crops, masks, yolo
 from export.config import Config
 from export.splits import used
@@ -50,9 +52,11 @@ def image_files(config: Config, sample, name: str, jpeg: bytes) -> dict[str, byt
     return out
 
 
-def dataset_files(config: Config, records: list[dict]) -> dict[str, bytes]:
-    """Files describing the whole dataset, from the metadata records of all images
-    (``records`` is only read for COCO)."""
+def dataset_files(config: Config, records: Callable[[str], Iterable[dict]]
+                  ) -> dict[str, bytes | Iterator[bytes]]:
+    """Files describing the whole dataset (bytes, or byte chunks to be written in turn);
+    ``records(split)`` yields the metadata records of a split's images in index order (only
+    read for COCO)."""
     f = config.export.format_list()
     splits = used(config.export.split)
     out = {}

@@ -4,35 +4,41 @@ Image ``i`` of a job with seed ``s`` draws all its randomness from
 ``SeedSequence(s, spawn_key=(i,))``, split into independent streams for the simulation, the
 optics and the split assignment; so its bytes depend only on (config, s, i). Workers (a local
 process pool or a Dask cluster, :mod:`export.parallel`) only compute the bytes; this process
-writes every file atomically, the per-image metadata last, so an image whose metadata exists is
-complete — which is what ``resume`` relies on.
+writes every file atomically, the per-image metadata last, and records each in the journal
+(:mod:`export.ledger`), which is what ``resume`` and ``overwrite`` rely on. The first image is
+made in this process before any file is written, so a configuration that cannot make an image
+fails with nothing written.
 """
 
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import time
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import TextIO
 
 import numpy as np
 
-from export import formats, parallel, splits
+from export import budget, formats, parallel, splits
 from export.config import Config, dump_config
-from export.files import (MANIFEST, OutputError, check_output, clear_dataset, dataset_files,
-                          is_temporary, manifest, sha256, write_atomic)
+from export.errors import ConfigError, OutputFolderError, option
+from export.files import MANIFEST, check_output, clear_dataset, refuse_foreign, sha256
 from export.labels import Label, label_cells
+from export.ledger import Ledger, finished, read_job
+from export.lock import FolderLock
 from export.progress import Progress
 from optics import Image, effects, render
 from optics.codec import encode_jpeg
 from sim import Scene, simulate
 from sim.classes import CLASSES
-from sim.schema import ConfigError
 
+MAX_COUNT = 1_000_000
+"""Most images one job may make: image indices are six digits in file names, and the driver
+keeps one hash per written file for the manifest."""
 
 @dataclass
 class Sample:
@@ -48,17 +54,42 @@ class Sample:
 def make_image(config: Config, seed: int, index: int, keep_stages: bool = False) -> Sample:
     """Simulate, render and label image `index` of a job with seed `seed` (polygons are traced
     when a requested format uses them; with `keep_stages`, ``image.stages`` holds the optical
-    chain's intermediate images)."""
+    chain's intermediate images).
+
+    Raises
+    ------
+    ConfigError
+        The configuration asks for more than :func:`export.budget.check` allows, or its optics
+        give non-finite values.
+    """
+    budget.check(config, keep_stages=keep_stages)
     sim_rng, optics_rng, split_rng = (np.random.default_rng(s) for s in
                                       np.random.SeedSequence(seed, spawn_key=(index,)).spawn(3))
     frame = config.optics.frame
     scene = simulate(config.sim, frame.width * frame.pixel_size, frame.height * frame.pixel_size,
                      sim_rng)
     image = render(scene, config.optics, optics_rng, keep_stages)
+    _check_finite(image, index)
     split = splits.draw(config.export.split, split_rng)
     tolerance = config.export.polygon_tolerance if formats.needs_polygons(config) else None
     return Sample(index, split, scene, image, label_cells(scene, image.raster, frame.pixel_size,
                                                           config.export.min_visible, tolerance))
+
+
+def _check_finite(image: Image, index: int) -> None:
+    """Refuse an image whose linear stages hold NaN or infinity (they would be written as black
+    or saturated pixels with labels, silently).
+
+    Raises
+    ------
+    ConfigError
+        Naming the first stage with a non-finite value.
+    """
+    for name, values in {"irradiance": image.irradiance, **image.stages}.items():
+        if not np.isfinite(values).all():
+            raise ConfigError(f"image {index}: the optical chain gave non-finite values (NaN or "
+                              f"infinity) in its {name} stage; this configuration cannot be "
+                              "imaged: check the values set in its optics section")
 
 
 @lru_cache(maxsize=8)
@@ -125,8 +156,13 @@ def render_files(config: Config, seed: int, index: int, keep_stages: bool = Fals
         buffer = io.BytesIO()
         np.savez_compressed(buffer, **s.image.stages)
         files[f"stages/{s.split}/{name}.npz"] = buffer.getvalue()
-    files[meta_path(s.split, index)] = json.dumps(
-        metadata(config, seed, s, name), sort_keys=True, separators=(",", ":")).encode()
+    try:
+        meta = json.dumps(metadata(config, seed, s, name), sort_keys=True, separators=(",", ":"),
+                          allow_nan=False)
+    except ValueError:  # NaN or infinity: not JSON
+        raise ConfigError(f"image {index}: its metadata holds a non-finite number (NaN or "
+                          "infinity); this configuration cannot be measured") from None
+    files[meta_path(s.split, index)] = meta.encode()
     return Rendered(index, s.split, files, [lab.class_id for lab in s.labels])
 
 
@@ -163,77 +199,77 @@ class Summary:
                    or "yolo-seg" in self.formats else ""))
 
 
-@dataclass
-class _Ledger:
-    """The driver's account of a job: what is done, which hashes it knows, COCO records."""
-
-    keep_records: bool
-    splits: Counter = field(default_factory=Counter)
-    classes: Counter = field(default_factory=Counter)
-    records: dict[int, dict] = field(default_factory=dict)
-    hashes: dict[str, str] = field(default_factory=dict)
-    bytes: int = 0
-
-    def add(self, split: str, classes: list[int], meta: bytes, index: int) -> None:
-        self.splits[split] += 1
-        self.classes.update(classes)
-        if self.keep_records:
-            self.records[index] = json.loads(meta)
+def _integer(name: str, value, lo: int, hi: int | None = None) -> int:
+    """`value` as an int in ``[lo, hi]``, or a ConfigError naming option `name`."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ConfigError(f"{option(name)} = {value!r} must be an integer")
+    if value < lo or (hi is not None and value > hi):
+        allowed = f"{lo} <= value <= {hi:,}" if hi is not None else f"value >= {lo}"
+        raise ConfigError(f"{option(name)} = {value} is out of range; allowed: {allowed}")
+    return int(value)
 
 
-def _write(out: Path, rel: str, data: bytes, ledger: _Ledger) -> None:
-    path = out / rel
-    if not path.parent.is_dir():
+def _out_folder(out: str | Path) -> Path:
+    """`out` as a folder path, created if missing (an empty name is refused)."""
+    if not str(out).strip():
+        raise OutputFolderError(f"{option('out')} is empty; name a folder")
+    out = Path(out)
+    check_output(out, overwrite=True)  # a file where the folder should be
+    if not out.exists():
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            out.mkdir(parents=True)
         except OSError as e:
-            raise OutputError(f"cannot create {path.parent}: {e.strerror or e}") from None
-    write_atomic(path, data)
-    ledger.hashes[rel] = sha256(data)
-    ledger.bytes += len(data)
+            raise OutputFolderError(f"{option('out')} {str(out)!r} cannot be created: "
+                                    f"{e.strerror or e}") from None
+    return out
 
 
-def _start(config: Config, count: int, out: Path, seed: int, keep_stages: bool,
-           resume: bool) -> bytes:
-    """Write (or, resuming, check) the job description; return the ``job.json`` bytes."""
-    text, digest = config_text(config)
-    job = json.dumps({"count": count, "seed": seed, "config_sha256": digest,
-                      "keep_stages": keep_stages}, sort_keys=True, indent=1).encode() + b"\n"
-    if resume:
-        try:
-            old = json.loads((out / "job.json").read_bytes())
-            old_text = (out / "config.toml").read_text(encoding="utf-8")
-        except (OSError, ValueError) as e:
-            raise ConfigError(f"--resume: cannot read the earlier run in {str(out)!r}: {e}") from None
-        for key, now in (("count", count), ("seed", seed), ("keep_stages", keep_stages)):
-            if old.get(key) != now:
-                raise ConfigError(f"--resume: {key} {now} differs from the earlier run's "
-                                  f"{old.get(key)}; resume with the same arguments")
-        if old_text != text:
-            raise ConfigError("--resume: the configuration differs from the earlier run's "
-                              f"{str(out / 'config.toml')!r}; resume with the same arguments")
-    return job
+def _job_bytes(config: Config, count: int, seed: int, keep_stages: bool) -> bytes:
+    job = {"count": count, "seed": seed, "config_sha256": config_text(config)[1],
+           "keep_stages": keep_stages}
+    return json.dumps(job, sort_keys=True, indent=1).encode() + b"\n"
 
 
-def _finished(out: Path, count: int, ledger: _Ledger) -> set[int]:
-    """Indices whose metadata is already written (a resumed run), entered into `ledger`; stray
-    temporary files of the interrupted run are removed."""
+def _check_resume(config: Config, out: Path, count: int, seed: int, keep_stages: bool) -> None:
+    """Refuse to resume a run made with other arguments."""
+    old, old_text = read_job(out)
+    for key, now in (("count", count), ("seed", seed), ("keep_stages", keep_stages)):
+        if old.get(key) != now:
+            raise ConfigError(f"{option('resume')}: {key} {now} differs from the earlier run's "
+                              f"{old.get(key)}; resume with the same arguments")
+    if old_text != config_text(config)[0]:
+        raise ConfigError(f"{option('resume')}: the configuration differs from the earlier "
+                          f"run's {str(out / 'config.toml')!r}; resume with the same arguments")
+    refuse_foreign(out, "resume")
+
+
+def _prepare(config: Config, out: Path, count: int, seed: int, keep_stages: bool,
+             overwrite: bool, resume: bool) -> tuple[set[int], list]:
+    """Every check before the first file is written: the folder, an earlier run, and the first
+    image to make (made here). Returns the indices already done and the first results."""
+    check_output(out, overwrite, resume)
     done = set()
-    for rel in dataset_files(out):
-        if is_temporary(rel):
-            (out / rel).unlink()
-            continue
-        parts = rel.split("/")
-        if (parts[0] == "meta" and len(parts) == 3 and parts[2].endswith(".json")
-                and parts[2][:-5].isdigit()):
-            index = int(parts[2][:-5])
-            if index < count:
-                meta = (out / rel).read_bytes()
-                rec = json.loads(meta)
-                ledger.add(rec["split"], [c["class_id"] for c in rec["cells"] if c["label"]],
-                           meta, index)
-                done.add(index)
-    return done
+    if resume:
+        _check_resume(config, out, count, seed, keep_stages)
+        done = finished(out, count)
+    elif overwrite:
+        refuse_foreign(out, "overwrite")
+    first = next((i for i in range(count) if i not in done), None)
+    return done, ([render_batch(config, seed, keep_stages, [first])] if first is not None else [])
+
+
+def _stream(ledger: Ledger, engine: parallel.Serial, fn, todo, first: list, count: int,
+            progress: TextIO | None, done: int) -> None:
+    bar = Progress(count, done, progress)
+    work = parallel.batches(todo, engine.workers, count - done - len(first))
+    results = itertools.chain(first, engine.run(fn, work))
+    try:
+        for batch in results:
+            for r in batch:
+                ledger.image(r)
+                bar.update()
+    finally:
+        bar.close()  # an error message after it starts on its own line
 
 
 def generate(config: Config, count: int, out: str | Path, seed: int = 0,
@@ -248,21 +284,23 @@ def generate(config: Config, count: int, out: str | Path, seed: int = 0,
         Resolved configuration (see :func:`export.config.load_config`); ``export.formats`` says
         which annotation files to write.
     count
-        Number of images.
+        Number of images, 1 to :data:`MAX_COUNT`.
     out
         Output folder; created if missing. Refused if it already holds a dataset, unless
-        `overwrite`, which first removes only what smearsim writes there, or `resume`.
+        `overwrite` or `resume`. It is locked for the whole run: a second run into it stops.
     seed
         Job seed; with `config` it fixes every output byte.
     workers
         Worker processes (default: all cores); the output does not depend on it.
     overwrite
-        Replace a dataset already in `out`.
+        Replace a dataset already in `out`: removes exactly the files the earlier run recorded
+        (manifest or journal), and refuses, removing nothing, if any other file is in the way.
     keep_stages
         Also write each image's optical stages (clean linear image and intermediates).
     resume
-        Finish an interrupted run in `out` (same config, count and seed): images already
-        written are kept, the rest made; the result is byte-identical to an uninterrupted run.
+        Finish an interrupted run in `out` (same config, count and seed): images whose files
+        are all there as written are kept, the rest made; the result is byte-identical to an
+        uninterrupted run.
     scheduler
         Run on Dask distributed: ``"local"`` (a LocalCluster of `workers` processes) or a
         scheduler address ``"tcp://HOST:PORT"``. The output bytes are the same.
@@ -272,53 +310,62 @@ def generate(config: Config, count: int, out: str | Path, seed: int = 0,
     Raises
     ------
     ConfigError
-        Invalid count, workers, seed, scheduler or output folder (checked before anything is
-        written).
+        Invalid count, workers or seed, or a configuration too costly (:func:`budget.check`) or
+        that cannot make an image; nothing is written.
+    OutputFolderError, SchedulerError
+        `out` cannot receive the dataset, or the scheduler cannot be used; nothing is written.
     OutputError
         A file could not be written (full disk, …); files already written are complete, so the
         run can be finished with `resume`.
     """
-    if count < 1:
-        raise ConfigError(f"count = {count} must be at least 1")
-    if seed < 0:
-        raise ConfigError(f"seed = {seed} must be a non-negative integer")
+    count, seed = _integer("count", count, 1, MAX_COUNT), _integer("seed", seed, 0, 2**63 - 1)
+    if workers is not None:
+        workers = _integer("workers", workers, 1, 1024)
     engine = parallel.backend(workers, scheduler)
-    out = Path(out)
-    check_output(out, overwrite, resume)
-    job = _start(config, count, out, seed, keep_stages, resume)
+    budget.check(config, 1 if scheduler else engine.workers, keep_stages)
+    created = not Path(str(out) or ".").exists()
+    out = _out_folder(out)
     start = time.perf_counter()
-    with engine:
-        ledger = _Ledger(keep_records="coco" in config.export.format_list())
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise ConfigError(f"--out {str(out)!r} cannot be created: {e.strerror or e}") from None
+    try:
+        with FolderLock(out):
+            ledger, made = _run(config, out, count, seed, keep_stages, overwrite, resume, engine,
+                                progress)
+    except BaseException:
+        if created:
+            _remove_if_empty(out)
+        raise
+    return Summary(out, count, {s: ledger.splits[s] for s in splits.used(config.export.split)},
+                   {c: ledger.classes[i] for i, c in enumerate(CLASSES)},
+                   time.perf_counter() - start, made, engine.workers,
+                   config.export.format_list(), ledger.bytes)
+
+
+def _run(config: Config, out: Path, count: int, seed: int, keep_stages: bool, overwrite: bool,
+         resume: bool, engine: parallel.Serial, progress: TextIO | None) -> tuple[Ledger, int]:
+    """The job in the locked folder `out`: checks and the first image, then (only then) the
+    files; returns the ledger and the number of images made."""
+    done, first = _prepare(config, out, count, seed, keep_stages, overwrite, resume)
+    ledger = Ledger(out, config, resume)
+    with engine:  # a scheduler that cannot be reached fails before anything is written
         if overwrite:
             clear_dataset(out)
         try:
-            _write(out, "config.toml", config_text(config)[0].encode(), ledger)
-        except OutputError as e:
-            raise ConfigError(f"--out {str(out)!r} is not writable: {e}") from None
-        _write(out, "job.json", job, ledger)
-        done = _finished(out, count, ledger) if resume else set()
-        (out / MANIFEST).unlink(missing_ok=True)
-        for s in splits.used(config.export.split):
-            (out / "images" / s).mkdir(parents=True, exist_ok=True)
-        todo = [i for i in range(count) if i not in done]
-        bar = Progress(count, len(done), progress)
-        for batch in engine.run(partial(render_batch, config, seed, keep_stages),
-                                parallel.batches(todo, engine.workers)):
-            for r in batch:
-                for rel, data in r.files.items():
-                    _write(out, rel, data, ledger)
-                ledger.add(r.split, r.classes, r.files[meta_path(r.split, r.index)], r.index)
-                bar.update()
-        bar.close()
-    records = [ledger.records[i] for i in sorted(ledger.records)]
-    for rel, data in formats.dataset_files(config, records).items():
-        _write(out, rel, data, ledger)
-    _write(out, MANIFEST, manifest(out, ledger.hashes), ledger)
-    return Summary(out, count, {s: ledger.splits[s] for s in splits.used(config.export.split)},
-                   {c: ledger.classes[i] for i, c in enumerate(CLASSES)},
-                   time.perf_counter() - start, len(todo), engine.workers,
-                   config.export.format_list(), ledger.bytes)
+            ledger.start(config_text(config)[0].encode(),
+                         _job_bytes(config, count, seed, keep_stages), done)
+            todo = (i for i in range(first[0][0].index + 1 if first else count, count)
+                    if i not in done)
+            _stream(ledger, engine, partial(render_batch, config, seed, keep_stages), todo,
+                    first, count, progress, len(done))
+        except BaseException:
+            ledger.close()
+            raise
+    ledger.finish(formats.dataset_files(config, ledger.records))
+    return ledger, (count - len(done)) if first else 0
+
+
+def _remove_if_empty(out: Path) -> None:
+    """Remove the folder this run created if nothing is in it (a refused run leaves nothing)."""
+    try:
+        out.rmdir()
+    except OSError:
+        pass

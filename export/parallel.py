@@ -8,19 +8,30 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import itertools
+import multiprocessing
 import os
+import signal
+import threading
 from importlib.util import find_spec
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
+from multiprocessing.connection import wait
 from typing import Callable, Iterable, Iterator
 
 import cv2
 
-from sim.schema import ConfigError
+from export.errors import ConfigError, SchedulerError, option
 
 IN_FLIGHT = 4
-"""Batches queued per Dask worker: enough to keep it busy, few enough to bound memory."""
+"""Batches queued per worker: enough to keep it busy, few enough to bound memory."""
+
+
+class WorkerLost(SchedulerError):
+    """A worker process ended in the middle of a run; every file written is complete."""
+
+    resumable = True
 
 KEEP_MALLOC = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
 """Dask setting unset for a LocalCluster: Dask gives its workers ``MALLOC_TRIM_THRESHOLD_=65536``,
@@ -74,13 +85,32 @@ def tune_memory() -> None:
         multiarray._set_madvise_hugepage(False)
 
 
+def exit_with_parent() -> None:
+    """End this worker process as soon as the process that started it is gone (killed with
+    ``kill -9``, say), instead of living on as an orphan: a daemon thread waits on the parent's
+    sentinel, which the system closes when the parent ends."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="smearsim-parent-watch", daemon=True).start()
+
+
 def start_worker() -> None:
-    """Set up a local pool worker: one thread (:func:`single_threaded`), memory set up for reuse
+    """Set up a local pool worker: it ends with its parent (:func:`exit_with_parent`) and leaves
+    Ctrl-C to the parent (which stops the pool; the terminal sends SIGINT to every process of
+    the group), one thread (:func:`single_threaded`), memory set up for reuse
     (:func:`tune_memory`), and everything imported so far moved out of the garbage collector's
     sight (``gc.freeze``). The physics makes many short-lived pymunk objects, each a reference
     cycle, so the collector runs several times per image; without the freeze each of its
     older-generation passes also walks every object of the imported libraries (measured: 2.9 →
     1.6 ms of collection per ``pbc`` image)."""
+    exit_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     single_threaded()
     tune_memory()
     gc.freeze()
@@ -94,19 +124,24 @@ def on_one_thread(fn: Callable, batch: list[int]):
     return fn(batch)
 
 
-def batches(indices: list[int], workers: int) -> list[list[int]]:
-    """`indices` cut into batches: about four per worker, at most 16 images each."""
-    size = max(1, min(16, len(indices) // (4 * workers)))
-    return [indices[i:i + size] for i in range(0, len(indices), size)]
+def batches(indices: Iterable[int], workers: int, total: int | None = None
+            ) -> Iterator[list[int]]:
+    """`indices` cut into batches, lazily: about four per worker (of `total` indices, if known),
+    at most 16 images each."""
+    size = max(1, min(16, (total if total is not None else 16 * 4 * workers) // (4 * workers)))
+    it = iter(indices)
+    while batch := list(itertools.islice(it, size)):
+        yield batch
 
 
 class Serial:
-    """Make every image in this process."""
+    """Make every image in this process (which is left as it was: no memory or thread
+    settings are changed in the caller's process; the command line tunes its own with
+    :func:`tune_memory`)."""
 
     workers = 1
 
     def __enter__(self) -> "Serial":
-        tune_memory()
         return self
 
     def __exit__(self, *exc) -> None:
@@ -128,16 +163,29 @@ class Pool(Serial):
                                         initializer=start_worker)
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
+    def __exit__(self, kind, *exc) -> None:
+        if kind is not None:  # interrupted or failed: stop the workers now, not after their batch
+            for process in list((getattr(self.pool, "_processes", None) or {}).values()):
+                process.terminate()
+        self.pool.shutdown(wait=kind is None, cancel_futures=True)
 
     def run(self, fn: Callable, work: Iterable[list[int]]) -> Iterator:
+        """``fn(batch)`` for every batch, in order, with at most four batches per worker queued
+        (so the work is never listed whole)."""
+        queue, work = [], iter(work)
         try:
-            yield from self.pool.map(fn, work)
-        except BrokenProcessPool as e:
-            raise RuntimeError("a worker process ended abruptly: killed, out of memory, or "
-                               "generate() called from a script without an "
-                               "`if __name__ == \"__main__\":` guard") from e
+            for batch in itertools.islice(work, IN_FLIGHT * self.workers):
+                queue.append(self.pool.submit(fn, batch))
+            while queue:
+                result = queue.pop(0).result()
+                nxt = next(work, None)
+                if nxt is not None:
+                    queue.append(self.pool.submit(fn, nxt))
+                yield result
+        except BrokenProcessPool:
+            raise WorkerLost("a worker process ended abruptly: killed, out of memory, or "
+                             "generate() called from a script without an "
+                             "`if __name__ == \"__main__\":` guard") from None
 
 
 class Dask(Serial):
@@ -147,7 +195,8 @@ class Dask(Serial):
 
     def __init__(self, scheduler: str, workers: int) -> None:
         if find_spec("distributed") is None:  # an optional dependency
-            raise ConfigError("--scheduler needs Dask distributed: pip install 'smearsim[dask]'")
+            raise SchedulerError(f"{option('scheduler')} needs Dask distributed: "
+                                 "pip install 'smearsim[dask]'")
         self.scheduler, self.workers = scheduler, workers
 
     def __enter__(self) -> "Dask":
@@ -165,9 +214,9 @@ class Dask(Serial):
         except (OSError, TimeoutError, ValueError) as e:
             if self.cluster is not None:
                 self.cluster.close()
-            raise ConfigError(f"--scheduler {self.scheduler!r}: cannot reach the Dask "
-                              f"scheduler ({str(e).splitlines()[0] if str(e) else type(e).__name__})"
-                              ) from None
+            why = str(e).splitlines()[0] if str(e) else type(e).__name__
+            raise SchedulerError(f"{option('scheduler')} {self.scheduler!r}: cannot reach the "
+                                 f"Dask scheduler ({why})") from None
         self.workers = max(1, len(self.client.scheduler_info()["workers"]))
         return self
 
@@ -200,11 +249,13 @@ def backend(workers: int | None, scheduler: str | None) -> Serial:
     Raises
     ------
     ConfigError
-        `workers` below 1, or Dask requested but not installed.
+        `workers` below 1.
+    SchedulerError
+        Dask requested but not installed.
     """
     workers = (os.cpu_count() or 1) if workers is None else workers
     if workers < 1:
-        raise ConfigError(f"workers = {workers} must be at least 1")
+        raise ConfigError(f"{option('workers')} = {workers} must be at least 1")
     if scheduler is not None:
         return Dask(scheduler, workers)
     return Serial() if workers == 1 else Pool(workers)

@@ -13,13 +13,23 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from export.errors import ConfigError, InputError, option
 from export.files import write_atomic
-from export.imageio import read_image
+from export.imagefile import read_rgb
 from optics.codec import encode_png
-from sim.schema import ConfigError
 
 THUMB_WIDTH = 320
 """Width of one image on the sheet, px."""
+
+MAX_IMAGES = 400
+"""Most images on one sheet (20 × 20 tiles of 320 px: a 6400 px wide PNG, ~0.4 GB in memory at
+the tallest tiles allowed)."""
+
+MAX_SHEET_PIXELS = 1 << 27
+"""Largest sheet, px (128 Mpx, 384 MiB as RGB)."""
+
+MAX_META_BYTES = 64 << 20
+"""Largest per-image metadata file read, bytes."""
 
 COLOURS = ((255, 128, 0), (0, 64, 255), (160, 0, 200), (0, 180, 0), (0, 200, 200),
            (255, 0, 160), (140, 70, 0), (0, 0, 0), (150, 150, 150))
@@ -36,7 +46,7 @@ def _dotted_rect(img: np.ndarray, box, colour, step: int = 6) -> None:
 
 def tile(folder: Path, meta: dict) -> np.ndarray:
     """One image of the dataset (RGB) with its labels drawn, scaled to :data:`THUMB_WIDTH` px wide."""
-    rgb = read_image(folder / meta["image"])
+    rgb = read_rgb(folder / meta["image"])
     scale = THUMB_WIDTH / rgb.shape[1]
     img = np.ascontiguousarray(cv2.resize(rgb, None, fx=scale, fy=scale,
                                           interpolation=cv2.INTER_AREA))
@@ -61,6 +71,20 @@ def tile(folder: Path, meta: dict) -> np.ndarray:
     return img
 
 
+def _read_meta(path: Path) -> dict:
+    """One image's metadata, refused with one line if it is not what smearsim writes."""
+    try:
+        if path.stat().st_size > MAX_META_BYTES:
+            raise ValueError(f"larger than {MAX_META_BYTES >> 20} MiB")
+        meta = json.loads(path.read_bytes())
+        if not isinstance(meta, dict) or not isinstance(meta.get("cells"), list):
+            raise ValueError("not a smearsim image record")
+        meta["image"] = str(meta["image"])
+        return meta
+    except (OSError, ValueError, KeyError, RecursionError) as e:
+        raise InputError(f"cannot read the metadata {str(path)!r}: {e}") from None
+
+
 def contact_sheet(folder: str | Path, out: str | Path, count: int = 16, columns: int = 4) -> str:
     """Draw the first `count` images of the dataset in `folder` on a grid of `columns`; write it
     as PNG to `out` and return a one-line description.
@@ -68,17 +92,25 @@ def contact_sheet(folder: str | Path, out: str | Path, count: int = 16, columns:
     Raises
     ------
     ConfigError
-        No dataset in `folder`, or bad `count` / `columns`.
+        Bad `count` / `columns`, or a sheet larger than :data:`MAX_SHEET_PIXELS`.
+    InputError
+        No dataset in `folder`, or one of its files unreadable.
     """
-    if count < 1 or columns < 1:
-        raise ConfigError(f"count = {count} and columns = {columns} must both be at least 1")
+    for name, value in (("count", count), ("columns", columns)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_IMAGES:
+            raise ConfigError(f"{option(name)} = {value!r} is out of range; allowed: "
+                              f"1 <= value <= {MAX_IMAGES}")
     folder = Path(folder)
     metas = sorted((folder / "meta").glob("*/*.json"), key=lambda p: p.name)[:count]
     if not metas:
-        raise ConfigError(f"{str(folder)!r} holds no smearsim dataset (no meta/SPLIT/*.json)")
-    tiles = [tile(folder, json.loads(p.read_bytes())) for p in metas]
+        raise InputError(f"{str(folder)!r} holds no smearsim dataset (no meta/SPLIT/*.json)")
+    tiles = [tile(folder, _read_meta(p)) for p in metas]
     h = max(t.shape[0] for t in tiles)
+    columns = min(columns, len(tiles))
     rows = -(-len(tiles) // columns)
+    if rows * (h + 4) * columns * (THUMB_WIDTH + 4) > MAX_SHEET_PIXELS:
+        raise ConfigError(f"a sheet of {len(tiles)} images {h} px tall would exceed "
+                          f"{MAX_SHEET_PIXELS:,} px; show fewer images ({option('count')})")
     sheet = np.full((rows * (h + 4) + 4, columns * (THUMB_WIDTH + 4) + 4, 3), 255, np.uint8)
     for k, t in enumerate(tiles):
         r, c = divmod(k, columns)

@@ -100,7 +100,9 @@ def camera(wavelength: np.ndarray, peaks: tuple[float, ...], widths: tuple[float
 def band_average(values: np.ndarray, n: int) -> np.ndarray:
     """Average samples on :func:`grid` (last axis) over `n` equal bands."""
     lam = grid()
-    idx = np.minimum(((lam - LO) / (HI - LO) * n).astype(int), n - 1)
+    # in whole nanometres, exactly: a band of at least 1 nm always holds a sample (the float
+    # formula (λ − LO) / (HI − LO) · n left band 299 of 300 empty: a division by zero)
+    idx = np.minimum((lam - LO).astype(int) * n // int(HI - LO), n - 1)
     counts = np.bincount(idx, minlength=n)
     flat = values.reshape(-1, lam.size)
     out = np.stack([np.bincount(idx, weights=row, minlength=n) / counts for row in flat])

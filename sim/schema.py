@@ -19,7 +19,43 @@ from dataclasses import field, fields, is_dataclass
 from typing import Any
 
 
-class ConfigError(ValueError):
+OPTIONS = {"out": ("out", "--out"), "resume": ("resume=True", "--resume"),
+           "overwrite": ("overwrite=True", "--overwrite"), "set": ("override", "--set"),
+           "scheduler": ("scheduler", "--scheduler"), "count": ("count", "--count"),
+           "seed": ("seed", "--seed"), "workers": ("workers", "--workers"),
+           "columns": ("columns", "--columns"), "images": ("images", "--images"),
+           "seeds": ("seeds", "--seeds"), "reference": ("reference", "--reference"),
+           "real": ("real", "--real"), "synthetic": ("synthetic", "--synthetic"),
+           "config": ("config file", "--config")}
+"""How an error message names an option: as the Python parameter, or as the command-line flag."""
+
+_MARK = "\x00"
+
+
+def option(name: str) -> str:
+    """A placeholder for option `name` (a key of :data:`OPTIONS`) in an error message: shown as
+    the Python parameter by ``str(error)`` and as the flag by :meth:`SmearsimError.cli`."""
+    if name not in OPTIONS:
+        raise KeyError(name)
+    return f"{_MARK}{name}{_MARK}"
+
+
+class SmearsimError(Exception):
+    """A mistake in what smearsim was given, told in one line (base of every smearsim error)."""
+
+    def _render(self, which: int) -> str:
+        parts = str(self.args[0] if self.args else "").split(_MARK)
+        return "".join(OPTIONS[p][which] if k % 2 else p for k, p in enumerate(parts))
+
+    def __str__(self) -> str:
+        return self._render(0)
+
+    def cli(self) -> str:
+        """The message as the command line shows it (options named by their flags)."""
+        return self._render(1)
+
+
+class ConfigError(SmearsimError, ValueError):
     """A configuration value is unknown, of the wrong type, or out of its allowed range."""
 
 
@@ -52,6 +88,11 @@ def section(factory: Any) -> Any:
     return field(default_factory=factory)
 
 
+MAGNITUDE = 1e15
+"""Largest magnitude of any number in a configuration, whatever its own range: sums and products
+of a few such values (weights normalised, densities times areas) stay far from float overflow."""
+
+
 def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 
@@ -68,16 +109,25 @@ def _allowed(meta: dict) -> str:
     return f"any value{unit}"
 
 
+def _short(value: Any) -> str:
+    """`value` as an error message quotes it: at most 40 characters."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:20]}…({len(text)} characters)"
+
+
 def _number(value: Any, kind: type, meta: dict, key: str) -> float | int:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(f"{key} = {value!r} must be {'an integer' if kind is int else 'a number'}"
-                          f"; allowed: {_allowed(meta)}")
+        what = "an integer" if kind is int else "a number"
+        raise ConfigError(f"{key} = {_short(value)} must be {what}; allowed: {_allowed(meta)}")
+    if not -MAGNITUDE <= value <= MAGNITUDE:  # keeps float() of a huge integer from overflowing
+        raise ConfigError(f"{key} = {_short(value)} is out of range; allowed: {_allowed(meta)}, "
+                          f"and at most {MAGNITUDE:g} in magnitude")
     if kind is int and not float(value).is_integer():
-        raise ConfigError(f"{key} = {value!r} must be an integer; allowed: {_allowed(meta)}")
+        raise ConfigError(f"{key} = {_short(value)} must be an integer; allowed: {_allowed(meta)}")
     value = kind(value)
     if not math.isfinite(value) or (meta["lo"] is not None and value < meta["lo"]) or (
             meta["hi"] is not None and value > meta["hi"]):
-        raise ConfigError(f"{key} = {value!r} is out of range; allowed: {_allowed(meta)}")
+        raise ConfigError(f"{key} = {_short(value)} is out of range; allowed: {_allowed(meta)}")
     return value
 
 
@@ -86,18 +136,18 @@ def _value(value: Any, kind: Any, meta: dict, key: str) -> Any:
         return _number(value, kind, meta, key)
     if kind is bool:
         if not isinstance(value, bool):
-            raise ConfigError(f"{key} = {value!r} must be true or false")
+            raise ConfigError(f"{key} = {_short(value)} must be true or false")
         return value
     if kind is str:
         if not isinstance(value, str) or (meta["choices"] and value not in meta["choices"]):
-            raise ConfigError(f"{key} = {value!r} is not allowed; allowed: "
+            raise ConfigError(f"{key} = {_short(value)} is not allowed; allowed: "
                               f"{', '.join(meta['choices'] or ('a string',))}")
         return value
     if typing.get_origin(kind) is tuple:
         inner = typing.get_args(kind)[0]
         n = meta["length"]
         if not isinstance(value, (list, tuple)) or (n is not None and len(value) != n):
-            raise ConfigError(f"{key} = {value!r} must be a list of {n if n else 'some'} numbers, "
+            raise ConfigError(f"{key} = {_short(value)} must be a list of {n or 'some'} numbers, "
                               f"each {_allowed(meta)}")
         return tuple(_number(v, inner, meta, f"{key}[{i}]") for i, v in enumerate(value))
     raise TypeError(f"unsupported configuration type {kind!r} for {key}")
@@ -180,4 +230,5 @@ def to_toml(obj: Any, path: str = "") -> str:
     return "\n\n".join(filter(None, ["\n".join(head + lines)] + subsections))
 
 
-__all__ = ["ConfigError", "param", "section", "build", "to_dict", "merge", "to_toml"]
+__all__ = ["SmearsimError", "ConfigError", "option", "OPTIONS", "param", "section", "build",
+           "to_dict", "merge", "to_toml"]

@@ -14,7 +14,15 @@ settings.register_profile("ci", derandomize=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
-REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
+from export.reference import ENV, reference_folder
+
+REFERENCE = (reference_folder(Path(__file__).resolve().parents[1].parent)
+             or Path("/nonexistent/smearsim-reference"))
+"""Real reference images: $SMEARSIM_REFERENCE, else shared/reference beside the repository; tests
+that need them skip without (:data:`NO_REFERENCE`)."""
+
+NO_REFERENCE = (f"no reference images: set ${ENV} to a folder holding pbc/ and bccd/, or place "
+                "shared/reference beside the repository")
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from export import load_config, make_image
 from export.realism.calibrate import Knob, _set, calibrate, fit, write_preset
 from export.cli import main
 from export.realism.compare import analyse, compare_sets
-from tests.conftest import REFERENCE
+from tests.conftest import NO_REFERENCE, REFERENCE
 
 BCCD = REFERENCE / "bccd" / "images"
 PBC = REFERENCE / "pbc"
@@ -62,7 +62,7 @@ def labs(tmp_path_factory):
     start, the generic ``field`` preset; the analysed real images of each, and synthetic ones of
     the start and of each calibrated preset."""
     if not BCCD.is_dir():
-        pytest.skip("shared/reference not present")
+        pytest.skip(NO_REFERENCE)
     start = [analyse(make_image(load_config("field"), 7, i).image.rgb) for i in range(SYNTHETIC)]
     out = {}
     for name, folder, stride, images in (("bccd", BCCD, 9, 4), ("pbc", PBC, 8, 8)):

@@ -10,10 +10,10 @@ import pytest
 from export.cli import main
 from export.realism.compare import _auc, analyse, classifier_auc, compare, feature_aucs
 from export.realism.segmentation import regions, relative_od
-from tests.conftest import REFERENCE
+from tests.conftest import NO_REFERENCE, REFERENCE
 
 PBC = REFERENCE / "pbc"
-needs_reference = pytest.mark.skipif(not PBC.is_dir(), reason="shared/reference not present")
+needs_reference = pytest.mark.skipif(not PBC.is_dir(), reason=NO_REFERENCE)
 
 
 def test_auc_is_the_mann_whitney_statistic():

@@ -57,15 +57,20 @@ from scipy.stats import norm
 from export.realism.compare import analyse, image_files
 from export.config import Config, dump_config, load_config, with_subject
 from export.files import write_atomic
-from export.imageio import read_image
+from export.imagefile import read_rgb
 from export.job import make_image
 from export.realism.segmentation import regions, relative_od
 from export.realism.stainvectors import macenko
 from sim.classes import STAINS, SUBJECT_CLASSES
-from sim.schema import ConfigError, build, to_dict
+from export.errors import OutputFolderError, option
+from sim.schema import build, to_dict
 
 EXPOSURE_HEADROOM = 0.9
 """Fraction of the full well the empty slide fills."""
+
+EXPOSURE_KEY = "optics.sensor.photons"
+"""The knob whose fitted value also sets the sensor's full well and gain (so the empty slide
+fills :data:`EXPOSURE_HEADROOM` of the well); every other knob changes only its own key."""
 
 OVER_EXPOSED = 1.01
 """Background level given to a channel that is at full scale in the real images: its true level
@@ -120,9 +125,11 @@ def _set(config: Config, knobs: list[Knob], values: np.ndarray) -> Config:
             node[last] = float(v)
         else:
             node[last][knob.index] = float(v)
-    sensor = data["optics"]["sensor"]
-    sensor["full_well"] = sensor["photons"] * sensor["quantum_efficiency"] / EXPOSURE_HEADROOM
-    sensor["gain"] = (2 ** sensor["adc_bits"] - 1) / sensor["full_well"]
+    if any(knob.key == EXPOSURE_KEY for knob in knobs):
+        # a fitted photon count is an exposure: the camera's full well and gain follow it
+        sensor = data["optics"]["sensor"]
+        sensor["full_well"] = sensor["photons"] * sensor["quantum_efficiency"] / EXPOSURE_HEADROOM
+        sensor["gain"] = (2 ** sensor["adc_bits"] - 1) / sensor["full_well"]
     return build(Config, data)
 
 
@@ -273,7 +280,7 @@ def measure_real(folder: Path, limit: int = 120) -> tuple[dict[str, float], dict
     groups = image_files(folder)
     files = [f for group in groups.values() for f in group]
     files = files[::max(1, len(files) // limit)][:limit]
-    images = [read_image(f) for f in files]
+    images = [read_rgb(f) for f in files]
     features = [analyse(im).features for im in images]
     target = _median(features)
     stained = []
@@ -359,11 +366,13 @@ def calibrate(real: str | Path, base: str = "pbc", images: int = 8,
 def check_out(out: Path, overwrite: bool = False) -> None:
     """Refuse an output that is not a .toml path, or that exists (unless `overwrite`)."""
     if out.suffix.lower() != ".toml":
-        raise ConfigError(f"--out {str(out)!r} must name a .toml file")
+        raise OutputFolderError(f"{option('out')} {str(out)!r} must name a .toml file")
     if out.exists() and not overwrite:
-        raise ConfigError(f"--out {str(out)!r} exists; choose a new file or pass --overwrite")
+        raise OutputFolderError(f"{option('out')} {str(out)!r} exists; choose a new file or "
+                                f"pass {option('overwrite')}")
     if not out.parent.is_dir():
-        raise ConfigError(f"--out {str(out)!r}: folder {str(out.parent)!r} does not exist")
+        raise OutputFolderError(f"{option('out')} {str(out)!r}: folder {str(out.parent)!r} does "
+                                "not exist")
 
 
 def write_preset(config: Config, report: dict, out: str | Path) -> Path:

@@ -20,7 +20,6 @@ noise. The report gives, for real against synthetic:
 from __future__ import annotations
 
 import io
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,11 +27,11 @@ import cv2
 import numpy as np
 from scipy import optimize, stats
 
-from export.files import write_atomic
-from export.imageio import read_image
+from export.errors import InputError
+from export.files import check_report_folder, json_bytes, write_atomic
+from export.imagefile import read_rgb
 from export.realism.segmentation import (FOREGROUND_OD, background, rbc_diameters, regions,
                                          relative_od)
-from sim.schema import ConfigError
 
 SAMPLES = 2000
 """Pixel samples kept per image and region."""
@@ -102,7 +101,7 @@ def image_files(folder: Path) -> dict[str, list[Path]]:
     """Images of a folder by class: ``{"": [...]}`` when flat, else one entry per subfolder."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise ConfigError(f"{str(folder)!r} is not a folder of images")
+        raise InputError(f"{str(folder)!r} is not a folder of images")
     suffixes = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff"}
     flat = sorted(p for p in folder.iterdir() if p.suffix.lower() in suffixes)
     groups = {"": flat} if flat else {}
@@ -111,7 +110,7 @@ def image_files(folder: Path) -> dict[str, list[Path]]:
         if files:
             groups[sub.name] = files
     if not groups:
-        raise ConfigError(f"{str(folder)!r} holds no images (.jpg, .png, .bmp, .tif)")
+        raise InputError(f"{str(folder)!r} holds no images (.jpg, .png, .bmp, .tif)")
     return groups
 
 
@@ -147,7 +146,7 @@ def classifier_auc(real: np.ndarray, synthetic: np.ndarray, folds: int = 5,
     rng = np.random.default_rng(seed)
     n = min(len(real), len(synthetic))
     if n < folds:
-        raise ConfigError(f"need at least {folds} images on each side for the classifier test; "
+        raise InputError(f"need at least {folds} images on each side for the classifier test; "
                           f"got {len(real)} real and {len(synthetic)} synthetic")
     x = np.vstack([real[rng.permutation(len(real))[:n]],
                    synthetic[rng.permutation(len(synthetic))[:n]]])
@@ -218,14 +217,12 @@ def compare_sets(real: list[ImageStats], synthetic: list[ImageStats], seed: int 
 
 
 def _plot(real: list[ImageStats], synthetic: list[ImageStats], out: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: the caller's backend is left alone
 
     _, sr, dr = _pool(real)
     _, ss, ds = _pool(synthetic)
-    fig, axes = plt.subplots(2, 3, figsize=(13, 7))
+    fig = Figure(figsize=(13, 7))
+    axes = fig.subplots(2, 3)
     for ax, region in zip(axes[0], REGIONS):
         span = (0.5, 1.0) if region == "background" else (0.0, 1.2)
         for i, c in enumerate(("tab:red", "tab:green", "tab:blue")):
@@ -247,7 +244,6 @@ def _plot(real: list[ImageStats], synthetic: list[ImageStats], out: Path) -> Non
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=80)
-    plt.close(fig)
     write_atomic(out, buffer.getvalue())
 
 
@@ -258,9 +254,11 @@ def compare(real: str | Path, synthetic: str | Path, out: str | Path | None = No
     Writes ``report.json`` and ``report.png`` into `out` when given. Returns the report: the
     overall comparison, plus one per class present on both sides.
     """
+    if out is not None:
+        check_report_folder(Path(out))
     groups_r, groups_s = image_files(Path(real)), image_files(Path(synthetic))
-    analysed_r = {k: [analyse(read_image(p)) for p in v] for k, v in groups_r.items()}
-    analysed_s = {k: [analyse(read_image(p)) for p in v] for k, v in groups_s.items()}
+    analysed_r = {k: [analyse(read_rgb(p)) for p in v] for k, v in groups_r.items()}
+    analysed_s = {k: [analyse(read_rgb(p)) for p in v] for k, v in groups_s.items()}
     all_r = [s for v in analysed_r.values() for s in v]
     all_s = [s for v in analysed_s.values() for s in v]
     report = {"real": str(real), "synthetic": str(synthetic),
@@ -272,6 +270,6 @@ def compare(real: str | Path, synthetic: str | Path, out: str | Path | None = No
     if out is not None:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
-        write_atomic(out / "report.json", json.dumps(report, indent=1).encode())
+        write_atomic(out / "report.json", json_bytes(report))
         _plot(all_r, all_s, out / "report.png")
     return report

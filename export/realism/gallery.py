@@ -14,11 +14,11 @@ import numpy as np
 
 from export.config import Config, with_subject
 from export.files import write_atomic
-from export.imageio import read_image
+from export.imagefile import read_rgb
 from export.job import make_image
 from optics.codec import encode_png
 from sim.classes import SUBJECT_CLASSES
-from sim.schema import ConfigError
+from export.errors import ConfigError, InputError, OutputFolderError, option
 
 CELL_TILE = 180
 """Side of one gallery tile, px."""
@@ -32,7 +32,7 @@ def _tile(rgb: np.ndarray, caption: str) -> np.ndarray:
 
 def _reference(folder: Path, kind: str, count: int) -> list[np.ndarray]:
     files = sorted((folder / kind).glob("*.jpg"))[:count]
-    return [_tile(read_image(f), f"real {f.stem.split('_')[0]}") for f in files]
+    return [_tile(read_rgb(f), f"real {f.stem.split('_')[0]}") for f in files]
 
 
 def gallery(config: Config, seeds: int = 5, reference: Path | None = None) -> np.ndarray:
@@ -61,12 +61,12 @@ def write_gallery(config: Config, out: str | Path, seeds: int = 5,
     """
     out = Path(out)
     if out.suffix.lower() != ".png":
-        raise ConfigError(f"--out {str(out)!r} must name a .png file")
+        raise OutputFolderError(f"{option('out')} {str(out)!r} must name a .png file")
     if not 1 <= seeds <= 50:
-        raise ConfigError(f"--seeds {seeds} is out of range; allowed: 1 <= value <= 50")
+        raise ConfigError(f"{option('seeds')} {seeds} is out of range; allowed: 1 <= value <= 50")
     if reference is not None and not Path(reference).is_dir():
-        raise ConfigError(f"--reference {str(reference)!r} is not a folder; give one holding "
-                          "<class>/*.jpg")
+        raise InputError(f"{option('reference')} {str(reference)!r} is not a folder; give one "
+                         "holding <class>/*.jpg")
     image = gallery(config, seeds, Path(reference) if reference else None)
     out.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(out, encode_png(image))

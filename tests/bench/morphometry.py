@@ -17,7 +17,7 @@ import numpy as np
 
 from export import load_config, make_image
 from export.config import with_subject
-from export.imageio import read_image
+from export.imagefile import read_rgb
 from export.realism.morphometry import FIGURES, measure_cell
 from optics.codec import decode, encode_jpeg
 from sim.classes import SUBJECT_CLASSES
@@ -37,7 +37,7 @@ def synthetic(config, kind: str, count: int) -> list[dict]:
 
 def measure_folder(folder: Path, pixel_size: float, pattern: str = "*.jpg") -> list[dict]:
     """:func:`measure_cell` of every image matching `pattern` in `folder`."""
-    return [measure_cell(read_image(f), pixel_size) for f in sorted(Path(folder).glob(pattern))]
+    return [measure_cell(read_rgb(f), pixel_size) for f in sorted(Path(folder).glob(pattern))]
 
 
 def main() -> None:

@@ -3,7 +3,7 @@
 :func:`path_times` makes images as a pool worker does (:func:`export.job.render_files`, in a
 process set up by :func:`export.parallel.start_worker`), then sends each batch through a pickle
 round trip as the pool does and writes its files as the driver does
-(:func:`export.job._write`: atomic write and SHA-256), timing each stage in CPU time by wrapping
+(:meth:`export.ledger.Ledger.image`: atomic writes, SHA-256 and the journal), timing each stage in CPU time by wrapping
 the functions that make it (:class:`StageClock`). PSF kernels are built beforehand for the focus
 errors of the timed images, as a long run has them (each worker builds each kernel once; the
 end-to-end figures of ``bench_generate.py`` include that).
@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from export import job
+from export.ledger import Ledger
 from export.parallel import start_worker
 from floor import Floor
 from optics import psf, variation
@@ -113,20 +114,21 @@ def path_times(config, count: int, seed: int = 0, floor: Floor | None = None
           "once per worker", flush=True)
     clock, rest = StageClock(), defaultdict(float)
     with clock, tempfile.TemporaryDirectory() as tmp:
-        ledger = job._Ledger(keep_records=False)
+        ledger = Ledger(Path(tmp), config, resume=False)
+        ledger.start(b"", b"{}", set())
         for i in range(1, count + 1):
             t = [time.process_time()]
             rendered = job.render_files(config, seed, i)
             t.append(time.process_time())
             rendered = pickle.loads(pickle.dumps([rendered]))[0]
             t.append(time.process_time())
-            for rel, data in rendered.files.items():
-                job._write(Path(tmp), rel, data, ledger)
+            ledger.image(rendered)
             t.append(time.process_time())
             for stage, dt in zip(("_files", "transfer", "writing"), np.diff(t)):
                 rest[stage] += dt * 1e3
             if floor is not None:
                 floor.step()
+        ledger.journal.close()
     ms = dict(clock.ms) | dict(rest)
     ms["sim other"] = ms["_simulate"] - ms["population"] - ms["packing"] - ms["morphology"]
     ms["optics other"] = ms["_render"] - sum(ms[s] for s in ("raster", "stain", "illumination",
