@@ -50,14 +50,14 @@ def image_files(config: Config, sample, name: str, jpeg: bytes) -> dict[str, byt
     return out
 
 
-def dataset_files(config: Config, records: list[dict]) -> dict[str, bytes]:
+def dataset_files(config: Config, records: list[dict], images: dict[str, int]) -> dict[str, bytes]:
     """Files describing the whole dataset, from the metadata records of all images
-    (``records`` is only read for COCO)."""
+    (``records`` is only read for COCO) and the number of `images` in each split."""
     f = config.export.format_list()
     splits = used(config.export.split)
     out = {}
     if "yolo" in f or "yolo-seg" in f:
-        out["data.yaml"] = yolo.data_yaml(splits).encode()
+        out["data.yaml"] = yolo.data_yaml({s: images.get(s, 0) for s in splits}).encode()
     if "coco" in f:
         out.update(coco.files(records, splits))
     return out

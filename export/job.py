@@ -315,7 +315,7 @@ def generate(config: Config, count: int, out: str | Path, seed: int = 0,
                 bar.update()
         bar.close()
     records = [ledger.records[i] for i in sorted(ledger.records)]
-    for rel, data in formats.dataset_files(config, records).items():
+    for rel, data in formats.dataset_files(config, records, ledger.splits).items():
         _write(out, rel, data, ledger)
     _write(out, MANIFEST, manifest(out, ledger.hashes), ledger)
     return Summary(out, count, {s: ledger.splits[s] for s in splits.used(config.export.split)},
