@@ -15,6 +15,7 @@ from pathlib import Path
 
 from export.realism.calibrate import calibrate, check_out, write_preset
 from export.realism.compare import compare
+from export.realism import detection
 from export.config import dump_config, load_config, presets
 from export.files import OutputError
 from export.realism.gallery import write_gallery
@@ -136,6 +137,8 @@ def _parser() -> argparse.ArgumentParser:
     cmp.add_argument("--synthetic", required=True, metavar="DIR",
                      help="synthetic images, e.g. a dataset's images/ folder")
     cmp.add_argument("--out", default=None, metavar="DIR", help="write report.json and report.png")
+    detection.add_arguments(sub.add_parser(
+        "detect", help="train a detector on a smearsim dataset, test it on real labelled fields"))
     cal = sub.add_parser("calibrate", help="fit a preset to a folder of real images")
     cal.add_argument("--real", required=True, metavar="DIR", help="real images (flat or per class)")
     cal.add_argument("--out", required=True, metavar="FILE.toml", help="preset file to write")
@@ -167,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
             report = compare(args.real, args.synthetic, args.out)["overall"]
             print(json.dumps({k: report[k] for k in ("images", "classifier_auc",
                                                      "sharpness_rel_diff", "noise_rel_diff")}))
+        elif args.command == "detect":
+            sys.stdout.write(detection.run(args))
         elif args.command == "calibrate":
             out = Path(args.out)
             check_out(out, args.overwrite)
