@@ -45,7 +45,7 @@ def test_every_smearsim_class_maps_onto_the_real_classes():
     real = {c: detection.REAL_CLASSES[detection.TO_REAL[CLASS_ID[c]]] for c in CLASSES}
     assert set(detection.TO_REAL) == set(range(len(CLASSES)))
     assert {c for c, r in real.items() if r == "WBC"} == set(WHITE_CLASSES)
-    assert real["erythroblast"] == "WBC" and real["platelet"] == "Platelets" and real["rbc"] == "RBC"
+    assert (real["erythroblast"], real["platelet"], real["rbc"]) == ("WBC", "Platelets", "RBC")
 
 
 line = st.tuples(st.integers(0, len(CLASSES) - 1),
@@ -62,10 +62,11 @@ def test_mapping_rewrites_only_the_class_ids(lines):
         assert out.split()[1:] == src.split()[1:]
 
 
-@pytest.mark.parametrize("bad", ["3 0.5 0.5 0.1 0.1\n", "x 0.5 0.5 0.1 0.1\n", "-1 0.5 0.5 0.1 0.1\n"])
+@pytest.mark.parametrize("bad", ["3", "x", "-1", "1.0"])
 def test_an_id_outside_the_mapping_is_named(bad):
+    text = f"0 0.5 0.5 0.1 0.1\n{bad} 0.5 0.5 0.1 0.1\n"
     with pytest.raises(ConfigError, match=r"some/file.txt: class id .* is not one of \[0, 1, 2\]"):
-        detection.map_labels("0 0.5 0.5 0.1 0.1\n" + bad, detection.REAL_IDENTITY, "some/file.txt")
+        detection.map_labels(text, detection.REAL_IDENTITY, "some/file.txt")
 
 
 def test_view_maps_a_copy_and_leaves_the_dataset_alone(dataset, tmp_path):
@@ -116,7 +117,8 @@ def test_ultralytics_trains_on_our_data_yaml_unmodified(ultralytics, dataset, tm
     weights = detection.train(dataset / "data.yaml", tmp_path, TINY)
     report = detection.evaluate(weights, dataset / "data.yaml", tmp_path, TINY)
     after = digest(dataset)  # Ultralytics only adds its label cache (why views are used)
-    assert before.items() <= after.items() and all(k.endswith(".cache") for k in after.keys() - before)
+    assert before.items() <= after.items()
+    assert all(k.endswith(".cache") for k in after.keys() - before)
     counts = class_counts((dataset / "labels").rglob("*.txt"), CLASSES)
     assert {c: r["instances"] for c, r in report["classes"].items()} == counts
     for c, r in [*report["classes"].items(), ("all", report["all"])]:

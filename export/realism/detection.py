@@ -73,9 +73,11 @@ class Training:
         for name, (lo, hi) in limits.items():
             value = getattr(self, name)
             if not lo <= value <= hi:
-                raise ConfigError(f"--{name} {value} is out of range; allowed: {lo} <= value <= {hi}")
+                raise ConfigError(f"--{name} {value} is out of range; "
+                                  f"allowed: {lo} <= value <= {hi}")
         if self.imgsz % 32:
-            raise ConfigError(f"--imgsz {self.imgsz} must be a multiple of 32 (the network's stride)")
+            raise ConfigError(f"--imgsz {self.imgsz} must be a multiple of 32 "
+                              f"(the network's stride)")
 
 
 def map_labels(text: str, mapping: dict[int, int], source: str = "labels") -> str:
@@ -149,14 +151,10 @@ def _yolo():
     try:
         import torchvision  # noqa: F401  (Ultralytics' validator imports it)
     except (ImportError, RuntimeError) as e:
+        import torch
         raise ConfigError(f"torchvision cannot be loaded ({str(e).splitlines()[-1]}): install "
-                          f"the torchvision build that matches torch {_torch_version()}") from None
+                          f"the torchvision build that matches torch {torch.__version__}") from None
     return YOLO
-
-
-def _torch_version() -> str:
-    import torch
-    return torch.__version__
 
 
 def train(data_yaml: str | Path, work: str | Path, training: Training = Training(),
@@ -228,19 +226,20 @@ def table(report: dict) -> str:
     return "".join(f"{a:<10s}{b:>10s}{c:>8s}{d:>10s}\n" for a, b, c, d in rows)
 
 
-
 def add_arguments(p) -> None:
     """The options of ``smearsim detect`` on the argparse parser `p`."""
     p.add_argument("--synthetic", required=True, metavar="DIR",
-                   help="smearsim dataset to train on (every split), labels mapped to WBC/RBC/Platelets")
+                   help="smearsim dataset to train on (every split; labels mapped to "
+                   "WBC, RBC, Platelets)")
     p.add_argument("--real", required=True, metavar="DIR",
                    help="real fields to test on: DIR/images/*.jpg, DIR/labels/*.txt "
                    "(0 WBC, 1 RBC, 2 Platelets), e.g. ../shared/reference/txl_pbc_fields")
     p.add_argument("--work", default=None, metavar="DIR",
                    help="new or empty folder kept for views, weights and report.json "
                    "(default: a temporary one, removed)")
-    for name, default, text in [("epochs", 10, "training epochs"), ("imgsz", 352, "input side, px"),
-                                ("batch", 16, "batch size"), ("seed", 0, "training seed")]:
+    for name, text in [("epochs", "training epochs"), ("imgsz", "input side, px, a multiple of 32"),
+                       ("batch", "batch size"), ("seed", "training seed")]:
+        default = getattr(Training, name)
         p.add_argument(f"--{name}", type=int, default=default, help=f"{text} (default {default})")
 
 

@@ -74,7 +74,8 @@ def main() -> None:
     p.add_argument("--real", required=True, type=Path)
     p.add_argument("--work", required=True, type=Path, help="new folder for datasets and runs")
     p.add_argument("--preset", default="pbc")
-    p.add_argument("--dataset", type=Path, default=None, help="smearsim dataset instead of generating")
+    p.add_argument("--dataset", type=Path, default=None,
+                   help="train on this smearsim dataset instead of generating one")
     p.add_argument("--synthetic", type=int, default=180, help="synthetic fields to generate")
     p.add_argument("--real-train", type=int, default=180, help="real fields for the reference")
     p.add_argument("--test", type=int, default=100, help="held-out real fields")
