@@ -10,7 +10,8 @@ real image; the real-trained one is the diagnostic reference (same detector, sam
 Usage (from the project root)::
 
     nice .venv/bin/python tests/bench/detection.py --real ../shared/reference/txl_pbc_fields \\
-        --synthetic 180 --real-train 180 --test 100 --epochs 10 --imgsz 352 --work /tmp/det
+        --synthetic 180 --real-train 180 --test 100 --epochs 20 --imgsz 320 \\
+        --batch 8 --work /tmp/det
 
 Needs the ``detect`` extra. A torchvision wheel built for another torch (its compiled ops fail
 to load: ``operator torchvision::nms does not exist``) is made importable here, and only here,
@@ -79,10 +80,8 @@ def main() -> None:
     p.add_argument("--synthetic", type=int, default=180, help="synthetic fields to generate")
     p.add_argument("--real-train", type=int, default=180, help="real fields for the reference")
     p.add_argument("--test", type=int, default=100, help="held-out real fields")
-    p.add_argument("--epochs", type=int, default=10)
-    p.add_argument("--imgsz", type=int, default=352)
-    p.add_argument("--batch", type=int, default=16)
-    p.add_argument("--seed", type=int, default=0)
+    for name in ("epochs", "imgsz", "batch", "seed"):
+        p.add_argument(f"--{name}", type=int, default=getattr(detection.Training, name))
     a = p.parse_args()
     shim_torchvision()
     training = detection.Training(a.epochs, a.imgsz, a.batch, a.seed)
