@@ -19,6 +19,7 @@ from pathlib import Path
 
 from export.realism.calibrate import calibrate, check_out, write_preset
 from export.realism.compare import compare
+from export.realism import detection
 from export.config import dump_config, load_config, presets
 from export.errors import OutputError, SmearsimError
 from export.fetch import SOURCES, fetch
@@ -154,6 +155,8 @@ def _parser() -> argparse.ArgumentParser:
     cmp.add_argument("--synthetic", required=True, metavar="DIR",
                      help="synthetic images, e.g. a dataset's images/ folder")
     cmp.add_argument("--out", default=None, metavar="DIR", help="write report.json and report.png")
+    detection.add_arguments(sub.add_parser(
+        "detect", help="train a detector on a smearsim dataset, test it on real labelled fields"))
     cal = sub.add_parser("calibrate", help="fit a preset to a folder of real images")
     cal.add_argument("--real", required=True, metavar="DIR", help="real images (flat or per class)")
     cal.add_argument("--out", required=True, metavar="FILE.toml", help="preset file to write")
@@ -202,6 +205,8 @@ def _run(args: argparse.Namespace) -> None:
         print(f"wrote {write_gallery(_resolve(args), args.out, args.seeds, args.reference)}")
     elif args.command == "fetch":
         print(fetch(args.name, args.cache, args.url, args.sha256))
+    elif args.command == "detect":
+        sys.stdout.write(detection.run(args))
     else:
         tune_memory()  # this process is smearsim's own: set it up as a worker is
         summary = generate(_resolve(args), args.count, args.out, args.seed, args.workers,

@@ -52,16 +52,16 @@ def image_files(config: Config, sample, name: str, jpeg: bytes) -> dict[str, byt
     return out
 
 
-def dataset_files(config: Config, records: Callable[[str], Iterable[dict]]
+def dataset_files(config: Config, records: Callable[[str], Iterable[dict]], images: dict[str, int]
                   ) -> dict[str, bytes | Iterator[bytes]]:
     """Files describing the whole dataset (bytes, or byte chunks to be written in turn);
     ``records(split)`` yields the metadata records of a split's images in index order (only
-    read for COCO)."""
+    read for COCO), `images` the number of images in each split."""
     f = config.export.format_list()
     splits = used(config.export.split)
     out = {}
     if "yolo" in f or "yolo-seg" in f:
-        out["data.yaml"] = yolo.data_yaml(splits).encode()
+        out["data.yaml"] = yolo.data_yaml({s: images.get(s, 0) for s in splits}).encode()
     if "coco" in f:
         out.update(coco.files(records, splits))
     return out

@@ -359,7 +359,7 @@ def _run(config: Config, out: Path, count: int, seed: int, keep_stages: bool, ov
         except BaseException:
             ledger.close()
             raise
-    ledger.finish(formats.dataset_files(config, ledger.records))
+    ledger.finish(formats.dataset_files(config, ledger.records, ledger.splits))
     return ledger, (count - len(done)) if first else 0
 
 

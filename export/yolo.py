@@ -9,6 +9,7 @@ height`` for detection (https://docs.ultralytics.com/datasets/detect/), ``class 
 from __future__ import annotations
 
 from export.labels import Label
+from export.splits import SPLITS
 from sim.classes import CLASSES
 
 
@@ -34,9 +35,21 @@ def segment_text(labels: list[Label], width: int, height: int) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-def data_yaml(splits: tuple[str, ...]) -> str:
-    """``data.yaml``: split folders relative to the file itself, and the class names by id."""
+def data_yaml(images: dict[str, int]) -> str:
+    """``data.yaml``: split folders relative to the file itself, and the class names by id.
+
+    `images` is the number of images in each split (``train``, ``val``, ``test``). Ultralytics
+    requires ``train:`` and ``val:`` and stops on a folder without images (``FileNotFoundError:
+    val: Error loading data``), so an empty ``train`` or ``val`` split (a zero share, or no image
+    drawn into it) points at the first split in that order that holds images — with ``--split
+    1,0,0`` validation figures come from the training images — and an empty ``test`` is left out.
+    """
     names = "".join(f"  {i}: {name}\n" for i, name in enumerate(CLASSES))
-    folders = "".join(f"{s}: images/{s}\n" for s in splits)
+    filled = [s for s in SPLITS if images.get(s, 0) > 0] or ["train"]
+    folders = {s: s if s in filled else filled[0] for s in ("train", "val")}
+    folders.update({"test": "test"} if "test" in filled else {})
+    lines = "".join(f"{s}: images/{f}\n" for s, f in folders.items())
+    notes = "".join(f"# the {s} split holds no image: {s} reads images/{f}\n"
+                    for s, f in folders.items() if s != f)
     return (f"# smearsim dataset (Ultralytics YOLO layout)\n"
-            f"{folders}nc: {len(CLASSES)}\nnames:\n{names}")
+            f"{notes}{lines}nc: {len(CLASSES)}\nnames:\n{names}")

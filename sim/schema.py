@@ -26,7 +26,8 @@ OPTIONS = {"out": ("out", "--out"), "resume": ("resume=True", "--resume"),
            "columns": ("columns", "--columns"), "images": ("images", "--images"),
            "seeds": ("seeds", "--seeds"), "reference": ("reference", "--reference"),
            "real": ("real", "--real"), "synthetic": ("synthetic", "--synthetic"),
-           "config": ("config file", "--config")}
+           "config": ("config file", "--config"), "epochs": ("epochs", "--epochs"),
+           "imgsz": ("imgsz", "--imgsz"), "batch": ("batch", "--batch"), "work": ("work", "--work")}
 """How an error message names an option: as the Python parameter, or as the command-line flag."""
 
 _MARK = "\x00"

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 from hypothesis import given, settings, strategies as st
 
 from export import generate, load_config, make_image
@@ -27,10 +28,7 @@ def test_ultralytics_layout_and_data_yaml(tmp_path, small_field):
     out = tmp_path / "ds"
     summary = generate(small_field, count=6, out=out, seed=3, workers=1)
     assert summary.images == 6 and sum(summary.splits.values()) == 6
-    text = (out / "data.yaml").read_text()
-    assert "train: images/train" in text and "val: images/val" in text
-    for i, name in enumerate(CLASSES):
-        assert f"  {i}: {name}\n" in text
+    assert_data_yaml(out, summary.splits)
     images = sorted(p.stem for p in (out / "images").rglob("*.jpg"))
     labels = sorted(p.stem for p in (out / "labels").rglob("*.txt"))
     assert images == labels == [f"{i:06d}" for i in range(6)]
@@ -38,6 +36,28 @@ def test_ultralytics_layout_and_data_yaml(tmp_path, small_field):
         split = img.parent.name
         assert (out / "labels" / split / f"{img.stem}.txt").exists()
         assert (out / "meta" / split / f"{img.stem}.json").exists()
+
+
+def assert_data_yaml(out: Path, splits: dict[str, int]) -> None:
+    """data.yaml, read with PyYAML: class names by id, and every split Ultralytics reads is a
+    folder holding images — a split's own folder when it has images, another split's for an
+    empty train or val, nothing for an empty test."""
+    data = yaml.safe_load((out / "data.yaml").read_text())
+    assert data["names"] == dict(enumerate(CLASSES)) and data["nc"] == len(CLASSES)
+    for key in ("train", "val"):
+        assert (data[key] == f"images/{key}") == (splits[key] > 0)
+    assert ("test" in data) == (splits.get("test", 0) > 0)
+    for key in ("train", "val", "test"):
+        if key in data:
+            assert any((out / data[key]).glob("*.jpg")), f"{key}: {data[key]} holds no image"
+
+
+@pytest.mark.parametrize("split", ["1,0,0", "0.5,0.5,0", "0,0,1", "0.4,0.3,0.3"])
+def test_data_yaml_points_at_images_for_any_split(tmp_path, pbc, split):
+    shares = [float(v) for v in split.split(",")]
+    config = load_config("pbc", overrides=[f"export.split={shares}"])
+    summary = generate(config, count=5, out=tmp_path / "ds", seed=2, workers=1)
+    assert_data_yaml(tmp_path / "ds", summary.splits)
 
 
 def test_labels_are_normalised_and_agree_with_metadata(tmp_path, pbc):
