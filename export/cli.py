@@ -18,6 +18,7 @@ from export.realism.compare import compare
 from export.config import dump_config, load_config, presets
 from export.files import OutputError
 from export.realism.gallery import write_gallery
+from export.realism.transfer import summary as transfer_summary
 from export.job import generate
 from export.preview import contact_sheet
 from optics import effects
@@ -134,8 +135,13 @@ def _parser() -> argparse.ArgumentParser:
     cmp = sub.add_parser("compare", help="distance between real and synthetic image folders")
     cmp.add_argument("--real", required=True, metavar="DIR", help="real images (flat or per class)")
     cmp.add_argument("--synthetic", required=True, metavar="DIR",
-                     help="synthetic images, e.g. a dataset's images/ folder")
+                     help="synthetic images, e.g. a dataset's images/ or crops/ folder")
     cmp.add_argument("--out", default=None, metavar="DIR", help="write report.json and report.png")
+    cmp.add_argument("--transfer", default=None, choices=("features", "cnn", "both", "none"),
+                     help="with class subfolders on both sides: train on synthetic, test on real "
+                     "with these learners (default features; cnn needs smearsim[cnn])")
+    cmp.add_argument("--epochs", type=int, default=20, help="CNN training epochs (default 20)")
+    cmp.add_argument("--seed", type=int, default=0, help="seed of the learners (default 0)")
     cal = sub.add_parser("calibrate", help="fit a preset to a folder of real images")
     cal.add_argument("--real", required=True, metavar="DIR", help="real images (flat or per class)")
     cal.add_argument("--out", required=True, metavar="FILE.toml", help="preset file to write")
@@ -164,9 +170,13 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "preview":
             print(contact_sheet(args.dir, args.out, args.count, args.columns))
         elif args.command == "compare":
-            report = compare(args.real, args.synthetic, args.out)["overall"]
-            print(json.dumps({k: report[k] for k in ("images", "classifier_auc",
-                                                     "sharpness_rel_diff", "noise_rel_diff")}))
+            report = compare(args.real, args.synthetic, args.out, args.seed, args.transfer,
+                             args.epochs, sys.stderr)
+            summary = {k: report["overall"][k] for k in ("images", "classifier_auc",
+                                                         "sharpness_rel_diff", "noise_rel_diff")}
+            if "transfer" in report:
+                summary["transfer_balanced_accuracy"] = transfer_summary(report["transfer"])
+            print(json.dumps(summary))
         elif args.command == "calibrate":
             out = Path(args.out)
             check_out(out, args.overwrite)
