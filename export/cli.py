@@ -26,6 +26,7 @@ from export.fetch import SOURCES, fetch
 from export.files import json_bytes
 from export.parallel import tune_memory
 from export.realism.gallery import write_gallery
+from export.realism.transfer import summary as transfer_summary
 from export.job import generate
 from export.preview import contact_sheet
 from optics import effects
@@ -150,11 +151,7 @@ def _parser() -> argparse.ArgumentParser:
     gal.add_argument("--seeds", type=int, default=5, help="synthetic images per class (default 5)")
     gal.add_argument("--reference", default=None, metavar="DIR",
                      help="real images in DIR/<class>/*.jpg, shown beside (e.g. ../shared/reference/pbc)")
-    cmp = sub.add_parser("compare", help="distance between real and synthetic image folders")
-    cmp.add_argument("--real", required=True, metavar="DIR", help="real images (flat or per class)")
-    cmp.add_argument("--synthetic", required=True, metavar="DIR",
-                     help="synthetic images, e.g. a dataset's images/ folder")
-    cmp.add_argument("--out", default=None, metavar="DIR", help="write report.json and report.png")
+    _add_compare(sub)
     detection.add_arguments(sub.add_parser(
         "detect", help="train a detector on a smearsim dataset, test it on real labelled fields"))
     cal = sub.add_parser("calibrate", help="fit a preset to a folder of real images")
@@ -169,6 +166,19 @@ def _parser() -> argparse.ArgumentParser:
     _add_config_args(c)
     _add_fetch(sub)
     return parser
+
+
+def _add_compare(sub) -> None:
+    cmp = sub.add_parser("compare", help="distance between real and synthetic image folders")
+    cmp.add_argument("--real", required=True, metavar="DIR", help="real images (flat or per class)")
+    cmp.add_argument("--synthetic", required=True, metavar="DIR",
+                     help="synthetic images, e.g. a dataset's images/ or crops/ folder")
+    cmp.add_argument("--out", default=None, metavar="DIR", help="write report.json and report.png")
+    cmp.add_argument("--transfer", default=None, choices=("features", "cnn", "both", "none"),
+                     help="with class subfolders on both sides: train on synthetic, test on real "
+                     "with these learners (default features; cnn needs smearsim[cnn])")
+    cmp.add_argument("--epochs", type=int, default=20, help="CNN training epochs (default 20)")
+    cmp.add_argument("--seed", type=int, default=0, help="seed of the learners (default 0)")
 
 
 def _add_fetch(sub) -> None:
@@ -191,9 +201,13 @@ def _run(args: argparse.Namespace) -> None:
     elif args.command == "preview":
         print(contact_sheet(args.dir, args.out, args.count, args.columns))
     elif args.command == "compare":
-        report = compare(args.real, args.synthetic, args.out)["overall"]
-        print(json_bytes({k: report[k] for k in ("images", "classifier_auc", "sharpness_rel_diff",
-                                                 "noise_rel_diff")}, indent=None).decode())
+        report = compare(args.real, args.synthetic, args.out, args.seed, args.transfer,
+                         args.epochs, sys.stderr)
+        summary = {k: report["overall"][k] for k in ("images", "classifier_auc",
+                                                     "sharpness_rel_diff", "noise_rel_diff")}
+        if "transfer" in report:
+            summary["transfer_balanced_accuracy"] = transfer_summary(report["transfer"])
+        print(json_bytes(summary, indent=None).decode())
     elif args.command == "calibrate":
         out = Path(args.out)
         check_out(out, args.overwrite)

@@ -27,7 +27,8 @@ OPTIONS = {"out": ("out", "--out"), "resume": ("resume=True", "--resume"),
            "seeds": ("seeds", "--seeds"), "reference": ("reference", "--reference"),
            "real": ("real", "--real"), "synthetic": ("synthetic", "--synthetic"),
            "config": ("config file", "--config"), "epochs": ("epochs", "--epochs"),
-           "imgsz": ("imgsz", "--imgsz"), "batch": ("batch", "--batch"), "work": ("work", "--work")}
+           "imgsz": ("imgsz", "--imgsz"), "batch": ("batch", "--batch"), "work": ("work", "--work"),
+           "transfer": ("transfer", "--transfer")}
 """How an error message names an option: as the Python parameter, or as the command-line flag."""
 
 _MARK = "\x00"

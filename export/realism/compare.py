@@ -14,7 +14,9 @@ noise. The report gives, for real against synthetic:
   tell real from synthetic; its cross-validated ROC AUC is 0.5 when the sets are
   indistinguishable and 1.0 when they are trivially told apart,
 * the ROC AUC of each per-image figure alone (``feature_auc``): which figures give a synthetic
-  set away.
+  set away,
+* with the same class subfolders on both sides, ``transfer``: a classifier trained on the
+  synthetic images tested on the real ones, and the reverse (:mod:`export.realism.transfer`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, TextIO
 
 import cv2
 import numpy as np
@@ -44,6 +47,9 @@ darkest 1 % of pixels (the nuclear cores where a white cell is in view), free of
 threshold."""
 
 REGIONS = ("background", "rbc", "nucleus")
+
+SPLITS = ("train", "val", "test")
+"""Split folders of a smearsim dataset, merged by :func:`image_files`."""
 
 
 @dataclass
@@ -103,12 +109,31 @@ def image_files(folder: Path) -> dict[str, list[Path]]:
     if not folder.is_dir():
         raise InputError(f"{str(folder)!r} is not a folder of images")
     suffixes = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff"}
+    subs = sorted(p for p in folder.iterdir() if p.is_dir())
+    if subs and {p.name for p in subs} <= set(SPLITS):  # a dataset's images/ or crops/
+        return _merge_splits(folder, subs)
     flat = sorted(p for p in folder.iterdir() if p.suffix.lower() in suffixes)
     groups = {"": flat} if flat else {}
-    for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
+    for sub in subs:
         files = sorted(p for p in sub.rglob("*") if p.suffix.lower() in suffixes)
         if files:
             groups[sub.name] = files
+    if not groups:
+        raise InputError(f"{str(folder)!r} holds no images (.jpg, .png, .bmp, .tif)")
+    return groups
+
+
+def _merge_splits(folder: Path, splits: list[Path]) -> dict[str, list[Path]]:
+    """:func:`image_files` of a folder of split folders (``SPLIT/*.jpg`` or
+    ``SPLIT/CLASS/*.jpg``), the splits' images merged by class."""
+    groups: dict[str, list[Path]] = {}
+    for split in splits:
+        try:
+            found = image_files(split)
+        except InputError:  # an empty split
+            continue
+        for name, files in found.items():
+            groups.setdefault(name, []).extend(files)
     if not groups:
         raise InputError(f"{str(folder)!r} holds no images (.jpg, .png, .bmp, .tif)")
     return groups
@@ -216,13 +241,18 @@ def compare_sets(real: list[ImageStats], synthetic: list[ImageStats], seed: int 
                         "synthetic": _by_feature(np.nanmedian(fs, axis=0).round(4))}}
 
 
-def _plot(real: list[ImageStats], synthetic: list[ImageStats], out: Path) -> None:
+def _plot(real: list[ImageStats], synthetic: list[ImageStats], out: Path,
+          more: Callable[[np.ndarray], None] | None = None) -> None:
+    """The report figure; `more` draws two more rows of three panels (the transfer report)."""
     from matplotlib.figure import Figure  # no pyplot: the caller's backend is left alone
 
     _, sr, dr = _pool(real)
     _, ss, ds = _pool(synthetic)
-    fig = Figure(figsize=(13, 7))
-    axes = fig.subplots(2, 3)
+    rows = 2 if more is None else 4
+    fig = Figure(figsize=(13, 3.5 * rows))
+    axes = fig.subplots(rows, 3)
+    if more is not None:
+        more(axes[2:])
     for ax, region in zip(axes[0], REGIONS):
         span = (0.5, 1.0) if region == "background" else (0.0, 1.2)
         for i, c in enumerate(("tab:red", "tab:green", "tab:blue")):
@@ -248,15 +278,22 @@ def _plot(real: list[ImageStats], synthetic: list[ImageStats], out: Path) -> Non
 
 
 def compare(real: str | Path, synthetic: str | Path, out: str | Path | None = None,
-            seed: int = 0) -> dict:
+            seed: int = 0, transfer: str | None = None, epochs: int = 20,
+            stream: TextIO | None = None) -> dict:
     """Compare two image folders (flat, or with class subfolders matched by name).
 
     Writes ``report.json`` and ``report.png`` into `out` when given. Returns the report: the
-    overall comparison, plus one per class present on both sides.
+    overall comparison, plus one per class present on both sides, plus — when both folders hold
+    the same classes — ``transfer``: train on synthetic, test on real (and the reverse) with the
+    learners of `transfer` (:data:`export.realism.transfer.CHOICES`; None: ``features``),
+    `epochs` for the CNN, progress on `stream` (:mod:`export.realism.transfer`).
     """
+    from export.realism import transfer as tr  # builds on this module
+
     if out is not None:
         check_report_folder(Path(out))
     groups_r, groups_s = image_files(Path(real)), image_files(Path(synthetic))
+    run = tr.learners(transfer, groups_r, groups_s, epochs)
     analysed_r = {k: [analyse(read_rgb(p)) for p in v] for k, v in groups_r.items()}
     analysed_s = {k: [analyse(read_rgb(p)) for p in v] for k, v in groups_s.items()}
     all_r = [s for v in analysed_r.values() for s in v]
@@ -267,9 +304,13 @@ def compare(real: str | Path, synthetic: str | Path, out: str | Path | None = No
     if shared:
         report["classes"] = {k: compare_sets(analysed_r[k], analysed_s[k], seed) for k in shared
                              if min(len(analysed_r[k]), len(analysed_s[k])) >= 5}
+    if run:
+        report["transfer"] = tr.transfer_report(groups_r, groups_s, run, epochs, seed, stream)
     if out is not None:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         write_atomic(out / "report.json", json_bytes(report))
-        _plot(all_r, all_s, out / "report.png")
+        _plot(all_r, all_s, out / "report.png",
+              (lambda axes: tr.plot(axes, report["transfer"])) if run else None)
     return report
+

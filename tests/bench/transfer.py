@@ -1,0 +1,176 @@
+"""Train on smearsim, recognise real cells: the transfer table of issue 14 for any configuration.
+
+Generates (once; kept in ``--cache``) the training set of issue 14, ``smearsim generate --preset
+pbc --balanced --count 1600 --seed 11 --formats yolo,crops`` (or the given preset / config /
+``--set`` overrides, count and seed), then with :mod:`export.realism.transfer` trains on its
+``crops/`` and tests on the real folder (TSTR), and the reverse as a diagnostic. Prints the
+balanced accuracy of each learner and direction, the per-class recall, the largest confusions,
+the CNN's training loss by epoch and the ``compare`` classifier AUC of the same two sets.
+``--real-cv`` adds the reference figure of a CNN trained on the real folder itself
+(stratified k-fold cross-validation; a diagnostic only, never used to train on synthetic).
+
+Usage (from the project root)::
+
+    nice .venv/bin/python tests/bench/transfer.py --preset pbc --count 1600 --seed 11 \\
+        --epochs 20 --real ../shared/reference/pbc --cache out/bench-transfer [--real-cv]
+
+Image features, thumbnails and compare figures are cached in ``--cache`` by file, so a rerun
+on the same dataset only trains; a changed configuration generates a new dataset.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from export import load_config
+from export.config import dump_config
+from export.job import generate
+from export.realism import transfer as tr
+from export.imagefile import read_rgb
+from export.realism.compare import FEATURES, analyse, classifier_auc, image_files
+from sim.classes import SUBJECT_CLASSES
+
+
+def dataset(args: argparse.Namespace) -> Path:
+    """The crops folder of the training set, generated into the cache unless already there."""
+    overrides = list(args.set) + ['export.formats="yolo,crops"'] + [
+        f"sim.population.subject_mix.{c}=1.0" for c in SUBJECT_CLASSES]
+    config = load_config(args.preset or (None if args.config else "pbc"), args.config, overrides)
+    key = hashlib.sha256(f"{dump_config(config)}\n{args.count} {args.seed}".encode()).hexdigest()
+    out = args.cache / f"dataset-{key[:16]}"
+    if not (out / "manifest.sha256").exists():
+        print(f"generating {args.count} images into {out}", file=sys.stderr)
+        generate(config, args.count, out, args.seed, args.workers,
+                 resume=(out / "job.json").exists(), progress=sys.stderr)
+    return out / "crops"
+
+
+def compare_auc(real: list[Path], synthetic: list[Path], cache: Path) -> float:
+    """The ``compare`` classifier two-sample AUC of two file lists (figures cached)."""
+    def figures(files: list[Path]) -> np.ndarray:
+        path = cache / f"compare-{tr.files_key(files, str(FEATURES))}.npy"
+        if not path.exists():
+            rows = [[analyse(read_rgb(f)).features[k] for k in FEATURES] for f in files]
+            np.save(path, np.array(rows))
+        return np.load(path)
+
+    return classifier_auc(figures(real), figures(synthetic))
+
+
+def real_cv(groups: dict[str, list[Path]], classes: list[str], args: argparse.Namespace) -> dict:
+    """Scores of CNNs trained on k − 1 stratified folds of the real folder, tested on the k-th."""
+    from export.realism import cnn
+
+    _, thumbs, labels = tr.labelled(groups, classes, args.cache)
+    rng = np.random.default_rng(args.seed)
+    fold = np.empty(len(labels), int)
+    for c in range(len(classes)):
+        idx = np.flatnonzero(labels == c)
+        fold[idx] = rng.permutation(len(idx)) % args.folds
+    predicted = np.empty_like(labels)
+    for k in range(args.folds):
+        print(f"real cross-validation, fold {k + 1}/{args.folds}", file=sys.stderr)
+        model, _ = cnn.train(thumbs[fold != k], labels[fold != k], len(classes), args.epochs,
+                             args.seed, sys.stderr)
+        predicted[fold == k] = cnn.predict(model, thumbs[fold == k])
+    return tr.scores(labels, predicted, classes)
+
+
+def _runs(report: dict) -> dict[str, dict]:
+    """Column name → scores, for every learner and direction run."""
+    out = {}
+    for learner in ("features", "cnn"):
+        for direction, short in zip(tr.DIRECTIONS, ("TSTR", "real→synth")):
+            if direction in report.get(learner, {}):
+                out[f"{learner} {short}"] = report[learner][direction]
+    return out
+
+
+def scores_table(runs: dict[str, dict], classes: list[str]) -> list[str]:
+    """Balanced accuracy and per-class recall (a column per run), then each run's largest
+    confusions."""
+    def row(name: str, values: list[float], digits: int) -> str:
+        return f"| {name:13s} | " + " | ".join(f"{v:19.{digits}f}" for v in values) + " |"
+
+    lines = [f"| {'class':13s} | " + " | ".join(f"{k:>19s}" for k in runs) + " |",
+             "|" + "---|" * (len(runs) + 1),
+             row("balanced acc.", [r["balanced_accuracy"] for r in runs.values()], 3)]
+    lines += [row(c, [r["recall"][c] for r in runs.values()], 2) for c in classes]
+    lines.append("")
+    for name, r in runs.items():
+        top = ", ".join(f"{t['true']}→{t['predicted']} {100 * t['share']:.0f}%"
+                        for t in r["top_confusions"][:4])
+        lines.append(f"top confusions, {name}: {top}")
+    return lines
+
+
+def table(report: dict, auc: float, what: str) -> str:
+    """The printed result: balanced accuracy, per-class recall, confusions, loss, AUC."""
+    n = report["images"]
+    lines = [what, f"real {sum(n['real'].values())} images, synthetic "
+             f"{sum(n['synthetic'].values())} images, {len(report['classes'])} classes", ""]
+    lines += scores_table(_runs(report), report["classes"])
+    for direction in tr.DIRECTIONS:
+        loss = report.get("cnn", {}).get(direction, {}).get("train_loss")
+        if loss:
+            marks = sorted({1, 2, 5, 10, 15, len(loss)} & set(range(1, len(loss) + 1)))
+            lines.append(f"CNN train loss ({direction}), by epoch: " +
+                         ", ".join(f"{e}: {loss[e - 1]:.3f}" for e in marks))
+    if "skipped" in report.get("cnn", {}):
+        lines.append(f"cnn: {report['cnn']['skipped']}")
+    lines.append(f"compare classifier AUC (real vs synthetic): {auc:.3f}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--preset", default=None, help="shipped preset (default pbc)")
+    p.add_argument("--config", default=None, type=Path, help="TOML file laid over the preset")
+    p.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE")
+    p.add_argument("--count", type=int, default=1600, help="synthetic images (default 1600)")
+    p.add_argument("--seed", type=int, default=11, help="dataset and learner seed (default 11)")
+    p.add_argument("--real", type=Path, default=Path("../shared/reference/pbc"))
+    p.add_argument("--epochs", type=int, default=20, help="CNN epochs (default 20)")
+    p.add_argument("--learners", default="both", choices=("features", "cnn", "both"))
+    p.add_argument("--cache", type=Path, default=Path("out/bench-transfer"),
+                   help="datasets and cached image figures (default out/bench-transfer)")
+    p.add_argument("--workers", type=int, default=None, help="generate's workers")
+    p.add_argument("--real-cv", action="store_true",
+                   help="also a CNN cross-validated on the real folder (reference figure)")
+    p.add_argument("--folds", type=int, default=5, help="folds of --real-cv (default 5)")
+    p.add_argument("--json", type=Path, default=None, help="also write the report here")
+    args = p.parse_args()
+    args.cache.mkdir(parents=True, exist_ok=True)
+    crops = dataset(args)
+    real, synthetic = image_files(args.real), image_files(crops)
+    run = tr.learners(args.learners, real, synthetic, args.epochs)
+    report = tr.transfer_report(real, synthetic, run, args.epochs, args.seed, sys.stderr,
+                                args.cache)
+    auc = compare_auc(*([f for c in report["classes"] for f in g[c]] for g in (real, synthetic)),
+                      args.cache)
+    report["compare_classifier_auc"] = auc
+    what = (f"preset {args.preset or 'pbc'}" + (f" + {args.config}" if args.config else "")
+            + "".join(f" --set {s}" for s in args.set)
+            + f", {args.count} balanced, seed {args.seed}, CNN {args.epochs} epochs")
+    _save(args.json, report)
+    print(table(report, auc, what), flush=True)
+    if args.real_cv and tr.torch_available():  # last: the slowest, and only a reference
+        report["real_cv"] = real_cv(real, report["classes"], args)
+        _save(args.json, report)
+        print(f"\nreference (diagnostic only): CNN trained on the real folder, {args.folds}-fold "
+              "cross-validation\n" + "\n".join(scores_table({"cnn real CV": report["real_cv"]},
+                                                            report["classes"])))
+
+
+def _save(path: Path | None, report: dict) -> None:
+    if path is not None:
+        path.write_text(json.dumps(report, indent=1))
+
+if __name__ == "__main__":
+    main()
