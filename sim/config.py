@@ -188,7 +188,7 @@ class CellTypes:
     neutrophil: CellType = section(lambda: CellType(
         diameter=14.3, diameter_sd=0.8, cell_roughness=0.2,
         nucleus=NucleusShapes(band=1.0, lobed=1.0), nucleus_fraction=0.37, lobes=(2, 5),
-        lobe_length=2.0, lobe_gap=0.25, chromatin=0.67, chromatin_rim=2.5,
+        lobe_length=2.0, lobe_gap=0.25, chromatin=0.63, chromatin_rim=2.5,
         chromatin_texture=0.8, parachromatin=0.2, chromatin_grain=0.45, chromatin_mottle=0.35,
         nucleus_roughness=0.15, eosin=0.075, azure=0.04, granules=1.05,
         granule_stain="chromatin", granule_size=0.25, granule_coverage=0.25,
@@ -218,7 +218,7 @@ class CellTypes:
         diameter=17.0, diameter_sd=2.5, roundness=0.08, cell_roughness=0.8,
         nucleus=NucleusShapes(kidney=3.0, oval=1.0), nucleus_fraction=0.47, chromatin=0.43,
         chromatin_texture=0.75, parachromatin=0.3, chromatin_grain=0.45, chromatin_mottle=0.25,
-        chromatin_rim=1.5, nucleus_roughness=0.2, outline_grain=5.0, azure=0.1, eosin=0.08,
+        chromatin_rim=1.5, nucleus_roughness=0.2, outline_grain=5.0, azure=0.09, eosin=0.075,
         granules=1.2, granule_stain="chromatin", granule_size=0.25, granule_coverage=0.35,
         vacuoles=4.0, vacuole_size=1.8,
         spread=Spread(nucleus_fraction=0.3, chromatin=0.08, cytoplasm=0.27, hue=0.1,
@@ -230,7 +230,7 @@ class CellTypes:
     erythroblast: CellType = section(lambda: CellType(
         diameter=10.3, diameter_sd=1.5, roundness=0.07, cell_roughness=0.4,
         nucleus=NucleusShapes(round=1.0), nucleus_fraction=0.4, eccentricity=0.5,
-        chromatin=0.85, chromatin_texture=0.8, chromatin_grain=0.5, chromatin_mottle=0.35,
+        chromatin=0.8, chromatin_texture=0.8, chromatin_grain=0.5, chromatin_mottle=0.35,
         parachromatin=0.15, chromatin_rim=2.0, nucleus_roughness=0.1, azure=0.1, eosin=0.08,
         haemoglobin=0.4,
         spread=Spread(nucleus_fraction=0.34, chromatin=0.06, cytoplasm=0.3, hue=0.2)))
