@@ -32,6 +32,10 @@ class NucleusShapes(WeightTable):
     lobed: float = param(0.0, "", "weight of a segmented nucleus", 0.0)
 
 
+def _sigma(what: str):
+    return param(0.0, "", f"σ of the log of a per-cell factor on {what}", 0.0, 1.5)
+
+
 @dataclass(frozen=True)
 class Spread:
     """Cell-to-cell spread within a class: σ of the natural logarithm of a factor drawn for each
@@ -41,16 +45,12 @@ class Spread:
     medians suggest (PBC σ of log N:C ratio 0.17 in neutrophils, 0.6 in monocytes and
     erythroblasts; of cytoplasm OD 0.12–0.5)."""
 
-    nucleus_fraction: float = param(0.0, "", "σ of log of the nucleus area fraction (N:C ratio)",
-                                    0.0, 1.5)
-    chromatin: float = param(0.0, "", "σ of log of the chromatin concentration (nucleus OD)",
-                             0.0, 1.5)
-    cytoplasm: float = param(0.0, "", "σ of log of every cytoplasm stain concentration together "
-                             "(cytoplasm OD)", 0.0, 1.5)
-    hue: float = param(0.0, "", "σ of log of the cytoplasm's azure : eosin balance (basophilic "
-                       "blue against acidophilic pink; RNA content varies with maturity)", 0.0, 1.5)
-    granules: float = param(0.0, "", "σ of log of granule concentration and of granule coverage, "
-                            "each its own draw", 0.0, 1.5)
+    nucleus_fraction: float = _sigma("the nucleus area fraction (N:C ratio)")
+    chromatin: float = _sigma("the chromatin concentration (nucleus OD)")
+    cytoplasm: float = _sigma("every cytoplasm stain concentration together (cytoplasm OD)")
+    hue: float = _sigma("the cytoplasm's azure : eosin balance (basophilic blue against "
+                        "acidophilic pink; RNA content varies with maturity)")
+    granules: float = _sigma("granule concentration and on granule coverage, each its own draw")
 
 
 @dataclass(frozen=True)
