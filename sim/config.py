@@ -39,8 +39,9 @@ class CellType:
     diameter: float = param(12.0, "µm", "mean diameter of the cell as it lies flat", 1.0, 30.0)
     diameter_sd: float = param(1.0, "µm", "standard deviation of the diameter", 0.0, 5.0)
     roundness: float = param(0.03, "", "relative amplitude of outline irregularity", 0.0, 0.2)
-    elongation: float = param(0.0, "", "spread of the outline's aspect ratio: σ of a normal "
-                              "whose absolute value is the log of long / short axis (ovalocytes)",
+    elongation: float = param(0.0, "", "spread of the outline's aspect ratio: σ of a normal, "
+                              "clipped at 2 σ, whose absolute value is the log of long / short "
+                              "axis (ovalocytes)",
                               0.0, 1.0)
     spiculated: float = param(0.0, "", "fraction of cells whose outline bears spicules "
                               "(crenated red cells, spiky platelets)", 0.0, 1.0)
@@ -206,10 +207,10 @@ class CellTypes:
     # radii; synthetic 0.22, quartiles 0.13 and 0.37, the median profile within 0.05 of the
     # peak), the peak thickness to the mean red-cell OD (export.realism.compare, PBC 0.127 in green)
     # (the oval and crenated cells: long / short side of the uncut TXL-PBC red-cell boxes,
-    # median 1.12, upper quartile 1.28; tests/bench/field_stats.py)
+    # median 1.08, upper quartile 1.16; tests/bench/field_stats.py)
     rbc: CellType = section(lambda: CellType(
-        diameter=7.82, diameter_sd=0.62, roundness=0.02, thickness=2.72, centre_thickness=0.3,
-        centre_spread=1.3, haemoglobin=1.0, elongation=0.2, spiculated=0.04, spicules=14.0,
+        diameter=7.82, diameter_sd=0.62, roundness=0.03, thickness=2.72, centre_thickness=0.3,
+        centre_spread=1.3, haemoglobin=1.0, elongation=0.22, spiculated=0.04, spicules=14.0,
         spicule_length=0.06))
 
 
@@ -265,6 +266,10 @@ class Population:
                                 "(default: TXL-PBC median of 16 red cells per PBC field): "
                                 "feathered edge ~0.1, monolayer 0.4-0.8, thick body > 1 (cells "
                                 "stack)", 0.0, 3.0)
+    rbc_spacing: int = param(2, "", "candidate positions drawn for each red cell, the one "
+                             "farthest from the cells already placed kept (1: independent "
+                             "uniform positions; more: evenly spread cells; 2: TXL-PBC's 15 % "
+                             "of red cells free-standing, tests/bench/field_stats.py)", 1, 32)
     coverage_gradient: float = param(0.0, "", "log change of the coverage across the field width, "
                                      "thinner (feathered-edge) side at the left", -5.0, 5.0)
     monolayer: float = param(0.8, "", "most red-cell coverage one layer holds before cells stack "

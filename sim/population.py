@@ -66,7 +66,8 @@ def draw_radii(t: CellType, rng: np.random.Generator) -> np.ndarray:
                                                               (len(OUTLINE_MODES), 1))), axis=0)
     shape = np.clip(shape, 0.5, 1.5)
     if t.elongation > 0:
-        shape = shape * _oval(theta, abs(t.elongation * rng.standard_normal()), rng)
+        shape = shape * _oval(theta, t.elongation * abs(float(np.clip(rng.standard_normal(),
+                                                                     -2.0, 2.0))), rng)
     if t.spiculated > 0 and rng.random() < t.spiculated:
         shape = shape * _spicules(theta, rng.poisson(t.spicules), t.spicule_length, rng)
     return 0.5 * max(d, 0.5) * shape
@@ -144,8 +145,8 @@ def draw(cfg: SimConfig, width: float, height: float, rng: np.random.Generator
     g, c0 = pop.coverage_gradient, pop.rbc_coverage * free
     requested = smear.mean_coverage(c0, g, -m, width + m, width)
     n = rng.poisson(requested * area / rbc_area)
-    x = smear.draw_x(n, g, -m, width + m, width, rng)
-    y = rng.uniform(-m, height + m, n)
+    x, y = _spread(n, pop, (-m, width + m, -m, height + m), width,
+                   [s.position for s in drafts], rng)
     # one layer holds `monolayer` of the area the other cells leave free
     stack = smear.layers(smear.coverage(pop.rbc_coverage, g, x, width), pop.monolayer, rng)
     keep = stack < pop.layers
@@ -156,6 +157,28 @@ def draw(cfg: SimConfig, width: float, height: float, rng: np.random.Generator
     dropped = int(n - keep.sum())
     return drafts + rbcs, {"rbc_coverage_requested": round(float(requested), 4),
                           "rbc_dropped": dropped, "density_reached": dropped == 0}
+
+
+def _spread(n: int, pop, box: tuple[float, float, float, float], width: float,
+            others: list, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Starting positions (µm) of `n` red cells in `box` (x0, x1, y0, y1) along the smear-zone
+    coverage field: each the best of `pop.rbc_spacing` candidates, the one farthest from the
+    cells placed before it and from `others` (Mitchell's best-candidate sampling, Computer
+    Graphics 21:4, 1987; 1: independent uniform draws). More candidates space the cells more
+    evenly, as a spread monolayer lies, instead of in the clusters of a random pattern."""
+    k = pop.rbc_spacing
+    x = smear.draw_x(n * k, pop.coverage_gradient, box[0], box[1], width, rng).reshape(n, k)
+    y = rng.uniform(box[2], box[3], (n, k))
+    if k == 1 or n == 0:
+        return x[:, 0], y[:, 0]
+    placed = np.full((n + len(others), 2), np.inf)
+    placed[:len(others)] = np.reshape(others, (-1, 2))
+    for i in range(n):
+        gap = np.min(np.hypot(x[i, :, None] - placed[None, :, 0],
+                              y[i, :, None] - placed[None, :, 1]), axis=1)
+        j = int(np.argmax(gap))
+        placed[len(others) + i] = x[i, j], y[i, j]
+    return placed[len(others):, 0].copy(), placed[len(others):, 1].copy()
 
 
 def _platelet_density(pop, rng: np.random.Generator) -> float:

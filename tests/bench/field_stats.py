@@ -10,7 +10,8 @@ For each of the three detection classes (WBC, RBC, Platelets; smearsim ids mappe
 the box side in px (median and quartiles of the geometric mean of width and height), for red
 cells the share of boxes that touch no other red-cell box (free-standing, with 2 px of slack)
 and of boxes cut by the frame, and for platelets the share that touch another platelet box
-(clumped) and the size of their clumps. Boxes are read from ``labels/**.txt`` beside
+(clumped) and the size of their clumps, and for both the long / short side of the
+uncut boxes. Boxes are read from ``labels/**.txt`` beside
 ``images/**``; both sides are measured by the same code.
 """
 
@@ -25,6 +26,10 @@ from PIL import Image
 from export.realism.detection import TO_REAL
 
 NAMES = ("WBC", "RBC", "Platelets")
+
+EDGE = 2.0
+"""A box within this many px of the frame is cut by it (TXL-PBC's annotators stop a box of a cut
+cell 0–1.5 px short of the frame edge as often as on it)."""
 
 
 def read_fields(folder: Path, mapped: bool) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -81,15 +86,21 @@ def summary(fields: list) -> dict:
         boxes = [b[cls == c] for cls, b in fields]
         allb = np.concatenate(boxes) if boxes else np.zeros((0, 6))
         side = np.sqrt((allb[:, 2] - allb[:, 0]) * (allb[:, 3] - allb[:, 1]))
-        cut = (allb[:, 0] <= 1) | (allb[:, 1] <= 1) | (allb[:, 2] >= allb[:, 4] - 1) \
-            | (allb[:, 3] >= allb[:, 5] - 1)
+        cut = (allb[:, 0] <= EDGE) | (allb[:, 1] <= EDGE) | (allb[:, 2] >= allb[:, 4] - EDGE) \
+            | (allb[:, 3] >= allb[:, 5] - EDGE)
         whole = side[~cut]
         r = {"per field": f"median {np.median(counts):.0f}, mean {np.mean(counts):.2f}, "
                           f"quartiles {np.percentile(counts, 25):.0f}-{np.percentile(counts, 75):.0f}",
              "side px (uncut)": f"median {np.median(whole):.1f}, quartiles "
                                 f"{np.percentile(whole, 25):.1f}-{np.percentile(whole, 75):.1f}"
              if len(whole) else "-",
-             "cut by frame": f"{cut.mean():.2f}" if len(cut) else "-"}
+             "cut by frame": f"{cut.mean():.2f}" if len(cut) else "-",
+             "uncut per field": f"{(~cut).sum() / len(fields):.2f}"}
+        if len(whole):
+            wh = np.stack([allb[~cut, 2] - allb[~cut, 0], allb[~cut, 3] - allb[~cut, 1]], 1)
+            aspect = wh.max(axis=1) / wh.min(axis=1)
+            r["aspect (uncut)"] = (f"median {np.median(aspect):.2f}, upper quartile "
+                                   f"{np.percentile(aspect, 75):.2f}")
         if name != "WBC":
             sizes = [s for b in boxes for s in clumps(touching(b))]
             alone = sum(s == 1 for s in sizes) / max(sum(sizes), 1)
