@@ -24,7 +24,7 @@ from sim.classes import STAINS
 
 FILM_GRID = 4
 """Coarse grid cells per film scale length: the film's random field is drawn on a grid of
-spacing ``film_scale / FILM_GRID`` and smoothed by a Gaussian of σ = ``film_scale / 2``."""
+spacing ``film_scale / FILM_GRID`` and smoothed there by a Gaussian of σ = ``film_scale / 2``."""
 
 REFRACTILE_RING = 1.6
 """Radius of a refractile speck's dark ring over that of its clear centre (a particle slightly
@@ -70,29 +70,42 @@ def deposit(density: np.ndarray, cfg: OpticsConfig, rng: np.random.Generator) ->
         return
     shape = density.shape[1:]
     n = _count(s.precipitate, shape, p, rng)
-    grains = _impulses(shape, n, rng, s.precipitate_cluster, 2 * s.precipitate_size / p)
-    density[STAINS.index("chromatin")] += s.precipitate_density * _blob(
-        grains, s.precipitate_size / 2 / p)
+    if n:
+        grains = _impulses(shape, n, rng, s.precipitate_cluster, 2 * s.precipitate_size / p)
+        density[STAINS.index("chromatin")] += s.precipitate_density * _blob(
+            grains, s.precipitate_size / 2 / p)
     if s.film > 0:
-        step = s.film_scale / FILM_GRID / p
-        gh, gw = int(np.ceil(shape[0] / step)) + 1, int(np.ceil(shape[1] / step)) + 1
-        coarse = rng.standard_normal((gh, gw)).astype(np.float32)
-        fine = cv2.resize(coarse, (int(gw * step), int(gh * step)), interpolation=cv2.INTER_LINEAR)
-        fine = cv2.GaussianBlur(fine[:shape[0], :shape[1]], (0, 0), FILM_GRID / 2 * step / 2)
-        fine /= max(float(fine.std()), 1e-6)
-        density[STAINS.index("eosin")] += s.film * np.clip(fine, 0.0, None)
+        density[STAINS.index("eosin")] += s.film * np.clip(_film(shape, s.film_scale / p, rng),
+                                                           0.0, None)
+
+
+def _film(shape: tuple[int, int], scale_px: float, rng: np.random.Generator) -> np.ndarray:
+    """A smooth random field of unit standard deviation with patches about `scale_px` px:
+    white noise on a grid of spacing ``scale_px / FILM_GRID``, smoothed there (σ: half a patch)
+    and interpolated to the frame (cheap: the blur runs on the coarse grid)."""
+    step = scale_px / FILM_GRID
+    gh, gw = (int(np.ceil(n / step)) + 2 * FILM_GRID for n in shape)
+    coarse = cv2.GaussianBlur(rng.standard_normal((gh, gw)).astype(np.float32), (0, 0),
+                              FILM_GRID / 2)
+    fine = cv2.resize(coarse, (int(gw * step), int(gh * step)), interpolation=cv2.INTER_CUBIC)
+    off = int(FILM_GRID * step)
+    fine = fine[off:off + shape[0], off:off + shape[1]]
+    return fine / max(float(fine.std()), 1e-6)
 
 
 def specks(transmittance: np.ndarray, cfg: OpticsConfig, rng: np.random.Generator) -> None:
     """Darken the transmittance `transmittance` ((H, W, 3)) in place by grey dust specks and
-    the rings of refractile specks; nothing with the slide effect off."""
+    the rings of refractile specks; nothing with the slide effect off or no speck drawn."""
     s, p = cfg.slide, cfg.frame.pixel_size
     if not s.enabled:
         return
     shape = transmittance.shape[:2]
+    dust, refractile = _count(s.dust, shape, p, rng), _count(s.refractile, shape, p, rng)
+    if not dust + refractile:
+        return
     size = s.speck_size / 2 / p
-    od = s.dust_density * _blob(_impulses(shape, _count(s.dust, shape, p, rng), rng), size)
-    ring = _impulses(shape, _count(s.refractile, shape, p, rng), rng)
+    od = s.dust_density * _blob(_impulses(shape, dust, rng), size)
+    ring = _impulses(shape, refractile, rng)
     od += s.refractile_density * np.clip(_blob(ring, REFRACTILE_RING * size)
                                          - _blob(ring, size), 0.0, None)
     transmittance *= np.power(np.float32(10.0), -od)[..., None]

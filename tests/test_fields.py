@@ -10,7 +10,8 @@ from hypothesis import given, settings, strategies as st
 
 from export import load_config, make_image
 from optics import slide
-from sim.population import OUTLINE_SAMPLES, _oval, _platelet_density, _spicules, draw_radii
+from sim.population import (OUTLINE_SAMPLES, _oval, _platelet_density, _spicules, _spread,
+                            draw_radii)
 from sim.rings import detail
 from sim.scene import outline_area
 
@@ -87,3 +88,19 @@ def test_deposits_add_stain_and_specks_only_absorb(seed, pbc):
     untouched = np.ones((60, 80, 3), np.float32)
     slide.specks(untouched, none, rng)
     assert np.all(untouched == 1.0)
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_best_candidate_spacing_spreads_red_cells_within_the_box(seed, pbc):
+    box = (-4.0, 40.0, -4.0, 40.0)
+
+    def nearest(k):
+        pop = dataclasses.replace(pbc.sim.population, rbc_spacing=k)
+        x, y = _spread(30, pop, box, 36.0, [(18.0, 18.0)], np.random.default_rng(seed))
+        assert np.all((x >= box[0]) & (x <= box[1]) & (y >= box[2]) & (y <= box[3]))
+        d = np.hypot(x[:, None] - x[None], y[:, None] - y[None]) + np.diag(np.full(30, np.inf))
+        return d.min(axis=1).mean()
+
+    # the best of several candidates lies farther from its neighbours than a uniform draw
+    assert nearest(8) > nearest(1)
