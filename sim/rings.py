@@ -75,10 +75,13 @@ class Settled:
 def detail(radii: np.ndarray, nodes: int) -> np.ndarray:
     """The part of an outline (radii at uniform angles, µm) finer than a ring of `nodes` nodes
     resolves: its Fourier modes above ``nodes // 2`` (spicules of crenated cells). The ring
-    settles the smooth rest and the detail rides on it unchanged."""
+    settles the smooth rest and the detail rides on it unchanged. Exactly zero for an outline
+    with no detail above 1 pm (the FFT's round-off would otherwise change how smooth cells
+    settle)."""
     f = np.fft.rfft(radii)
     f[:nodes // 2 + 1] = 0.0
-    return np.fft.irfft(f, radii.size)
+    d = np.fft.irfft(f, radii.size)
+    return d if np.abs(d).max() > 1e-6 else np.zeros_like(radii)
 
 
 def _rest_rings(drafts: list[Draft], centres: np.ndarray, nodes: int, overlap: float):
