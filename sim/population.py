@@ -146,7 +146,7 @@ def draw(cfg: SimConfig, width: float, height: float, rng: np.random.Generator
     requested = smear.mean_coverage(c0, g, -m, width + m, width)
     n = rng.poisson(requested * area / rbc_area)
     x, y = _spread(n, pop, (-m, width + m, -m, height + m), width,
-                   [s.position for s in drafts], rng)
+                   [(*s.position, s.radius - types.rbc.diameter / 2) for s in drafts], rng)
     # one layer holds `monolayer` of the area the other cells leave free
     stack = smear.layers(smear.coverage(pop.rbc_coverage, g, x, width), pop.monolayer, rng)
     keep = stack < pop.layers
@@ -163,21 +163,28 @@ def _spread(n: int, pop, box: tuple[float, float, float, float], width: float,
             others: list, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Starting positions (µm) of `n` red cells in `box` (x0, x1, y0, y1) along the smear-zone
     coverage field: each the best of `pop.rbc_spacing` candidates, the one farthest from the
-    cells placed before it and from `others` (Mitchell's best-candidate sampling, Computer
-    Graphics 21:4, 1987; 1: independent uniform draws). More candidates space the cells more
-    evenly, as a spread monolayer lies, instead of in the clusters of a random pattern."""
+    cells placed before it and from `others` ((x, y, radius beyond a red cell's) in µm: gaps
+    count from their edges), distances taken across the box's edges as on a torus so that the
+    empty outside does not draw cells to the edges (Mitchell's best-candidate sampling,
+    Computer Graphics 21:4, 1987; 1: independent uniform draws). More candidates space the
+    cells more evenly, as a spread monolayer lies, instead of in the clusters of a random
+    pattern."""
     k = pop.rbc_spacing
     x = smear.draw_x(n * k, pop.coverage_gradient, box[0], box[1], width, rng).reshape(n, k)
     y = rng.uniform(box[2], box[3], (n, k))
     if k == 1 or n == 0:
         return x[:, 0], y[:, 0]
-    placed = np.full((n + len(others), 2), np.inf)
-    placed[:len(others)] = np.reshape(others, (-1, 2))
+    placed = np.full((n + len(others), 3), np.inf)
+    placed[:, 2] = 0.0
+    placed[:len(others)] = np.reshape(others, (-1, 3))
+    size = np.array([box[1] - box[0], box[3] - box[2]])
     for i in range(n):
-        gap = np.min(np.hypot(x[i, :, None] - placed[None, :, 0],
-                              y[i, :, None] - placed[None, :, 1]), axis=1)
+        # distances across the box's edges too (periodic), so the edges draw no cells
+        dx, dy = (np.abs(c[i, :, None] - placed[None, :, j]) for j, c in enumerate((x, y)))
+        gap = np.min(np.hypot(np.minimum(dx, size[0] - dx), np.minimum(dy, size[1] - dy))
+                     - placed[None, :, 2], axis=1)
         j = int(np.argmax(gap))
-        placed[len(others) + i] = x[i, j], y[i, j]
+        placed[len(others) + i, :2] = x[i, j], y[i, j]
     return placed[len(others):, 0].copy(), placed[len(others):, 1].copy()
 
 

@@ -97,7 +97,7 @@ def test_best_candidate_spacing_spreads_red_cells_within_the_box(seed, pbc):
 
     def nearest(k):
         pop = dataclasses.replace(pbc.sim.population, rbc_spacing=k)
-        x, y = _spread(30, pop, box, 36.0, [(18.0, 18.0)], np.random.default_rng(seed))
+        x, y = _spread(30, pop, box, 36.0, [(18.0, 18.0, 3.0)], np.random.default_rng(seed))
         assert np.all((x >= box[0]) & (x <= box[1]) & (y >= box[2]) & (y <= box[3]))
         d = np.hypot(x[:, None] - x[None], y[:, None] - y[None]) + np.diag(np.full(30, np.inf))
         return d.min(axis=1).mean()
