@@ -45,7 +45,7 @@ def read_fields(folder: Path, mapped: bool) -> list[tuple[np.ndarray, np.ndarray
         if mapped:
             cls = np.array([TO_REAL.get(int(c), -1) for c in cls], dtype=int)
         cx, cy, bw, bh = rows[:, 1] * w, rows[:, 2] * h, rows[:, 3] * w, rows[:, 4] * h
-        boxes = np.stack([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2, ], axis=1)
+        boxes = np.stack([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2], axis=1)
         frame = np.array([w, h], dtype=float)
         out.append((cls, np.concatenate([boxes, np.broadcast_to(frame, (len(rows), 2))], 1)))
     return out
@@ -89,8 +89,9 @@ def summary(fields: list) -> dict:
         cut = (allb[:, 0] <= EDGE) | (allb[:, 1] <= EDGE) | (allb[:, 2] >= allb[:, 4] - EDGE) \
             | (allb[:, 3] >= allb[:, 5] - EDGE)
         whole = side[~cut]
+        q1, q3 = np.percentile(counts, [25, 75])
         r = {"per field": f"median {np.median(counts):.0f}, mean {np.mean(counts):.2f}, "
-                          f"quartiles {np.percentile(counts, 25):.0f}-{np.percentile(counts, 75):.0f}",
+                          f"quartiles {q1:.0f}-{q3:.0f}",
              "side px (uncut)": f"median {np.median(whole):.1f}, quartiles "
                                 f"{np.percentile(whole, 25):.1f}-{np.percentile(whole, 75):.1f}"
              if len(whole) else "-",
