@@ -5,7 +5,8 @@
 :mod:`optics.spectra`), illuminate (:mod:`optics.illumination`), blur by the PSF
 (:mod:`optics.psf`), expose the sensor (:mod:`optics.sensor`), process the image in the camera
 (:mod:`optics.isp`); each image under its own staining, white balance and focus
-(:mod:`optics.variation`). Every effect can be switched off on its own (:mod:`optics.effects`).
+(:mod:`optics.variation`), with what the slide holds besides cells (:mod:`optics.slide`).
+Every effect can be switched off on its own (:mod:`optics.effects`).
 ``optics`` knows nothing of files.
 """
 
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from optics import codec, illumination, isp, psf, sensor, stain, variation
+from optics import codec, illumination, isp, psf, sensor, slide, stain, variation
 from optics.config import OpticsConfig
 from optics.raster import Raster, rasterize
 from sim.scene import Scene
@@ -67,10 +68,13 @@ def render(scene: Scene, cfg: OpticsConfig, rng: np.random.Generator,
     ``transmittance``, ``illuminated``, ``blurred`` (= `irradiance`), ``raw`` (sensor output,
     a mosaic with the Bayer filter on).
     """
-    field_rng, noise_rng, slide_rng = rng.spawn(3)
+    # a fourth stream for the slide's extras: the first three are those of spawn(3)
+    field_rng, noise_rng, slide_rng, extras_rng = rng.spawn(4)
     conditions = variation.draw(cfg, slide_rng)
     raster = rasterize(scene, cfg.frame)
+    slide.deposit(raster.density, cfg, extras_rng)
     stages = {"transmittance": stain.transmittance(raster.density, cfg, conditions.stain)}
+    slide.specks(stages["transmittance"], cfg, extras_rng)
     # without keep_stages the transmittance is not kept: light it in place
     stages["illuminated"] = illumination.illuminate(
         stages["transmittance"], cfg, field_rng,

@@ -284,6 +284,36 @@ class Jpeg:
 
 
 @dataclass(frozen=True)
+class Slide:
+    """What a real slide holds besides cells (:mod:`optics.slide`). Frequencies and strengths
+    are chosen by eye against the TXL-PBC fields (a dark precipitate grain or a speck in about
+    one field in three; Bain 2015 ch. 1 names the artefacts, not their rates)."""
+
+    enabled: bool = param(True, "", "stain precipitate, dust, refractile specks and the plasma "
+                          "film (off: a clean slide)")
+    precipitate: float = param(0.25, "1/(1000 µm²)", "mean density of stain-precipitate "
+                               "clusters", 0.0, 100.0)
+    precipitate_cluster: float = param(1.5, "", "mean number of further grains in a cluster",
+                                       0.0, 20.0)
+    precipitate_size: float = param(0.5, "µm", "diameter of a precipitate grain", 0.1, 5.0)
+    precipitate_density: float = param(1.0, "µm", "peak chromatin column density of a grain "
+                                       "(a neutrophil nucleus: about 1.5)", 0.0, 10.0)
+    dust: float = param(0.15, "1/(1000 µm²)", "mean density of grey dust specks", 0.0, 100.0)
+    dust_density: float = param(0.15, "OD", "peak optical density of a dust speck (grey)",
+                                0.0, 2.0)
+    refractile: float = param(0.15, "1/(1000 µm²)", "mean density of refractile specks",
+                              0.0, 100.0)
+    refractile_density: float = param(0.4, "OD", "optical density of a refractile speck's "
+                                      "dark ring (grey)", 0.0, 2.0)
+    speck_size: float = param(1.0, "µm", "diameter of a dust speck and of a refractile speck's "
+                              "clear centre", 0.1, 10.0)
+    film: float = param(0.01, "µm", "eosin column density of the plasma film, per standard "
+                        "deviation of its random field (patches over about half the field)",
+                        0.0, 0.5)
+    film_scale: float = param(15.0, "µm", "size of the film's patches", 1.0, 500.0)
+
+
+@dataclass(frozen=True)
 class OpticsConfig:
     """Everything ``optics`` needs."""
 
@@ -299,3 +329,4 @@ class OpticsConfig:
     colour: Colour = section(Colour)
     sharpen: Sharpen = section(Sharpen)
     jpeg: Jpeg = section(Jpeg)
+    slide: Slide = section(Slide)

@@ -25,6 +25,7 @@ EFFECTS: dict[str, tuple[str, object, object]] = {
     "tone": ("tone.enabled", True, False),
     "sharpen": ("sharpen.enabled", True, False),
     "jpeg": ("jpeg.enabled", True, False),
+    "slide": ("slide.enabled", True, False),
 }
 """Effect name → (config key under ``optics``, value that switches it on, value that switches it
 off). An effect that is on may still be the identity at its values: ``colour`` at the default

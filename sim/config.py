@@ -60,6 +60,14 @@ class CellType:
     diameter: float = param(12.0, "µm", "mean diameter of the cell as it lies flat", 1.0, 30.0)
     diameter_sd: float = param(1.0, "µm", "standard deviation of the diameter", 0.0, 5.0)
     roundness: float = param(0.03, "", "relative amplitude of outline irregularity", 0.0, 0.2)
+    elongation: float = param(0.0, "", "spread of the outline's aspect ratio: σ of a normal, "
+                              "clipped at 2 σ, whose absolute value is the log of long / short "
+                              "axis (ovalocytes)",
+                              0.0, 1.0)
+    spiculated: float = param(0.0, "", "fraction of cells whose outline bears spicules "
+                              "(crenated red cells, spiky platelets)", 0.0, 1.0)
+    spicules: float = param(0.0, "", "mean number of spicules on a spiculated cell", 0.0, 30.0)
+    spicule_length: float = param(0.0, "", "largest spicule length, in mean radii", 0.0, 1.0)
     thickness: float = param(3.0, "µm", "peak thickness of the flattened cell", 0.1, 10.0)
     centre_thickness: float = param(0.81, "µm", "centre coefficient of the biconcave (red-cell) "
                                     "profile: 0.81 living cells (Evans & Fung 1972)", 0.0, 3.0)
@@ -234,21 +242,26 @@ class CellTypes:
         parachromatin=0.15, chromatin_rim=2.0, nucleus_roughness=0.1, azure=0.1, eosin=0.08,
         haemoglobin=0.4,
         spread=Spread(nucleus_fraction=0.34, chromatin=0.06, cytoplasm=0.3, hue=0.2)))
-    # platelets: a purple granulomere in a pale hyalomere; diameter (4.8 µm, above the textbook
-    # 2–4 µm), granulomere extent and the clump size are fitted to the PBC platelet morphometry
-    # (granulomere 4.2 µm, granulomere : hyalomere area 0.9, hyalomere OD 0.09)
+    # platelets: a purple granulomere in a pale lilac hyalomere, about half of them with a few
+    # spiky pseudopods (Bain 2015 ch. 3: 1.5–3 µm, PBC fields); the diameter is fitted to the
+    # 236 platelet boxes of the TXL-PBC fields (side median 30.9 px = 3.05 µm, quartiles
+    # 2.7–3.5 µm; tests/bench/field_stats.py); granulomere extent to the PBC platelet
+    # morphometry (granulomere : hyalomere area 0.9, hyalomere OD 0.09)
     platelet: CellType = section(lambda: CellType(
-        diameter=4.8, diameter_sd=0.8, roundness=0.15, thickness=1.5, azure=0.25, eosin=0.25,
-        granules=3.0, granule_stain="chromatin", granule_size=0.4, granule_coverage=0.78,
-        granule_zone=0.78))
+        diameter=2.7, diameter_sd=0.55, roundness=0.2, thickness=1.5, azure=0.2, eosin=0.2,
+        granules=4.0, granule_stain="chromatin", granule_size=0.45, granule_coverage=0.75,
+        granule_zone=0.72, spiculated=0.6, spicules=5.0, spicule_length=0.3))
     # red cells: centre thickness and its spread are fitted to the radial optical-density profile
     # of the 177 isolated red cells in a third of the PBC reference images
     # (tests/bench/rbc_profile.py: centre / peak OD 0.25, quartiles 0.14 and 0.49, peak at 0.68
     # radii; synthetic 0.22, quartiles 0.13 and 0.37, the median profile within 0.05 of the
     # peak), the peak thickness to the mean red-cell OD (export.realism.compare, PBC 0.127 in green)
+    # (the oval and crenated cells: long / short side of the uncut TXL-PBC red-cell boxes,
+    # median 1.08, upper quartile 1.16; tests/bench/field_stats.py)
     rbc: CellType = section(lambda: CellType(
-        diameter=7.82, diameter_sd=0.62, roundness=0.02, thickness=2.72, centre_thickness=0.3,
-        centre_spread=1.3, haemoglobin=1.0))
+        diameter=7.82, diameter_sd=0.62, roundness=0.03, thickness=2.72, centre_thickness=0.3,
+        centre_spread=1.3, haemoglobin=1.0, elongation=0.22, spiculated=0.04, spicules=14.0,
+        spicule_length=0.06))
 
 
 def cell_type(cells: CellTypes, kind: str, stage: str = "") -> CellType:
@@ -303,6 +316,10 @@ class Population:
                                 "(default: TXL-PBC median of 16 red cells per PBC field): "
                                 "feathered edge ~0.1, monolayer 0.4-0.8, thick body > 1 (cells "
                                 "stack)", 0.0, 3.0)
+    rbc_spacing: int = param(2, "", "candidate positions drawn for each red cell, the one "
+                             "farthest from the cells already placed kept (1: independent "
+                             "uniform positions; more: evenly spread cells; 2: TXL-PBC's 15 % "
+                             "of red cells free-standing, tests/bench/field_stats.py)", 1, 32)
     coverage_gradient: float = param(0.0, "", "log change of the coverage across the field width, "
                                      "thinner (feathered-edge) side at the left", -5.0, 5.0)
     monolayer: float = param(0.8, "", "most red-cell coverage one layer holds before cells stack "
@@ -312,7 +329,16 @@ class Population:
     rouleaux: float = param(0.3, "", "fraction of stacked red cells lined up in rouleaux",
                             0.0, 1.0)
     rouleau_length: float = param(4.0, "", "mean number of red cells in a rouleau", 1.0, 20.0)
-    platelets: float = param(0.15, "1/(1000 µm²)", "mean density of free platelets", 0.0, 100.0)
+    platelets: float = param(0.52, "1/(1000 µm²)", "mean density of free platelets (TXL-PBC "
+                             "fields: 0.75 platelet boxes per 35.5 × 35.8 µm field)", 0.0, 100.0)
+    platelet_spread: float = param(0.8, "", "field-to-field spread of the free-platelet density: "
+                                   "coefficient of variation of its gamma-distributed factor "
+                                   "(TXL-PBC: count variance 1.13 at mean 0.75 per field)",
+                                   0.0, 3.0)
+    subject_platelet: float = param(1.75, "", "diameter of a subject platelet over that of a "
+                                    "free one: CellaVision centres the largest platelets (PBC "
+                                    "platelet morphometry 4.8 µm against 2.7 µm in the fields)",
+                                    1.0, 3.0)
     clump: float = param(0.6, "", "mean number of further platelets in a subject platelet clump",
                          0.0, 20.0)
     clump_spread: float = param(1.15, "", "largest distance of a clump platelet's centre from the "

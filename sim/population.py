@@ -55,14 +55,47 @@ class Draft:
 def draw_radii(t: CellType, rng: np.random.Generator) -> np.ndarray:
     """Outline radii (µm) at uniform angles: a normal diameter, clipped at ±3 σ, made irregular
     by the random Fourier modes :data:`OUTLINE_MODES` of relative amplitude `t.roundness` / k,
-    each radius kept within 0.5–1.5 of the mean radius and the diameter at least 0.5 µm."""
+    each radius kept within 0.5–1.5 of the mean radius and the diameter at least 0.5 µm; then
+    stretched into an oval (:func:`_oval`) and, for a share `t.spiculated` of cells, given
+    spicules (:func:`_spicules`)."""
     d = t.diameter + t.diameter_sd * float(np.clip(rng.standard_normal(), -3.0, 3.0))
     theta = np.linspace(0.0, 2 * np.pi, OUTLINE_SAMPLES, endpoint=False)
     k = np.array(OUTLINE_MODES)[:, None]
     amp = t.roundness / k * rng.standard_normal((len(OUTLINE_MODES), 1))
     shape = 1.0 + np.sum(amp * np.cos(k * theta + rng.uniform(0, 2 * np.pi,
                                                               (len(OUTLINE_MODES), 1))), axis=0)
-    return 0.5 * max(d, 0.5) * np.clip(shape, 0.5, 1.5)
+    shape = np.clip(shape, 0.5, 1.5)
+    if t.elongation > 0:
+        shape = shape * _oval(theta, t.elongation * abs(float(np.clip(rng.standard_normal(),
+                                                                     -2.0, 2.0))), rng)
+    if t.spiculated > 0 and rng.random() < t.spiculated:
+        shape = shape * _spicules(theta, rng.poisson(t.spicules), t.spicule_length, rng)
+    return 0.5 * max(d, 0.5) * shape
+
+
+SPICULE_WIDTH = 0.12
+"""Half-width of a spicule at its base, rad (about 7°: the short, pointed projections of
+crenated red cells and the pseudopods of activated platelets, Bain 2015 ch. 3), chosen by eye
+against the PBC reference; a spicule is a Gaussian bump of the outline radius."""
+
+
+def _oval(theta: np.ndarray, log_aspect: float, rng: np.random.Generator) -> np.ndarray:
+    """Relative radius of an ellipse of unit area-equivalent radius with long / short axis
+    ``exp(log_aspect)``, its long axis at a random angle, at angles `theta`."""
+    q = np.exp(log_aspect)
+    phi = theta - rng.uniform(0, np.pi)
+    return 1.0 / np.sqrt(np.cos(phi) ** 2 / q + np.sin(phi) ** 2 * q)
+
+
+def _spicules(theta: np.ndarray, n: int, length: float, rng: np.random.Generator) -> np.ndarray:
+    """Relative radius (≥ 1) of an outline with `n` spicules at about even spacing (jittered by
+    a third of it), each of length up to `length` mean radii (uniform between half and all)."""
+    if n == 0:
+        return np.ones_like(theta)
+    at = rng.uniform(0, 2 * np.pi) + 2 * np.pi / n * (np.arange(n) + rng.uniform(-1, 1, n) / 3)
+    gap = np.angle(np.exp(1j * (theta[None, :] - at[:, None])))
+    height = length * rng.uniform(0.5, 1.0, (n, 1))
+    return 1.0 + np.max(height * np.exp(-0.5 * (gap / SPICULE_WIDTH) ** 2), axis=0)
 
 
 def draw(cfg: SimConfig, width: float, height: float, rng: np.random.Generator
@@ -86,15 +119,17 @@ def draw(cfg: SimConfig, width: float, height: float, rng: np.random.Generator
     area = (width + 2 * m) * (height + 2 * m)
     centre = (width / 2, height / 2)
 
-    def place(kind: str, at=None, **kw) -> Draft:
+    def place(kind: str, at=None, scale: float = 1.0, **kw) -> Draft:
         pos = at if at is not None else (rng.uniform(-m, width + m), rng.uniform(-m, height + m))
         stage = draw_stage(types, kind, rng)
-        return Draft(kind, draw_radii(cell_type(types, kind, stage), rng), pos,
+        return Draft(kind, scale * draw_radii(cell_type(types, kind, stage), rng), pos,
                     rng.uniform(0, 2 * np.pi), stage=stage, **kw)
 
     drafts = []
     if pop.subject == "centre":
-        subject = place(pop.subject_mix.draw(rng), centre, pinned=True, subject=True)
+        kind = pop.subject_mix.draw(rng)
+        subject = place(kind, centre, pop.subject_platelet if kind == "platelet" else 1.0,
+                        pinned=True, subject=True)
         drafts.append(subject)
         if subject.kind == "platelet":
             for _ in range(rng.poisson(pop.clump)):
@@ -103,14 +138,15 @@ def draw(cfg: SimConfig, width: float, height: float, rng: np.random.Generator
                 drafts.append(place("platelet", (centre[0] + dist * np.cos(phi),
                                                 centre[1] + dist * np.sin(phi))))
     drafts += [place(pop.white_mix.draw(rng)) for _ in range(rng.poisson(pop.white_cells * area / 1e3))]
-    drafts += [place("platelet") for _ in range(rng.poisson(pop.platelets * area / 1e3))]
+    drafts += [place("platelet") for _ in range(rng.poisson(_platelet_density(pop, rng) * area
+                                                            / 1e3))]
     free = max(area - sum(np.pi * s.radius ** 2 for s in drafts), 0.0) / area
     rbc_area = np.pi * (types.rbc.diameter / 2) ** 2
     g, c0 = pop.coverage_gradient, pop.rbc_coverage * free
     requested = smear.mean_coverage(c0, g, -m, width + m, width)
     n = rng.poisson(requested * area / rbc_area)
-    x = smear.draw_x(n, g, -m, width + m, width, rng)
-    y = rng.uniform(-m, height + m, n)
+    x, y = _spread(n, pop, (-m, width + m, -m, height + m), width,
+                   [(*s.position, s.radius - types.rbc.diameter / 2) for s in drafts], rng)
     # one layer holds `monolayer` of the area the other cells leave free
     stack = smear.layers(smear.coverage(pop.rbc_coverage, g, x, width), pop.monolayer, rng)
     keep = stack < pop.layers
@@ -121,6 +157,45 @@ def draw(cfg: SimConfig, width: float, height: float, rng: np.random.Generator
     dropped = int(n - keep.sum())
     return drafts + rbcs, {"rbc_coverage_requested": round(float(requested), 4),
                           "rbc_dropped": dropped, "density_reached": dropped == 0}
+
+
+def _spread(n: int, pop, box: tuple[float, float, float, float], width: float,
+            others: list, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Starting positions (µm) of `n` red cells in `box` (x0, x1, y0, y1) along the smear-zone
+    coverage field: each the best of `pop.rbc_spacing` candidates, the one farthest from the
+    cells placed before it and from `others` ((x, y, radius beyond a red cell's) in µm: gaps
+    count from their edges), distances taken across the box's edges as on a torus so that the
+    empty outside does not draw cells to the edges (Mitchell's best-candidate sampling,
+    Computer Graphics 21:4, 1987; 1: independent uniform draws). More candidates space the
+    cells more evenly, as a spread monolayer lies, instead of in the clusters of a random
+    pattern."""
+    k = pop.rbc_spacing
+    x = smear.draw_x(n * k, pop.coverage_gradient, box[0], box[1], width, rng).reshape(n, k)
+    y = rng.uniform(box[2], box[3], (n, k))
+    if k == 1 or n == 0:
+        return x[:, 0], y[:, 0]
+    placed = np.full((n + len(others), 3), np.inf)
+    placed[:, 2] = 0.0
+    placed[:len(others)] = np.reshape(others, (-1, 3))
+    size = np.array([box[1] - box[0], box[3] - box[2]])
+    for i in range(n):
+        # distances across the box's edges too (periodic), so the edges draw no cells
+        dx, dy = (np.abs(c[i, :, None] - placed[None, :, j]) for j, c in enumerate((x, y)))
+        gap = np.min(np.hypot(np.minimum(dx, size[0] - dx), np.minimum(dy, size[1] - dy))
+                     - placed[None, :, 2], axis=1)
+        j = int(np.argmax(gap))
+        placed[len(others) + i, :2] = x[i, j], y[i, j]
+    return placed[len(others):, 0].copy(), placed[len(others):, 1].copy()
+
+
+def _platelet_density(pop, rng: np.random.Generator) -> float:
+    """This field's free-platelet density, 1/(1000 µm²): `pop.platelets` times a gamma factor
+    of mean 1 and coefficient of variation `pop.platelet_spread` (so the count per field is
+    negative-binomial, overdispersed as in the TXL-PBC fields)."""
+    if pop.platelet_spread <= 0:
+        return pop.platelets
+    shape = 1.0 / pop.platelet_spread ** 2
+    return pop.platelets * rng.gamma(shape, 1.0 / shape)
 
 
 def _rouleaux(stacked: list[Draft], pop, diameter: float, rng: np.random.Generator) -> None:

@@ -72,6 +72,18 @@ class Settled:
             self.kept = np.ones(len(self.centre), dtype=bool)
 
 
+def detail(radii: np.ndarray, nodes: int) -> np.ndarray:
+    """The part of an outline (radii at uniform angles, µm) finer than a ring of `nodes` nodes
+    resolves: its Fourier modes above ``nodes // 2`` (spicules of crenated cells). The ring
+    settles the smooth rest and the detail rides on it unchanged. Exactly zero for an outline
+    with no detail above 1 pm (the FFT's round-off would otherwise change how smooth cells
+    settle)."""
+    f = np.fft.rfft(radii)
+    f[:nodes // 2 + 1] = 0.0
+    d = np.fft.irfft(f, radii.size)
+    return d if np.abs(d).max() > 1e-6 else np.zeros_like(radii)
+
+
 def _rest_rings(drafts: list[Draft], centres: np.ndarray, nodes: int, overlap: float):
     """Rest node positions (C, N, 2) of the given cells at `centres`, their node angles (N,),
     ring offsets δ (C,) and node circle radii (C,)."""
@@ -81,7 +93,8 @@ def _rest_rings(drafts: list[Draft], centres: np.ndarray, nodes: int, overlap: f
     node_r = NODE_OVERLAP * 2 * np.pi * (radius - delta) / nodes
     k = drafts[0].radii.size
     grid = np.linspace(0.0, 2 * np.pi, k, endpoint=False)
-    rho = np.stack([np.interp(theta, grid, s.radii, period=2 * np.pi) for s in drafts])
+    rho = np.stack([np.interp(theta, grid, s.radii - detail(s.radii, nodes), period=2 * np.pi)
+                    for s in drafts])
     rho -= delta[:, None]
     ang = theta[None] + np.array([s.angle for s in drafts])[:, None]
     p = centres[:, None] + (rho * np.stack([np.cos(ang), np.sin(ang)], 0)).transpose(1, 2, 0)
@@ -275,5 +288,6 @@ def settle_placed(drafts: list[Draft], cfg: Packing, centre: np.ndarray, width: 
     c, a, r = resample(nodes, theta, angle[ring], delta, radii[0].size)
     for j, i in enumerate(ring):
         if not drafts[i].pinned:
-            centre[i], angle[i], radii[i] = c[j], a[j], r[j]
+            centre[i], angle[i] = c[j], a[j]
+            radii[i] = r[j] + detail(radii[i], cfg.ring_nodes)
     return Settled(centre, angle, radii, int(np.count_nonzero(~ok)))

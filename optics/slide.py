@@ -1,0 +1,111 @@
+"""What a real slide holds besides cells: stain precipitate, dust and refractile specks, and a
+faint uneven film of stained plasma.
+
+Romanowsky stains left to dry or filtered poorly deposit dark purple granules of precipitate,
+singly or in small clusters, over cells and background alike; dust and glass or immersion-oil
+particles show as grey specks and as refractile specks (a dark ring about a clear centre); the
+plasma protein film between the cells takes up a little eosin, unevenly (Bain, *Blood Cells: A
+Practical Guide*, 5th ed., 2015, ch. 1, staining artefacts; Houwen, Lab. Hematol. 6:1, 2000).
+None of them is a cell: they change the pixels, never the labels.
+
+Each item is drawn as a Poisson number of point impulses, spread by a Gaussian blur of its size
+(one OpenCV call per item, whatever their number). Stain precipitate and the film are stain
+column densities added to the raster (:func:`deposit`, before Beer–Lambert); dust and refractile
+specks are grey and multiply the transmittance (:func:`specks`).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from optics.config import OpticsConfig
+from sim.classes import STAINS
+
+FILM_GRID = 4
+"""Coarse grid cells per film scale length: the film's random field is drawn on a grid of
+spacing ``film_scale / FILM_GRID`` and smoothed there by a Gaussian of σ = ``film_scale / 2``."""
+
+REFRACTILE_RING = 1.6
+"""Radius of a refractile speck's dark ring over that of its clear centre (a particle slightly
+out of focus: bright core, dark Airy-like ring; chosen by eye)."""
+
+
+def _impulses(shape: tuple[int, int], n: int, rng: np.random.Generator, cluster: float = 0.0,
+              spread: float = 0.0) -> np.ndarray:
+    """A float32 map of `n` unit impulses at random pixels; with `cluster` > 0 each impulse is
+    the seed of a cluster of 1 + Poisson(`cluster`) impulses within `spread` px of it."""
+    h, w = shape
+    out = np.zeros(shape, np.float32)
+    if n == 0:
+        return out
+    seeds = rng.uniform((0, 0), (h, w), (n, 2))
+    if cluster > 0:
+        seeds = np.repeat(seeds, 1 + rng.poisson(cluster, n), axis=0)
+        seeds += rng.normal(0.0, spread, seeds.shape) * (np.arange(len(seeds)) > 0)[:, None]
+    ij = np.floor(seeds).astype(int)
+    ok = (ij[:, 0] >= 0) & (ij[:, 0] < h) & (ij[:, 1] >= 0) & (ij[:, 1] < w)
+    np.add.at(out, (ij[ok, 0], ij[ok, 1]), rng.uniform(0.5, 1.0, ok.sum()).astype(np.float32))
+    return out
+
+
+def _blob(impulses: np.ndarray, radius_px: float) -> np.ndarray:
+    """Impulses spread into round blobs of about `radius_px` px, peak about the impulse's
+    weight (a Gaussian of σ = radius / 2, scaled to a unit peak)."""
+    sigma = max(radius_px / 2.0, 0.3)
+    return cv2.GaussianBlur(impulses, (0, 0), sigma) * np.float32(2 * np.pi * sigma ** 2)
+
+
+def _count(per_1000: float, shape: tuple[int, int], pixel_size: float,
+           rng: np.random.Generator) -> int:
+    """Poisson number of items at density `per_1000` per 1000 µm² of the frame."""
+    return int(rng.poisson(per_1000 * shape[0] * shape[1] * pixel_size ** 2 / 1e3))
+
+
+def deposit(density: np.ndarray, cfg: OpticsConfig, rng: np.random.Generator) -> None:
+    """Add stain precipitate and the plasma film to the stain column densities `density`
+    ((S, H, W), µm × concentration) in place; nothing with the slide effect off."""
+    s, p = cfg.slide, cfg.frame.pixel_size
+    if not s.enabled:
+        return
+    shape = density.shape[1:]
+    n = _count(s.precipitate, shape, p, rng)
+    if n:
+        grains = _impulses(shape, n, rng, s.precipitate_cluster, 2 * s.precipitate_size / p)
+        density[STAINS.index("chromatin")] += s.precipitate_density * _blob(
+            grains, s.precipitate_size / 2 / p)
+    if s.film > 0:
+        density[STAINS.index("eosin")] += s.film * np.clip(_film(shape, s.film_scale / p, rng),
+                                                           0.0, None)
+
+
+def _film(shape: tuple[int, int], scale_px: float, rng: np.random.Generator) -> np.ndarray:
+    """A smooth random field of unit standard deviation with patches about `scale_px` px:
+    white noise on a grid of spacing ``scale_px / FILM_GRID``, smoothed there (σ: half a patch)
+    and interpolated to the frame (cheap: the blur runs on the coarse grid)."""
+    step = scale_px / FILM_GRID
+    gh, gw = (int(np.ceil(n / step)) + 2 * FILM_GRID for n in shape)
+    coarse = cv2.GaussianBlur(rng.standard_normal((gh, gw)).astype(np.float32), (0, 0),
+                              FILM_GRID / 2)
+    fine = cv2.resize(coarse, (int(gw * step), int(gh * step)), interpolation=cv2.INTER_CUBIC)
+    off = int(FILM_GRID * step)
+    fine = fine[off:off + shape[0], off:off + shape[1]]
+    return fine / max(float(fine.std()), 1e-6)
+
+
+def specks(transmittance: np.ndarray, cfg: OpticsConfig, rng: np.random.Generator) -> None:
+    """Darken the transmittance `transmittance` ((H, W, 3)) in place by grey dust specks and
+    the rings of refractile specks; nothing with the slide effect off or no speck drawn."""
+    s, p = cfg.slide, cfg.frame.pixel_size
+    if not s.enabled:
+        return
+    shape = transmittance.shape[:2]
+    dust, refractile = _count(s.dust, shape, p, rng), _count(s.refractile, shape, p, rng)
+    if not dust + refractile:
+        return
+    size = s.speck_size / 2 / p
+    od = s.dust_density * _blob(_impulses(shape, dust, rng), size)
+    ring = _impulses(shape, refractile, rng)
+    od += s.refractile_density * np.clip(_blob(ring, REFRACTILE_RING * size)
+                                         - _blob(ring, size), 0.0, None)
+    transmittance *= np.power(np.float32(10.0), -od)[..., None]
