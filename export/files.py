@@ -49,13 +49,12 @@ def write_atomic(path: Path, data: bytes | Iterable[bytes],
     OutputError
         The file could not be written; the temporary file is removed and `path` is untouched.
     """
-    tmp = _temporary_name(path)
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    except OSError as e:
-        raise OutputError(f"cannot write {path}: {e.strerror or e}") from None
+    tmp = _temporary_name(path)  # a fresh random name: removing it on failure is always safe
     digest, size = hashlib.sha256(), 0
     try:
+        # opened inside the try: a signal (Ctrl-C, SIGTERM) right after the open still removes
+        # the temporary file
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         with os.fdopen(fd, "wb") as f:
             for chunk in [data] if isinstance(data, (bytes, bytearray, memoryview)) else data:
                 f.write(chunk)
