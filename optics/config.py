@@ -56,8 +56,7 @@ class Stains:
                                "azure–eosin complex", 0.0, 40.0)
     azure: tuple[float, ...] = _peak("RNA: azure B monomer and stacked dimer", (0.0, 0.7822))
     chromatin: tuple[float, ...] = _peak("nuclei: azure B–eosin complex and free azure B bound to "
-                                         "DNA, and the light chromatin scatters (optics.spectra)",
-                                         (1.1706, 0.0394, 0.03))
+                                         "DNA", (1.1706, 0.0394))
 
 
 if not set(STAINS) <= {f.name for f in fields(Stains)}:

@@ -42,13 +42,6 @@ COMPONENTS: dict[str, tuple[tuple[float, float, float], ...]] = {
     # (molar extinction 524 280, 53 236 and 55 540 cm⁻¹/M at 414, 542, 576 nm; S. Prahl, Oregon
     # Medical Laser Center compilation, 1999, after W. B. Gratzer and N. Kollias).
     "oxyhaemoglobin": ((415.0, 15.0, 1.0), (542.0, 11.0, 0.10), (577.0, 11.0, 0.105)),
-    # Light scattered out of the objective's aperture by dense chromatin (refractive index about
-    # 1.4–1.5 against the mounting medium): an apparent attenuation that rises towards the blue,
-    # as scattering by sub-micrometre structure does, here a half-Gaussian edge from 400 nm
-    # (0.56 of its height at 465 nm, 0.09 at 532 nm). Its height is fitted to the blue : green OD
-    # ratio of PBC nuclei (0.21–0.25 in every class by export.realism.segmentation; 0.18–0.20
-    # with the dyes alone).
-    "scatter": ((400.0, 60.0, 1.0),),
 }
 """Gaussian bands (centre nm, σ nm, relative height) of each absorbing component."""
 
@@ -56,14 +49,14 @@ MIXTURES: dict[str, tuple[str, ...]] = {
     "haemoglobin": ("oxyhaemoglobin", "eosin_y", "azure_eosin", "azure_b"),
     "eosin": ("eosin_y",),
     "azure": ("azure_b", "azure_b_dimer"),
-    "chromatin": ("azure_eosin", "azure_b", "scatter"),
+    "chromatin": ("azure_eosin", "azure_b"),
 }
 """Components of each stain of :data:`sim.classes.STAINS`: red cells take up eosin, and a little
 azure B–eosin complex and azure B, besides their own haemoglobin (the mauve tint of MGG-stained
 red cells, reference README; without azure B the fit cannot reach their red-channel OD, which is
 0.65 of the green one in the PBC reference); RNA binds azure B
 as monomer and stacked dimer; DNA binds the azure B–eosin complex and some free azure B
-(Horobin & Walter 1987), and dense chromatin scatters light out of the aperture.
+(Horobin & Walter 1987).
 """
 
 if set(MIXTURES) != set(STAINS):
