@@ -191,6 +191,6 @@ def dump_config(config: Config) -> str:
 
 def with_subject(config: Config, kind: str) -> Config:
     """`config` with one centred subject cell in every image, always of class `kind`."""
-    mix = ClassMix(**{c: float(c == kind) for c in SUBJECT_CLASSES})
+    mix = ClassMix(**{c: float(c == kind) for c in ClassMix.options()})
     population = replace(config.sim.population, subject="centre", subject_mix=mix)
     return replace(config, sim=replace(config.sim, population=population))

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import morphology, packing, population, softbody
+from sim import morphology, packing, pathology, population, softbody
 from sim.stats import scene_stats
-from sim.config import SimConfig, cell_type
+from sim.config import RareType, SimConfig, cell_type
 from sim.scene import Cell, Scene, outline_area
 
 LAYERS = {"rbc": 0, "platelet": 1}
@@ -60,9 +60,13 @@ def simulate(cfg: SimConfig, width: float, height: float, rng: np.random.Generat
     cells = []
     for i, s in enumerate(drafts):
         radii = settled.radii[i]
-        m = morphology.draw(cell_type(cfg.cells, s.kind, s.stage), float(radii.mean()),
-                            "biconcave" if s.kind == "rbc" else "dome", rng, s.stage)
-        m.nucleus = softbody.fit_inside(m.nucleus, radii)
+        t = cell_type(cfg.cells, s.kind, s.stage)
+        if isinstance(t, RareType):
+            m = pathology.draw(t, radii, rng)
+        else:
+            m = morphology.draw(t, float(radii.mean()), "biconcave" if s.kind == "rbc" else "dome",
+                                rng, s.stage)
+            m.nucleus = softbody.fit_inside(m.nucleus, radii)
         c = settled.centre[i]
         cells.append(Cell(index=i, kind=s.kind, centre=(float(c[0]), float(c[1])),
                           angle=float(settled.angle[i]), z=int(z[i]), radii=radii, morphology=m,

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.classes import STAINS, SUBJECT_CLASSES
-from sim.schema import ConfigError, param, section
+from sim import rare
+from sim.classes import MIX_CLASSES, STAINS
+from sim.schema import ConfigError, build, param, section
 from sim.weights import WeightTable
 
 NUCLEUS_SHAPES = ("round", "oval", "kidney", "band", "lobed")
@@ -95,6 +96,19 @@ class CellType:
             if lo > hi:
                 raise ConfigError(f"{path}.{name} = {[lo, hi]} must be [min, max] with "
                                   "min <= max")
+
+
+@dataclass(frozen=True)
+class RareType(CellType):
+    """Morphology of a pathological white-cell class: a :class:`CellType` and the features only
+    such cells have (:class:`sim.rare.Features`; defaults and sources in :data:`sim.rare.DEFAULTS`)."""
+
+    features: rare.Features = section(rare.Features)
+
+
+def _rare(kind: str):
+    """Default factory of pathological class `kind`, built (and validated) from its defaults."""
+    return lambda: build(RareType, rare.DEFAULTS[kind], f"sim.cells.{kind}")
 
 
 IG_STAGES = ("promyelocyte", "myelocyte", "metamyelocyte")
@@ -199,6 +213,15 @@ class CellTypes:
     rbc: CellType = section(lambda: CellType(
         diameter=7.82, diameter_sd=0.62, roundness=0.02, thickness=2.72, centre_thickness=0.3,
         centre_spread=1.3, haemoglobin=1.0))
+    # pathological white cells (issue 11): see sim.rare
+    myeloblast: RareType = section(_rare("myeloblast"))
+    lymphoblast: RareType = section(_rare("lymphoblast"))
+    apl_promyelocyte: RareType = section(_rare("apl_promyelocyte"))
+    hairy_cell: RareType = section(_rare("hairy_cell"))
+    reactive_lymphocyte: RareType = section(_rare("reactive_lymphocyte"))
+    large_granular_lymphocyte: RareType = section(_rare("large_granular_lymphocyte"))
+    plasma_cell: RareType = section(_rare("plasma_cell"))
+    smudge_cell: RareType = section(_rare("smudge_cell"))
 
 
 def cell_type(cells: CellTypes, kind: str, stage: str = "") -> CellType:
@@ -229,12 +252,20 @@ class ClassMix(WeightTable):
     ig: float = param(2895.0, "", "weight of immature granulocytes", 0.0)
     erythroblast: float = param(1551.0, "", "weight of erythroblasts", 0.0)
     platelet: float = param(2348.0, "", "weight of platelets", 0.0)
+    myeloblast: float = param(0.0, "", "weight of myeloblasts", 0.0)
+    lymphoblast: float = param(0.0, "", "weight of lymphoblasts", 0.0)
+    apl_promyelocyte: float = param(0.0, "", "weight of atypical (APL) promyelocytes", 0.0)
+    hairy_cell: float = param(0.0, "", "weight of hairy cells", 0.0)
+    reactive_lymphocyte: float = param(0.0, "", "weight of reactive lymphocytes", 0.0)
+    large_granular_lymphocyte: float = param(0.0, "", "weight of large granular lymphocytes", 0.0)
+    plasma_cell: float = param(0.0, "", "weight of plasma cells", 0.0)
+    smudge_cell: float = param(0.0, "", "weight of smudge cells", 0.0)
 
 
 # the tuples of names the rest of the code indexes by must be the tables' fields, in order
 NucleusShapes.require_options(NUCLEUS_SHAPES)
 StageMix.require_options(IG_STAGES)
-ClassMix.require_options(SUBJECT_CLASSES)
+ClassMix.require_options(MIX_CLASSES)
 
 
 @dataclass(frozen=True)
