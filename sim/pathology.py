@@ -27,6 +27,10 @@ ROD_CANDIDATES = 8
 """Places tried for an Auer rod (or a faggot bundle); the one farthest inside the cytoplasm,
 away from the nucleus, is taken (rods lie in the cytoplasm; Bain 2015)."""
 
+ROD_REACH, ROD_LEAST = 0.9, 0.3
+"""Farthest reach of an Auer rod, in body radii, and the least half-length it is shortened to
+there, µm."""
+
 BUNDLE_SPREAD = (0.25, 1.2, 0.8)
 """Spread of the rods of a faggot bundle: σ of their direction (rad), half-width of the bundle
 across and along its axis (µm); chosen by eye against atlas images of faggot cells."""
@@ -126,8 +130,11 @@ def _rods(f: Features, nucleus: np.ndarray, radius: float, rng: np.random.Genera
     h0 = heading.mean()
     x = cx[best] + u * np.cos(h0) - v * np.sin(h0)
     y = cy[best] + u * np.sin(h0) + v * np.cos(h0)
-    room = np.maximum(0.9 * radius - np.hypot(x, y), 0.2)
-    half = np.minimum(rng.uniform(*f.auer_length, n) / 2, room)
+    # rods stay within ROD_REACH of the body radius: centres pulled in, long rods shortened
+    limit = ROD_REACH * radius
+    pull = np.minimum(1.0, (limit - ROD_LEAST) / np.maximum(np.hypot(x, y), 1e-9))
+    x, y = x * pull, y * pull
+    half = np.minimum(rng.uniform(*f.auer_length, n) / 2, limit - np.hypot(x, y))
     return np.stack([x, y, half, np.full(n, f.auer_width / 2), heading], axis=1), faggot
 
 
