@@ -103,6 +103,21 @@ def _vary(t: RareType, sigma: float, rng: np.random.Generator) -> RareType:
                    granules=float(t.granules * k[3]))
 
 
+def _to_edge(nucleus: np.ndarray, radius: float, least: float, rng: np.random.Generator
+             ) -> np.ndarray:
+    """`nucleus` shifted away from the centre of a cell of radius `radius` (µm) to a uniform
+    fraction from `least` to 1 of the room it has (the fraction ``NUCLEUS_REACH`` of the radius
+    less its own reach), in the direction it already lay (a random one if centred)."""
+    centre = nucleus[:, :2].mean(axis=0)
+    own = float(np.max(np.hypot(*(nucleus[:, :2] - centre).T) + nucleus[:, 2:4].max(axis=1)))
+    room = max(morphology.NUCLEUS_REACH * radius - own, 0.0)
+    off = float(np.hypot(*centre))
+    phi = np.arctan2(centre[1], centre[0]) if off > 1e-9 else rng.uniform(0, 2 * np.pi)
+    out = nucleus.copy()
+    out[:, :2] += rng.uniform(least, 1.0) * room * np.array([np.cos(phi), np.sin(phi)]) - centre
+    return out
+
+
 def _rods(f: Features, nucleus: np.ndarray, radius: float, rng: np.random.Generator
           ) -> tuple[np.ndarray, bool]:
     """Auer rods of one cell of body radius `radius` (µm): none, one plus a Poisson number
@@ -171,6 +186,8 @@ def draw(t: RareType, radii: np.ndarray, rng: np.random.Generator) -> Pathologic
     radius = float(radii.mean())
     body = max(1.0 - f.hair_length / radius, BODY_LEAST) if f.hairs > 0 else 1.0
     m = morphology.draw(t, radius * body, "dome", rng)
+    if f.nucleus_edge > 0 and len(m.nucleus):
+        m.nucleus = _to_edge(m.nucleus, radius * body, f.nucleus_edge, rng)
     m.nucleus = softbody.fit_inside(m.nucleus, radii * body)
     rods, faggot = _rods(f, m.nucleus, radius * body, rng)
     hairs = _hairs(f, body, rng) if f.hairs > 0 else np.zeros((0, 3))

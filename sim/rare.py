@@ -24,6 +24,10 @@ class Features:
     variation: float = param(0.0, "", "cell-to-cell spread of the nucleus fraction and of the "
                              "chromatin, cytoplasm and granule stain: σ of their logarithm",
                              0.0, 1.0)
+    nucleus_edge: float = param(0.0, "", "least shift of the nucleus from the centre, as a "
+                                "fraction of the room it has (0: as the class's eccentricity "
+                                "gives; plasma cell: an eccentric nucleus that often touches the "
+                                "membrane, Bain 2015)", 0.0, 1.0)
     auer_rods: float = param(0.0, "", "fraction of cells holding Auer rods (rods of fused "
                              "azurophilic granules, AML and APL; Bain 2015)", 0.0, 1.0)
     auer_extra: float = param(0.3, "", "mean number of Auer rods beyond the first in a cell "
@@ -74,8 +78,8 @@ DEFAULTS: dict[str, dict] = {
     # cytoplasm, fine but denser chromatin than a myeloblast, nucleoli absent or inconspicuous,
     # never granules or Auer rods (Bain 2015 ch. 9)
     "lymphoblast": dict(
-        diameter=11.5, diameter_sd=1.5, roundness=0.04, nucleus=dict(round=3.0, oval=1.0),
-        nucleus_fraction=0.84, eccentricity=0.3, chromatin=0.55, chromatin_texture=0.35,
+        diameter=11.5, diameter_sd=1.5, roundness=0.04, nucleus=dict(round=1.0),
+        nucleus_fraction=0.88, eccentricity=0.1, chromatin=0.65, chromatin_texture=0.35,
         parachromatin=0.3, chromatin_grain=0.45, chromatin_rim=0.8, nucleus_roughness=0.2,
         azure=0.22, eosin=0.05, nucleoli=0.6, features=dict(variation=0.08)),
     # hypergranular APL promyelocyte: large, cytoplasm packed with coarse red-purple azurophilic
@@ -105,7 +109,7 @@ DEFAULTS: dict[str, dict] = {
                                                                      kidney=1.0),
         nucleus_fraction=0.28, eccentricity=0.6, chromatin=0.55, chromatin_texture=0.6,
         parachromatin=0.3, chromatin_grain=0.6, chromatin_rim=1.5, nucleus_roughness=0.3,
-        azure=0.1, eosin=0.04, features=dict(variation=0.12, edge_azure=2.0, edge_width=1.5)),
+        azure=0.1, eosin=0.04, features=dict(variation=0.12, edge_azure=3.0, edge_width=1.5)),
     # large granular lymphocyte: larger than a small lymphocyte (12-16 µm), more abundant pale
     # cytoplasm with a few coarse azurophilic granules, round or slightly indented nucleus
     # (Bain 2015 ch. 3; ~10-15 % of normal lymphocytes)
@@ -113,7 +117,7 @@ DEFAULTS: dict[str, dict] = {
         diameter=13.5, diameter_sd=1.2, roundness=0.05, nucleus=dict(round=2.0, kidney=1.0),
         nucleus_fraction=0.42, eccentricity=0.6, chromatin=0.65, chromatin_texture=0.8,
         parachromatin=0.25, chromatin_grain=0.6, chromatin_rim=2.0, nucleus_roughness=0.1,
-        azure=0.08, eosin=0.06, granules=3.0, granule_size=0.55, granule_coverage=0.035,
+        azure=0.08, eosin=0.06, granules=3.0, granule_size=0.6, granule_coverage=0.06,
         granule_zone=0.9, features=dict(variation=0.1)),
     # plasma cell: oval, 8-15 µm, eccentric round nucleus with coarse peripheral "clock-face"
     # chromatin clumps, strongly basophilic cytoplasm, pale perinuclear Golgi zone (Bain 2015
@@ -122,14 +126,15 @@ DEFAULTS: dict[str, dict] = {
         diameter=12.5, diameter_sd=1.5, roundness=0.15, nucleus=dict(round=3.0, oval=1.0),
         nucleus_fraction=0.3, eccentricity=1.0, chromatin=0.6, chromatin_texture=0.9,
         parachromatin=0.4, chromatin_grain=1.2, chromatin_rim=2.5, nucleus_roughness=0.1,
-        azure=0.32, eosin=0.04, features=dict(variation=0.1, golgi=0.7, golgi_size=0.8)),
+        azure=0.32, eosin=0.04, features=dict(variation=0.1, nucleus_edge=0.6, golgi=0.7,
+                                               golgi_size=0.8)),
     # smudge (basket) cell: a lymphocyte ruptured in spreading, a shapeless thin smear of
     # nuclear chromatin without cytoplasm, often net-like (Bain 2015 ch. 9, chronic lymphocytic
     # leukaemia)
     "smudge_cell": dict(
         diameter=13.0, diameter_sd=2.5, roundness=0.2, thickness=1.2,
         nucleus=dict(round=1.0, oval=1.0), nucleus_fraction=0.9, eccentricity=0.0,
-        chromatin=0.55, chromatin_texture=0.7, parachromatin=0.55, chromatin_grain=1.4,
+        chromatin=0.6, chromatin_texture=0.5, parachromatin=0.55, chromatin_grain=1.4,
         chromatin_rim=0.0, nucleus_roughness=1.0, outline_grain=5.0,
         features=dict(variation=0.2)),
 }
