@@ -15,7 +15,7 @@ import numpy as np
 
 from export.labels import Label
 from optics.codec import encode_jpeg
-from sim.classes import CLASS_ID, CLASSES
+from sim.classes import CLASS_ID, CLASSES, RED_CLASSES
 from sim.scene import Scene
 
 
@@ -43,7 +43,7 @@ def files(scene: Scene, labels: list[Label], rgb: np.ndarray, jpeg: bytes, split
     h, w = rgb.shape[:2]
     out = {}
     for lab in labels:
-        if CLASSES[lab.class_id] == "rbc":
+        if scene.cells[lab.cell].kind in RED_CLASSES:
             continue
         x0, y0, x1, y1 = square(lab.box, margin, w, h)
         out[f"crops/{split}/{CLASSES[lab.class_id]}/{name}_{lab.cell:04d}.jpg"] = encode_jpeg(

@@ -17,6 +17,7 @@ from export.errors import ConfigError, InputError, option
 from export.files import write_atomic
 from export.imagefile import read_rgb
 from optics.codec import encode_png
+from sim.classes import RED_CLASSES
 
 THUMB_WIDTH = 320
 """Width of one image on the sheet, px."""
@@ -63,7 +64,7 @@ def tile(folder: Path, meta: dict) -> np.ndarray:
             pts = np.round(np.array(poly).reshape(-1, 2) * scale).astype(np.int32)
             cv2.polylines(img, [pts], True, colour, 1, cv2.LINE_AA)
         cv2.rectangle(img, tuple(box[:2].tolist()), tuple((box[2:] - 1).tolist()), colour, 1)
-        if cell["class"] != "rbc":
+        if cell["class"] not in RED_CLASSES:
             cv2.putText(img, cell["class"], (int(box[0]) + 2, int(box[1]) + 12),
                         cv2.FONT_HERSHEY_SIMPLEX, 0.4, colour, 1, cv2.LINE_AA)
     cv2.putText(img, Path(meta["image"]).name, (4, img.shape[0] - 6), cv2.FONT_HERSHEY_SIMPLEX,

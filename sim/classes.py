@@ -3,7 +3,8 @@ the old ones.
 
 The first eight are the class folders of the PBC dataset (Acevedo et al., Data in Brief 30, 2020,
 105474), in that dataset's order; ``rbc`` is added for the red cells around every subject cell.
-The pathological white cells follow (issue 11), in the order of :data:`PATHOLOGICAL_WHITE`.
+The pathological white cells follow (issue 11), in the order of :data:`PATHOLOGICAL_WHITE`, then
+the red-cell kinds of :data:`RED_KINDS`.
 These ids are what the YOLO labels, COCO files and metadata use; they never change, and a class
 added later is appended after the last one.
 """
@@ -21,7 +22,12 @@ PATHOLOGICAL_WHITE: tuple[str, ...] = ("myeloblast", "lymphoblast", "apl_promyel
                                        "large_granular_lymphocyte", "plasma_cell", "smudge_cell")
 """Rare and leukaemic white cells, ids 9–16 (morphology: :mod:`sim.rare`)."""
 
-CLASSES: tuple[str, ...] = BASE_CLASSES + PATHOLOGICAL_WHITE
+RED_KINDS: tuple[str, ...] = ("spherocyte", "target_cell", "elliptocyte", "stomatocyte",
+                              "dacrocyte", "schistocyte", "echinocyte", "acanthocyte",
+                              "sickle_cell", "macrocyte", "microcyte", "hypochromic_cell")
+"""Red-cell kinds, ids 17–28 (shapes: :mod:`sim.redshapes`)."""
+
+CLASSES: tuple[str, ...] = BASE_CLASSES + PATHOLOGICAL_WHITE + RED_KINDS
 """Class names, indexed by label id."""
 
 CLASS_ID: dict[str, int] = {name: i for i, name in enumerate(CLASSES)}
@@ -36,16 +42,26 @@ MIX_CLASSES: tuple[str, ...] = SUBJECT_CLASSES + PATHOLOGICAL_WHITE
 WHITE_CLASSES: tuple[str, ...] = CLASSES[:7] + PATHOLOGICAL_WHITE
 """Nucleated cells: the white cells, normal and pathological, and the erythroblast."""
 
+RED_CLASSES: tuple[str, ...] = ("rbc",) + RED_KINDS
+"""Red cells, normal and of every kind: drawn, packed and stacked as red cells."""
+
+RIGID_CLASSES: tuple[str, ...] = ("platelet",) + RED_KINDS
+"""Cells that keep their drawn outline when pressed (no soft ring): platelets, and the red-cell
+kinds, less deformable than normal red cells (spherocytes, sickle cells; Bain 2015) and whose
+outline detail (tails, cut edges) a ring of few nodes would smooth away."""
+
 PARENT: dict[str, str] = {
     "myeloblast": "ig", "lymphoblast": "lymphocyte", "apl_promyelocyte": "ig",
     "hairy_cell": "lymphocyte", "reactive_lymphocyte": "lymphocyte",
     "large_granular_lymphocyte": "lymphocyte", "plasma_cell": "lymphocyte",
-    "smudge_cell": "lymphocyte"}
+    "smudge_cell": "lymphocyte", **{k: "rbc" for k in RED_KINDS}}
 """The base class each new class is counted as when merged: its lineage's nearest normal class
 of the PBC dataset (myeloid precursors → ``ig``, which holds the promyelocytes; lymphoid cells,
-plasma cells and the smudge cells of chronic lymphocytic leukaemia → ``lymphocyte``)."""
+plasma cells and the smudge cells of chronic lymphocytic leukaemia → ``lymphocyte``; every
+red-cell kind → ``rbc``)."""
 
-GROUPS: dict[str, tuple[str, ...]] = {"white": PATHOLOGICAL_WHITE, "all": CLASSES[9:]}
+GROUPS: dict[str, tuple[str, ...]] = {"white": PATHOLOGICAL_WHITE, "red": RED_KINDS,
+                                      "all": CLASSES[9:]}
 """Names that stand for several new classes in a merge specification."""
 
 

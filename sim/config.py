@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim import rare
-from sim.classes import MIX_CLASSES, STAINS
+from sim import rare, redshapes
+from sim.classes import MIX_CLASSES, RED_CLASSES, STAINS
 from sim.schema import ConfigError, build, param, section
 from sim.weights import WeightTable
 
@@ -107,7 +107,10 @@ class RareType(CellType):
 
 
 def _rare(kind: str):
-    """Default factory of pathological class `kind`, built (and validated) from its defaults."""
+    """Default factory of pathological white class or red-cell kind `kind`, built (and
+    validated) from its defaults (:data:`sim.rare.DEFAULTS`, :data:`sim.redshapes.DEFAULTS`)."""
+    if kind in redshapes.DEFAULTS:
+        return lambda: build(redshapes.RedShape, redshapes.DEFAULTS[kind], f"sim.cells.{kind}")
     return lambda: build(RareType, rare.DEFAULTS[kind], f"sim.cells.{kind}")
 
 
@@ -222,6 +225,19 @@ class CellTypes:
     large_granular_lymphocyte: RareType = section(_rare("large_granular_lymphocyte"))
     plasma_cell: RareType = section(_rare("plasma_cell"))
     smudge_cell: RareType = section(_rare("smudge_cell"))
+    # red-cell kinds: deformations of the normal red cell above, see sim.redshapes
+    spherocyte: redshapes.RedShape = section(_rare("spherocyte"))
+    target_cell: redshapes.RedShape = section(_rare("target_cell"))
+    elliptocyte: redshapes.RedShape = section(_rare("elliptocyte"))
+    stomatocyte: redshapes.RedShape = section(_rare("stomatocyte"))
+    dacrocyte: redshapes.RedShape = section(_rare("dacrocyte"))
+    schistocyte: redshapes.RedShape = section(_rare("schistocyte"))
+    echinocyte: redshapes.RedShape = section(_rare("echinocyte"))
+    acanthocyte: redshapes.RedShape = section(_rare("acanthocyte"))
+    sickle_cell: redshapes.RedShape = section(_rare("sickle_cell"))
+    macrocyte: redshapes.RedShape = section(_rare("macrocyte"))
+    microcyte: redshapes.RedShape = section(_rare("microcyte"))
+    hypochromic_cell: redshapes.RedShape = section(_rare("hypochromic_cell"))
 
 
 def cell_type(cells: CellTypes, kind: str, stage: str = "") -> CellType:
@@ -266,6 +282,7 @@ class ClassMix(WeightTable):
 NucleusShapes.require_options(NUCLEUS_SHAPES)
 StageMix.require_options(IG_STAGES)
 ClassMix.require_options(MIX_CLASSES)
+redshapes.RedMix.require_options(RED_CLASSES)
 
 
 @dataclass(frozen=True)
@@ -280,6 +297,7 @@ class Population:
     white_mix: ClassMix = section(lambda: ClassMix(
         neutrophil=60.0, eosinophil=3.0, basophil=1.0, lymphocyte=30.0, monocyte=6.0, ig=0.0,
         erythroblast=0.0, platelet=0.0))
+    red_mix: redshapes.RedMix = section(redshapes.RedMix)
     rbc_coverage: float = param(0.42, "", "red-cell area / free field area at the field centre "
                                 "(default: TXL-PBC median of 16 red cells per PBC field): "
                                 "feathered edge ~0.1, monolayer 0.4-0.8, thick body > 1 (cells "

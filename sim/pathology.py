@@ -197,21 +197,40 @@ def draw(t: RareType, radii: np.ndarray, rng: np.random.Generator) -> Pathologic
                         golgi_clearing=f.golgi, edge_azure=f.edge_azure, edge_width=f.edge_width)
 
 
-def _hair_field(m: Pathological, radii: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Soft indicator (0–1) of the projections at points of the cell frame."""
+def projections(spikes: np.ndarray, body: float, width: float, taper: float,
+                radii: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Soft indicator (0–1) of projections beyond a cell body, at points of the cell frame.
+
+    Parameters
+    ----------
+    spikes
+        ``(angle rad, tip in outline radii, tilt rad)`` of each projection, shape (n, 3): it
+        starts on the body's edge (`body` outline radii) at `angle` and runs to `tip`, leaning
+        by `tilt` from the radial direction.
+    width, taper
+        Width at the base, µm, and how much of it is lost by the tip (0: a hair of even
+        width; 1: a pointed spicule).
+    radii
+        Outline radius (µm) at uniform angles: the envelope of the tips.
+    x, y
+        Sample points, µm (float32 arrays of one shape).
+    """
     out = np.zeros(x.shape, dtype=np.float32)
     rho = relative_radius(radii, x, y)
-    band = np.flatnonzero(((rho > m.body * 0.97) & (rho < 1.0)).ravel())
-    if not len(m.hairs) or not band.size:
+    band = np.flatnonzero(((rho > body * 0.97) & (rho < 1.0)).ravel())
+    if not len(spikes) or not band.size:
         return out
     px, py, rb = x.ravel()[band], y.ravel()[band], rho.ravel()[band]
     r = np.hypot(px, py)
     outline = r / rb  # outline radius in each point's direction, µm
-    angle, tip, tilt = (m.hairs[:, i:i + 1].astype(np.float32) for i in range(3))
-    heading = angle + np.tan(tilt) * (r - m.body * outline) / r
+    angle, tip, tilt = (spikes[:, i:i + 1].astype(np.float32) for i in range(3))
+    along = r - body * outline
+    heading = angle + np.tan(tilt) * along / r
     d = r * (np.mod(np.arctan2(py, px) - heading + np.pi, 2 * np.pi) - np.pi)
-    depth = np.minimum(m.hair_width / 2 - np.abs(d), tip * outline - r)
-    out.ravel()[band] = morphology._inside(depth.max(axis=0), m.hair_width / 2)
+    half = width / 2 * (1.0 - taper * np.clip(along / np.maximum((tip - body) * outline, 1e-6),
+                                              0.0, 1.0))
+    depth = np.minimum(half - np.abs(d), tip * outline - r)
+    out.ravel()[band] = morphology._inside(depth.max(axis=0), width / 2)
     return out
 
 
@@ -239,7 +258,7 @@ def densities(m: Morphology, radii: np.ndarray, x: np.ndarray, y: np.ndarray
         for stain, share in ROD_STAINS.items():
             dens[STAINS.index(stain)] += share * rods
     if len(m.hairs):
-        hair = _hair_field(m, radii, x, y) * ~inside
+        hair = projections(m.hairs, m.body, m.hair_width, 0.0, radii, x, y) * ~inside
         for stain, conc in m.cytoplasm.items():
             dens[STAINS.index(stain)] += conc * HAIR_DEPTH * m.thickness * hair
         inside = inside | (hair >= 0.5)
