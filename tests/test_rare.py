@@ -1,6 +1,6 @@
-"""Rare and leukaemic white cells (issue 11): stable label ids, merging into parent classes (read
-back by an independent YOLO reader and by pycocotools), and the features each class is known by,
-over many seeds."""
+"""Rare and leukaemic white cells and red-cell kinds (issue 11): stable label ids, merging into
+parent classes (read back by an independent YOLO reader and by pycocotools), and the features
+each class is known by, over many seeds."""
 
 import json
 from dataclasses import replace
@@ -13,9 +13,9 @@ from pycocotools import coco as coco_api
 
 from export import generate, load_config, make_image
 from export.config import with_subject
-from sim import pathology
-from sim.classes import (BASE_CLASSES, CLASS_ID, CLASSES, PARENT, PATHOLOGICAL_WHITE, STAINS,
-                         label_ids, parents)
+from sim import erythro, pathology
+from sim.classes import (BASE_CLASSES, CLASS_ID, CLASSES, PARENT, PATHOLOGICAL_WHITE, RED_KINDS,
+                         STAINS, label_ids, parents)
 from sim.config import SimConfig, cell_type
 from sim.morphology import relative_radius
 from sim.population import draw_radii
@@ -32,6 +32,9 @@ def test_label_ids_never_change():
     assert CLASSES[9:17] == ("myeloblast", "lymphoblast", "apl_promyelocyte", "hairy_cell",
                              "reactive_lymphocyte", "large_granular_lymphocyte", "plasma_cell",
                              "smudge_cell")
+    assert CLASSES[17:] == ("spherocyte", "target_cell", "elliptocyte", "stomatocyte",
+                            "dacrocyte", "schistocyte", "echinocyte", "acanthocyte",
+                            "sickle_cell", "macrocyte", "microcyte", "hypochromic_cell")
     assert [CLASS_ID[c] for c in CLASSES] == list(range(len(CLASSES)))
 
 
@@ -55,11 +58,13 @@ def _yolo_ids(folder: Path) -> dict[str, list[int]]:
             for p in folder.glob("labels/*/*.txt")}
 
 
-@pytest.fixture(scope="module", params=["", "white"])
+@pytest.fixture(scope="module", params=["", "white", "all"])
 def rare_set(request, tmp_path_factory):
-    """A small dataset of every pathological white class, separate or merged."""
+    """A small dataset of every pathological white class and red-cell kind, separate or
+    merged."""
     mix = [f"sim.population.subject_mix.{c}={float(c in PATHOLOGICAL_WHITE)}"
            for c in (*BASE_CLASSES[:8], *PATHOLOGICAL_WHITE)]
+    mix += [f"sim.population.red_mix.{c}=1.0" for c in RED_KINDS]
     out = tmp_path_factory.mktemp("rare") / "ds"
     config = load_config("pbc", overrides=[*mix, "optics.frame.width=200",
                                            "optics.frame.height=200",
@@ -93,7 +98,11 @@ def test_yolo_and_coco_write_own_or_parent_ids(rare_set):
         assert [p.parent.name for p in crops] == [CLASSES[ids[subject["class"]]]]
     assert len(seen) >= 5
     written = {i for v in yolo.values() for i in v}
-    assert written <= set(range(9)) if merge else written - set(range(9))
+    white, red = set(range(9, 17)), set(range(17, len(CLASSES)))
+    assert {"": white | red <= written | white,  # every subject may miss a class; red cells not
+            "white": not written & white and len(written & red) >= 6,
+            "all": written <= set(range(9))}[merge]
+    assert len(written & red) >= 6 or merge == "all"
 
 
 @settings(max_examples=24, deadline=None)
@@ -190,3 +199,80 @@ def test_reactive_lymphocyte_blue_deepens_to_the_edge():
     azure = dens[STAINS.index("azure")] / np.maximum(dens[STAINS.index("eosin")], 1e-9)
     cyto = inside & (dens[STAINS.index("chromatin")] == 0)
     assert np.median(azure[cyto & (rho > 0.9)]) > 1.5 * np.median(azure[cyto & (rho < 0.8)])
+
+
+RED_AREA = {"schistocyte": (0.15, 0.9)}
+"""Area of a red cell of each kind relative to a disc of its diameter (its size × the normal
+red cell's; of its body's, for spiculated cells), where it differs from the default (0.7, 1.3):
+a fragment is a part of a cell."""
+
+
+def _red(kind: str, seed: int):
+    """One red cell of kind `kind`: its shape, outline and stain densities on a grid."""
+    cells = SimConfig().cells
+    shape = cell_type(cells, kind)
+    rng = np.random.default_rng(seed)
+    radii = erythro.deform(draw_radii(erythro.base(cells.rbc, shape), rng), shape, rng)
+    m = erythro.draw(cells.rbc, shape, radii, rng)
+    g = np.arange(-12.0, 12.0, 0.05, dtype=np.float32)
+    x, y = np.meshgrid(g, g)
+    inside, dens = erythro.densities(m, radii.astype(np.float32), x, y)
+    return shape, radii, m, x, y, inside, dens[STAINS.index("haemoglobin")]
+
+
+@settings(max_examples=60, deadline=None)
+@given(kind=st.sampled_from(RED_KINDS), seed=st.integers(0, 10 ** 6))
+def test_red_kinds_keep_area_within_bounds_and_stain_only_inside(kind, seed):
+    shape, radii, m, x, y, inside, hb = _red(kind, seed)
+    rbc = SimConfig().cells.rbc
+    assert np.all(np.isfinite(radii)) and radii.min() > 0
+    area = inside.sum() * 0.05 ** 2
+    disc = np.pi * (rbc.diameter * shape.size / 2 * m.body) ** 2  # spicules: the body's
+    lo, hi = RED_AREA.get(kind, (0.7, 1.3))
+    sd = rbc.diameter_sd / rbc.diameter  # the diameter's own spread, 3 σ at most
+    assert lo * (1 - 3 * sd) ** 2 <= area / disc <= hi * (1 + 3 * sd) ** 2
+    assert np.isfinite(hb).all() and hb.min() >= 0
+    assert np.all(hb[relative_radius(radii.astype(np.float32), x, y) >= 1.0] == 0)
+
+
+def _radial(hb: np.ndarray, x, y, radii) -> callable:
+    rho = relative_radius(radii, x, y)
+    return lambda a, b: float(hb[(rho >= a) & (rho < b)].mean())
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10 ** 6))
+def test_pallor_lost_or_targeted_and_haemoglobin_as_the_kind_says(seed):
+    normal = _red("macrocyte", seed)   # a normal profile, larger
+    sphere, target, hypo = (_red(k, seed) for k in ("spherocyte", "target_cell",
+                                                    "hypochromic_cell"))
+    ring = {k: _radial(v[-1], v[3], v[4], v[1]) for k, v in (("sphere", sphere),
+                                                             ("target", target))}
+    assert ring["sphere"](0, 0.15) > ring["sphere"](0.6, 0.75)         # no pallor
+    assert ring["target"](0, 0.1) > 1.3 * ring["target"](0.3, 0.45)    # spot in the pallor
+    assert hypo[-1].sum() < 0.8 * normal[-1].sum() * (hypo[1].mean() / normal[1].mean()) ** 2
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10 ** 6), kind=st.sampled_from(("echinocyte", "acanthocyte")))
+def test_spiculated_cells_count_their_spicules(seed, kind):
+    shape, radii, m, x, y, inside, hb = _red(kind, seed)
+    n = len(m.spicules)
+    assert shape.spicules[0] <= n <= shape.spicules[1]
+    rho = relative_radius(radii, x, y)
+    fringe = (rho > m.body + 0.35 * (1 - m.body)) & (rho < m.body + 0.5 * (1 - m.body))
+    theta = np.arctan2(y[fringe & inside], x[fringe & inside])
+    hist = np.histogram(theta, bins=120, range=(-np.pi, np.pi))[0] > 0
+    runs = int(np.sum(hist & ~np.roll(hist, 1)))   # angular runs of spicule: one per spicule
+    # regular spicules count one by one; irregular ones may crowd together or stop short
+    assert (n - 3 if kind == "echinocyte" else 1) <= runs <= n
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10 ** 6), kind=st.sampled_from(("elliptocyte", "sickle_cell")))
+def test_elongated_kinds_have_their_axis_ratio(seed, kind):
+    shape, radii, m, x, y, inside, hb = _red(kind, seed)
+    pts = np.stack([x[inside], y[inside]])
+    w = np.sqrt(np.linalg.eigvalsh(np.cov(pts)))
+    lo, hi = shape.elongation
+    assert lo * 0.7 <= w[0] / w[1] <= hi * 1.3
