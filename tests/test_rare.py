@@ -24,6 +24,8 @@ from sim.schema import ConfigError
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:pycocotools")
 
 LEUKAEMIA_PRESETS = ("aml", "apl", "cll", "hcl")
+RED_PRESETS = ("spherocytosis", "elliptocytosis", "iron_deficiency", "thalassaemia", "sickle",
+               "microangiopathy")
 
 
 def test_label_ids_never_change():
@@ -105,17 +107,23 @@ def test_yolo_and_coco_write_own_or_parent_ids(rare_set):
     assert len(written & red) >= 6 or merge == "all"
 
 
-@settings(max_examples=24, deadline=None)
-@given(kind=st.sampled_from(LEUKAEMIA_PRESETS + PATHOLOGICAL_WHITE), seed=st.integers(0, 10 ** 6))
+@settings(max_examples=30, deadline=None)
+@given(kind=st.sampled_from(LEUKAEMIA_PRESETS + RED_PRESETS + PATHOLOGICAL_WHITE),
+       seed=st.integers(0, 10 ** 6))
 def test_every_rare_class_and_preset_renders(kind, seed):
-    config = (load_config(kind) if kind in LEUKAEMIA_PRESETS
-              else with_subject(load_config("pbc"), kind))
+    config = (with_subject(load_config("pbc"), kind) if kind in PATHOLOGICAL_WHITE
+              else load_config(kind))
     s = make_image(config, seed, 0)
     h, w = s.image.rgb.shape[:2]
     assert np.isfinite(s.image.irradiance).all()
     for lab in s.labels:
         x0, y0, x1, y1 = lab.box
         assert 0 <= x0 < x1 <= w and 0 <= y0 < y1 <= h
+    if kind in RED_PRESETS:  # the preset's red-cell kinds among the labelled cells
+        mix = config.sim.population.red_mix
+        kinds = {s.scene.cells[lab.cell].kind for lab in s.labels}
+        assert kinds & {k for k in RED_KINDS if getattr(mix, k) > 0}
+        return
     subject = next(c for c in s.scene.cells if c.subject)
     assert subject.kind in (PATHOLOGICAL_WHITE if kind in PATHOLOGICAL_WHITE else CLASSES)
     assert any(lab.cell == subject.index for lab in s.labels)
