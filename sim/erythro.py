@@ -44,8 +44,10 @@ BEND_TRIES = 4
 
 def base(rbc: CellType, shape: RedShape) -> CellType:
     """The normal red cell `rbc` scaled by `shape`: diameter (and its spread), peak thickness,
-    centre thickness coefficient (pallor) and haemoglobin."""
-    return replace(rbc, diameter=rbc.diameter * shape.size,
+    centre thickness coefficient (pallor) and haemoglobin; the diameter is the body's, and the
+    outline of a spiculated cell reaches its longest spicules beyond it."""
+    reach = 2 * shape.spicule_length[1] if shape.spicules[1] > 0 else 0.0
+    return replace(rbc, diameter=rbc.diameter * shape.size + reach,
                    diameter_sd=rbc.diameter_sd * shape.size,
                    thickness=rbc.thickness * shape.thickness,
                    centre_thickness=rbc.centre_thickness * shape.pallor,
@@ -126,12 +128,12 @@ class RedMorphology(Morphology):
 def _spicules(shape: RedShape, radius: float, rng: np.random.Generator
               ) -> tuple[np.ndarray, float]:
     """Spicules ``(angle, tip, tilt)`` around a cell of outline radius `radius` (µm), and the
-    body's edge in outline radii: the longest spicule reaches the outline."""
+    body's edge in outline radii: the longest spicule the kind may have reaches the outline."""
     n = int(rng.integers(shape.spicules[0], shape.spicules[1] + 1))
-    if n == 0:
+    if shape.spicules[1] == 0:
         return np.zeros((0, 3)), 1.0
     length = rng.uniform(*shape.spicule_length, n)
-    body = max(1.0 - length.max() / radius, pathology.BODY_LEAST)
+    body = max(1.0 - shape.spicule_length[1] / radius, pathology.BODY_LEAST)
     angle = ((np.arange(n) + shape.spicule_jitter * rng.uniform(-1, 1, n)) * (2 * np.pi / n)
              + rng.uniform(0, 2 * np.pi))
     tip = np.minimum(body + length / radius, 1.0)

@@ -23,7 +23,8 @@ class RedShape:
     """How one red-cell kind departs from the normal red cell (every value relative to it, or a
     shape that the normal cell lacks). Ranges ``(lo, hi)`` are drawn uniformly per cell."""
 
-    size: float = param(1.0, "", "diameter relative to the normal red cell's", 0.2, 3.0)
+    size: float = param(1.0, "", "diameter relative to the normal red cell's (of the body, "
+                        "spicules beyond it)", 0.2, 3.0)
     thickness: float = param(1.0, "", "peak thickness relative to the normal red cell's",
                              0.2, 3.0)
     haemoglobin: float = param(1.0, "", "haemoglobin concentration relative to the normal "
@@ -82,10 +83,10 @@ DEFAULTS: dict[str, dict] = {
     # (helmet cells, triangles); usually no pallor (ICSH, Zini et al. 2012)
     "schistocyte": dict(size=0.7, sphericity=0.7, cuts=(1, 2), cut_depth=(-0.2, 0.45)),
     # echinocyte (burr cell): 10-30 short, regular spicules evenly spaced around the cell
-    "echinocyte": dict(size=1.1, spicules=(10, 30), spicule_length=(0.5, 0.9),
+    "echinocyte": dict(size=1.0, spicules=(10, 30), spicule_length=(0.5, 0.9),
                        spicule_width=0.8, spicule_jitter=0.08),
     # acanthocyte: 2-20 irregular spicules of varying length, unevenly spaced; dense, no pallor
-    "acanthocyte": dict(size=0.95, sphericity=0.85, spicules=(2, 20),
+    "acanthocyte": dict(size=0.9, sphericity=0.85, spicules=(2, 20),
                         spicule_length=(0.5, 1.5), spicule_width=0.8, spicule_taper=0.5,
                         spicule_jitter=0.45),
     # sickle cell (drepanocyte): elongated, crescent, pointed ends, dense (HbSS)

@@ -235,7 +235,7 @@ def test_red_kinds_keep_area_within_bounds_and_stain_only_inside(kind, seed):
     rbc = SimConfig().cells.rbc
     assert np.all(np.isfinite(radii)) and radii.min() > 0
     area = inside.sum() * 0.05 ** 2
-    disc = np.pi * (rbc.diameter * shape.size / 2 * m.body) ** 2  # spicules: the body's
+    disc = np.pi * (rbc.diameter * shape.size / 2) ** 2  # spicules: of the body, beyond it
     lo, hi = RED_AREA.get(kind, (0.7, 1.3))
     sd = rbc.diameter_sd / rbc.diameter  # the diameter's own spread, 3 σ at most
     assert lo * (1 - 3 * sd) ** 2 <= area / disc <= hi * (1 + 3 * sd) ** 2

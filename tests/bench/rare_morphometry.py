@@ -2,7 +2,7 @@
 
 Usage::
 
-    python tests/bench/rare_morphometry.py --count 30 [--gallery rare.png]
+    python tests/bench/rare_morphometry.py --count 30 [--gallery rare.png] [--red 6]
 
 Renders `count` PBC-style images of each pathological class (``with_subject`` on the ``pbc``
 preset, JPEG round trip like PBC's), measures them with the morphometry code of ``compare``
@@ -12,6 +12,11 @@ textbook value. Textbook sizes are quoted ranges (B. J. Bain, *Blood Cells: A Pr
 5th ed. 2015; ASH Image Bank; pathologyoutlines.com); textbooks describe N:C ratios and most
 features in words ("high", "abundant"), which the ranges below turn into numbers (marked ~).
 A figure passes (``ok``) when its median lies in the range.
+
+With ``--red N`` it then renders `N` fields of each red-cell kind (a sparse monolayer of that
+kind alone) and measures every whole, unoverlapped cell: its diameter relative to normal red
+cells measured the same way, the ratio of its central to its peak green OD (pallor), and the
+figure that identifies the kind, beside the textbook's.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from export.realism.morphometry import measure_cell
 from export.realism.segmentation import disc, regions, relative_od, subject
 from export.realism.segmentation import nucleus as chromatin
 from optics.codec import decode, encode_jpeg
-from sim.classes import PATHOLOGICAL_WHITE
+from sim.classes import PATHOLOGICAL_WHITE, RED_CLASSES
 
 RIM_UM = 1.2
 """Width of the outer rim of the cell (edge basophilia) and of the ring around it (hairs), µm."""
@@ -97,6 +102,8 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--count", type=int, default=30)
     p.add_argument("--gallery", default=None, help="also write a PNG of 6 images per class")
+    p.add_argument("--red", type=int, default=0, metavar="N",
+                   help="also measure N fields of each red-cell kind")
     p.add_argument("--classes", default=",".join(PATHOLOGICAL_WHITE),
                    help="comma-separated classes (default: every pathological white class)")
     args = p.parse_args()
@@ -142,6 +149,111 @@ def main() -> None:
     print(f"{sum(rows)}/{len(rows)} figures within the textbook range")
     if args.gallery:
         cv2.imwrite(args.gallery, cv2.cvtColor(np.vstack(tiles), cv2.COLOR_RGB2BGR))
+    if args.red:
+        red_table(args.red)
+
+
+ISOLATION_PX = 4
+"""Clear margin around a red cell measured (no other cell within it), px."""
+
+RED_TEXTBOOK = {  # kind: (diameter / normal, centre / peak OD, feature, range, words)
+    "rbc": ((0.95, 1.05), (0.0, 0.7), "solidity", (0.95, 1.0), "7-8 µm disc, central pallor"),
+    "spherocyte": ((0.6, 0.9), (0.85, 1.5), "solidity", (0.95, 1.0),
+                   "smaller, dense, no central pallor"),
+    "target_cell": ((0.9, 1.1), (0.7, 2.0), "centre / pallor-ring OD", (1.15, 5.0),
+                    "a dense spot in the pallor"),
+    "elliptocyte": ((0.9, 1.2), (0.0, 0.8), "short / long axis", (0.3, 0.85), "oval to elongated"),
+    "stomatocyte": ((0.9, 1.1), (0.0, 1.5), "pallor short / long axis", (0.0, 0.5),
+                    "slit-like pallor"),
+    "dacrocyte": ((0.9, 1.2), (0.0, 0.8), "longest / mean radius", (1.3, 3.0), "one tail"),
+    "schistocyte": ((0.4, 0.85), (0.0, 2.0), "straight-edge share", (0.1, 0.8),
+                    "smaller fragment with straight edges"),
+    "echinocyte": ((0.9, 1.2), (0.0, 0.9), "solidity", (0.75, 0.95), "10-30 regular spicules"),
+    "acanthocyte": ((0.7, 1.0), (0.8, 2.0), "solidity", (0.7, 0.95),
+                    "2-20 irregular spicules, dense"),
+    "sickle_cell": ((0.9, 1.4), (0.7, 2.0), "short / long axis", (0.1, 0.4), "crescent, dense"),
+    "macrocyte": ((1.1, 1.5), (0.0, 0.7), "solidity", (0.95, 1.0), "larger (MCV > 100 fl)"),
+    "microcyte": ((0.6, 0.9), (0.0, 0.7), "solidity", (0.95, 1.0), "smaller (MCV < 80 fl)"),
+    "hypochromic_cell": ((0.95, 1.05), (0.0, 0.4), "mean OD / normal", (0.4, 0.85),
+                         "less haemoglobin, pallor over a third of the diameter"),
+}
+
+
+def red_cells(kind: str, fields: int) -> list[dict]:
+    """Figures of every whole, unoverlapped red cell of `fields` sparse fields of `kind`."""
+    config = load_config("field", overrides=[
+        f"sim.population.red_mix.{k}={float(k == kind)}" for k in RED_CLASSES] + [
+        "sim.population.rbc_coverage=0.25", "sim.population.white_cells=0",
+        "sim.population.platelets=0", "sim.population.layers=1"])
+    px = config.optics.frame.pixel_size
+    out = []
+    for seed in range(fields):
+        s = make_image(config, seed, 0)
+        green = relative_od(decode(encode_jpeg(s.image.rgb, 95)))[..., 1]
+        owner = np.pad(s.image.raster.owner, ISOLATION_PX, constant_values=-1)
+        for lab in s.labels:
+            x0, y0, x1, y1 = lab.box
+            near = owner[y0:y1 + 2 * ISOLATION_PX, x0:x1 + 2 * ISOLATION_PX]
+            if lab.truncated or np.any((near != lab.cell) & (near >= 0)):
+                continue  # cut by the border, or touching or overlapping another cell
+            mask = (s.image.raster.owner[y0:y1, x0:x1] == lab.cell).astype(np.uint8)
+            out.append(_red_figures(mask, green[y0:y1, x0:x1], px))
+    return out
+
+
+def _red_figures(mask: np.ndarray, od: np.ndarray, px: float) -> dict[str, float]:
+    """Size, pallor and shape figures of one red cell's mask and green OD."""
+    area = float(mask.sum())
+    ys, xs = np.nonzero(mask)
+    cy, cx = ys.mean(), xs.mean()
+    r = np.hypot(ys - cy, xs - cx)
+    rmean = np.sqrt(area / np.pi)
+    v = od[ys, xs]
+    centre = float(v[r < 0.2 * rmean].mean()) if np.any(r < 0.2 * rmean) else float(v.mean())
+    ring = v[(r >= 0.3 * rmean) & (r < 0.5 * rmean)]
+    peak = float(np.percentile(v, 95))
+    w = np.sqrt(np.linalg.eigvalsh(np.cov(np.stack([xs, ys]))))
+    pale = (v < 0.6 * peak) & (r < 0.6 * rmean)
+    pw = (np.sqrt(np.linalg.eigvalsh(np.cov(np.stack([xs[pale], ys[pale]]))))
+          if pale.sum() > 5 else np.array([1.0, 1.0]))
+    contour = max(cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)[0], key=len)
+    hull = cv2.convexHull(contour)
+    straight = cv2.approxPolyDP(contour, 0.6, True).reshape(-1, 2)
+    seg = np.hypot(*np.diff(np.vstack([straight, straight[:1]]), axis=0).T)
+    return {"diameter": 2 * rmean * px, "pallor": centre / max(peak, 1e-6),
+            "solidity": cv2.contourArea(contour) / max(cv2.contourArea(hull), 1.0),
+            "centre / pallor-ring OD": centre / max(float(ring.mean()) if ring.size else 1, 1e-6),
+            "short / long axis": float(w[0] / w[1]),
+            "pallor short / long axis": float(pw[0] / max(pw[1], 1e-6)),
+            "longest / mean radius": float(r.max() / rmean),
+            "straight-edge share": float(seg[seg > 0.5 * rmean].sum() / max(len(contour), 1)),
+            "mean od": float(v.mean())}
+
+
+def red_table(fields: int) -> None:
+    """Print the red-cell table (see the module docstring)."""
+    normal = red_cells("rbc", fields)
+    d0 = np.median([c["diameter"] for c in normal])
+    od0 = np.median([c["mean od"] for c in normal])
+    fails = total = 0
+    print(f"\nred cells (normal diameter {d0:.2f} µm)\n{'kind':18s}{'n':>4s}{'figure':26s}"
+          f"{'median':>8s}  textbook")
+    for kind, (size, pallor, name, frange, words) in RED_TEXTBOOK.items():
+        cells = normal if kind == "rbc" else red_cells(kind, fields)
+        print(f"{kind:18s}{len(cells):4d}  {words}")
+        feature_values = ([c["mean od"] / od0 for c in cells] if name == "mean OD / normal"
+                          else [c[name] for c in cells])
+        for label, values, want in (("diameter / normal", [c["diameter"] / d0 for c in cells],
+                                     size),
+                                    ("centre / peak OD", [c["pallor"] for c in cells], pallor),
+                                    (name, feature_values, frange)):
+            med = float(np.median(values)) if values else float("nan")
+            ok = want[0] <= med <= want[1]
+            fails += not ok
+            total += 1
+            print(f"{'':22s}{label:26s}{med:8.2f}  {want[0]:g} – {want[1]:g} "
+                  f"{'ok' if ok else 'X'}")
+    print(f"{total - fails}/{total} red-cell figures within the textbook range")
 
 
 if __name__ == "__main__":
