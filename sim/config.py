@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sim import rare, redshapes
 from sim.classes import MIX_CLASSES, RED_CLASSES, STAINS
-from sim.schema import ConfigError, build, param, section
+from sim.schema import build, check_ranges, param, section
 from sim.weights import WeightTable
 
 NUCLEUS_SHAPES = ("round", "oval", "kidney", "band", "lobed")
@@ -91,11 +91,7 @@ class CellType:
     nucleoli: float = param(0.0, "", "mean number of visible nucleoli (immature cells)", 0.0, 5.0)
 
     def check(self, path: str) -> None:
-        for name in ("lobes", "lobe_kink"):
-            lo, hi = getattr(self, name)
-            if lo > hi:
-                raise ConfigError(f"{path}.{name} = {[lo, hi]} must be [min, max] with "
-                                  "min <= max")
+        check_ranges(self, path, ("lobes", "lobe_kink"))
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from functools import cached_property
 import numpy as np
 
 from sim import erythro, smear
-from sim.config import CellType, SimConfig, cell_type, draw_stage
+from sim.config import CellType, CellTypes, SimConfig, cell_type, draw_stage
 from sim.redshapes import RedShape
 
 OUTLINE_SAMPLES = 64
@@ -66,6 +66,16 @@ def draw_radii(t: CellType, rng: np.random.Generator) -> np.ndarray:
     return 0.5 * max(d, 0.5) * np.clip(shape, 0.5, 1.5)
 
 
+def outline(types: CellTypes, kind: str, stage: str, rng: np.random.Generator) -> np.ndarray:
+    """Outline radii (µm) of one cell of class `kind` (maturation `stage`): :func:`draw_radii` of
+    its type, or for a red-cell kind the normal red cell's scaled and deformed
+    (:mod:`sim.erythro`)."""
+    t = cell_type(types, kind, stage)
+    if isinstance(t, RedShape):
+        return erythro.deform(draw_radii(erythro.base(types.rbc, t), rng), t, rng)
+    return draw_radii(t, rng)
+
+
 def draw(cfg: SimConfig, width: float, height: float, rng: np.random.Generator
          ) -> tuple[list[Draft], dict]:
     """Draw every cell of a `width` × `height` µm field (and its margin).
@@ -91,12 +101,8 @@ def draw(cfg: SimConfig, width: float, height: float, rng: np.random.Generator
     def place(kind: str, at=None, **kw) -> Draft:
         pos = at if at is not None else (rng.uniform(-m, width + m), rng.uniform(-m, height + m))
         stage = draw_stage(types, kind, rng)
-        t = cell_type(types, kind, stage)
-        if isinstance(t, RedShape):  # a red-cell kind: the normal red cell, deformed
-            radii = erythro.deform(draw_radii(erythro.base(types.rbc, t), rng), t, rng)
-        else:
-            radii = draw_radii(t, rng)
-        return Draft(kind, radii, pos, rng.uniform(0, 2 * np.pi), stage=stage, **kw)
+        return Draft(kind, outline(types, kind, stage, rng), pos, rng.uniform(0, 2 * np.pi),
+                     stage=stage, **kw)
 
     drafts = []
     if pop.subject == "centre":

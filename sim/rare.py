@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.schema import ConfigError, param
+from sim.schema import check_ranges, param
 
 
 @dataclass(frozen=True)
@@ -57,11 +57,7 @@ class Features:
                               0.1, 10.0)
 
     def check(self, path: str) -> None:
-        for name in ("auer_length", "faggot_rods"):
-            lo, hi = getattr(self, name)
-            if lo > hi:
-                raise ConfigError(f"{path}.{name} = {[lo, hi]} must be [min, max] with "
-                                  "min <= max")
+        check_ranges(self, path, ("auer_length", "faggot_rods"))
 
 
 DEFAULTS: dict[str, dict] = {

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.schema import ConfigError, param
+from sim.schema import check_ranges, param
 from sim.weights import WeightTable
 
 
@@ -60,12 +60,8 @@ class RedShape:
                                   "(0: even, echinocyte; 0.5: uneven, acanthocyte)", 0.0, 0.5)
 
     def check(self, path: str) -> None:
-        for name in ("elongation", "bend", "tail", "cuts", "cut_depth", "spicules",
-                     "spicule_length"):
-            lo, hi = getattr(self, name)
-            if lo > hi:
-                raise ConfigError(f"{path}.{name} = {[lo, hi]} must be [min, max] with "
-                                  "min <= max")
+        check_ranges(self, path, ("elongation", "bend", "tail", "cuts", "cut_depth", "spicules",
+                                  "spicule_length"))
 
 
 DEFAULTS: dict[str, dict] = {
