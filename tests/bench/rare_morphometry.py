@@ -236,7 +236,7 @@ def red_table(fields: int) -> None:
     d0 = np.median([c["diameter"] for c in normal])
     od0 = np.median([c["mean od"] for c in normal])
     fails = total = 0
-    print(f"\nred cells (normal diameter {d0:.2f} µm)\n{'kind':18s}{'n':>4s}{'figure':26s}"
+    print(f"\nred cells (normal diameter {d0:.2f} µm)\n{'kind':18s}{'n':>4s}  {'figure':26s}"
           f"{'median':>8s}  textbook")
     for kind, (size, pallor, name, frange, words) in RED_TEXTBOOK.items():
         cells = normal if kind == "rbc" else red_cells(kind, fields)
