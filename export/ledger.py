@@ -21,8 +21,10 @@ from export.errors import InputError, OutputError, option
 from export.files import (JOURNAL, MANIFEST, dataset_files, is_temporary, manifest, sha256_file,
                           write_atomic, written)
 
-MAX_JOB_BYTES = 1 << 16
-"""Largest ``job.json`` or ``config.toml`` of an earlier run that ``resume`` reads, bytes."""
+MAX_JOB_BYTES = 1 << 20
+"""Largest ``job.json`` or ``config.toml`` of an earlier run that ``resume`` reads, bytes: as
+large as a config file may be (:data:`export.config.MAX_CONFIG_BYTES`; a resolved configuration
+with every class is about 125 kB)."""
 
 _META = re.compile(r"meta/(train|val|test)/(\d+)\.json")
 
