@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sim import rare, redshapes
-from sim.classes import MIX_CLASSES, RED_CLASSES, STAINS
+from sim.classes import MIX_CLASSES, RED_CLASSES, RED_KINDS, STAINS
 from sim.schema import build, check_ranges, param, section
 from sim.weights import WeightTable
 
@@ -103,10 +103,7 @@ class RareType(CellType):
 
 
 def _rare(kind: str):
-    """Default factory of pathological white class or red-cell kind `kind`, built (and
-    validated) from its defaults (:data:`sim.rare.DEFAULTS`, :data:`sim.redshapes.DEFAULTS`)."""
-    if kind in redshapes.DEFAULTS:
-        return lambda: build(redshapes.RedShape, redshapes.DEFAULTS[kind], f"sim.cells.{kind}")
+    """Default factory of pathological class `kind`, built (and validated) from its defaults."""
     return lambda: build(RareType, rare.DEFAULTS[kind], f"sim.cells.{kind}")
 
 
@@ -221,30 +218,19 @@ class CellTypes:
     large_granular_lymphocyte: RareType = section(_rare("large_granular_lymphocyte"))
     plasma_cell: RareType = section(_rare("plasma_cell"))
     smudge_cell: RareType = section(_rare("smudge_cell"))
-    # red-cell kinds: deformations of the normal red cell above, see sim.redshapes
-    spherocyte: redshapes.RedShape = section(_rare("spherocyte"))
-    target_cell: redshapes.RedShape = section(_rare("target_cell"))
-    elliptocyte: redshapes.RedShape = section(_rare("elliptocyte"))
-    stomatocyte: redshapes.RedShape = section(_rare("stomatocyte"))
-    dacrocyte: redshapes.RedShape = section(_rare("dacrocyte"))
-    schistocyte: redshapes.RedShape = section(_rare("schistocyte"))
-    echinocyte: redshapes.RedShape = section(_rare("echinocyte"))
-    acanthocyte: redshapes.RedShape = section(_rare("acanthocyte"))
-    sickle_cell: redshapes.RedShape = section(_rare("sickle_cell"))
-    macrocyte: redshapes.RedShape = section(_rare("macrocyte"))
-    microcyte: redshapes.RedShape = section(_rare("microcyte"))
-    hypochromic_cell: redshapes.RedShape = section(_rare("hypochromic_cell"))
+    red: redshapes.RedCells = section(redshapes.RedCells)  # red-cell kinds (sim.redshapes)
 
 
 def cell_type(cells: CellTypes, kind: str, stage: str = "") -> CellType:
-    """Morphology of class `kind` (of its maturation `stage` for ``ig``)."""
-    t = getattr(cells, kind)
+    """Morphology of class `kind` (of its maturation `stage` for ``ig``; a red-cell kind's
+    :class:`sim.redshapes.RedShape`)."""
+    t = getattr(cells.red if kind in RED_KINDS else cells, kind)
     return getattr(t, stage) if stage else t
 
 
 def draw_stage(cells: CellTypes, kind: str, rng) -> str:
     """A maturation stage drawn with the class's stage weights (``""`` for classes without)."""
-    t = getattr(cells, kind)
+    t = cell_type(cells, kind)
     if not isinstance(t, ImmatureGranulocytes):
         return ""
     return t.stages.draw(rng)

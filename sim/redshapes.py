@@ -12,9 +12,9 @@ and marked so.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, make_dataclass
 
-from sim.schema import check_ranges, param
+from sim.schema import build, check_ranges, param, section
 from sim.weights import WeightTable
 
 
@@ -97,6 +97,14 @@ DEFAULTS: dict[str, dict] = {
 }
 """Defaults of each red-cell kind (the sizes and depths are chosen by eye against atlas images
 where the texts describe them in words)."""
+
+
+RedCells = make_dataclass(
+    "RedCells", [(kind, RedShape, section(lambda kind=kind: build(
+        RedShape, DEFAULTS[kind], f"sim.cells.red.{kind}"))) for kind in DEFAULTS], frozen=True,
+    namespace={"__module__": __name__, "__doc__": "The shape of every red-cell kind (``sim.cells.red.KIND``), in the "
+               "order of :data:`sim.classes.RED_KINDS`; defaults: :data:`DEFAULTS`."})
+"""Section of every red-cell kind's :class:`RedShape`."""
 
 
 @dataclass(frozen=True)
