@@ -24,8 +24,12 @@ PATHOLOGICAL_WHITE: tuple[str, ...] = ("myeloblast", "lymphoblast", "apl_promyel
 
 RED_KINDS: tuple[str, ...] = ("spherocyte", "target_cell", "elliptocyte", "stomatocyte",
                               "dacrocyte", "schistocyte", "echinocyte", "acanthocyte",
-                              "sickle_cell", "macrocyte", "microcyte", "hypochromic_cell")
-"""Red-cell kinds, ids 17–28 (shapes: :mod:`sim.redshapes`)."""
+                              "sickle_cell", "macrocyte", "microcyte", "hypochromic_cell",
+                              "howell_jolly", "basophilic_stippling", "pappenheimer",
+                              "pf_ring", "pf_trophozoite", "pf_schizont", "pf_gametocyte",
+                              "pv_ring", "pv_trophozoite", "pv_schizont", "pv_gametocyte")
+"""Red-cell kinds, ids 17–39: shapes (17–28), inclusions (29–31) and the stages of Plasmodium
+falciparum and vivax (32–39) (:mod:`sim.redshapes`, :mod:`sim.inclusions`)."""
 
 CLASSES: tuple[str, ...] = BASE_CLASSES + PATHOLOGICAL_WHITE + RED_KINDS
 """Class names, indexed by label id."""

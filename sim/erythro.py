@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
-from sim import morphology, pathology
+from sim import inclusions, morphology, pathology
 from sim.classes import STAINS
 from sim.config import CellType
 from sim.morphology import Morphology, evans_fung, evans_fung_peak, relative_radius
@@ -107,6 +107,8 @@ class RedMorphology(Morphology):
     body, spicules, spicule_width, spicule_taper
         Edge of the cell body in outline radii; spicules ``(angle, tip, tilt)`` (see
         :func:`sim.pathology.projections`), their base width, µm, and taper.
+    contents
+        Inclusions and parasites (:class:`sim.inclusions.Contents`), or None.
     """
 
     sphericity: float = 0.0
@@ -118,10 +120,12 @@ class RedMorphology(Morphology):
     spicules: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
     spicule_width: float = 0.0
     spicule_taper: float = 1.0
+    contents: inclusions.Contents | None = None
 
     def to_dict(self) -> dict:
         d = super().to_dict()
         d["spicules"] = np.round(self.spicules, 4).tolist()
+        d["contents"] = self.contents.to_dict() if self.contents else None
         return d
 
 
@@ -151,7 +155,8 @@ def draw(rbc: CellType, shape: RedShape, radii: np.ndarray, rng: np.random.Gener
                          sphericity=shape.sphericity, target=shape.target,
                          target_width=shape.target_width, slit=shape.slit,
                          slit_angle=float(rng.uniform(0, np.pi)), body=body, spicules=spicules,
-                         spicule_width=shape.spicule_width, spicule_taper=shape.spicule_taper)
+                         spicule_width=shape.spicule_width, spicule_taper=shape.spicule_taper,
+                         contents=inclusions.draw(shape, radius * body, rng))
 
 
 def _profile(m: RedMorphology, rho: np.ndarray, x: np.ndarray, y: np.ndarray,
@@ -187,4 +192,6 @@ def densities(m: Morphology, radii: np.ndarray, x: np.ndarray, y: np.ndarray
         inside = inside | (spikes >= 0.5)
     dens = np.zeros((len(STAINS),) + x.shape, dtype=np.float32)
     dens[STAINS.index("haemoglobin")] = m.cytoplasm.get("haemoglobin", 0.0) * thick
+    if m.contents is not None:
+        inclusions.add(m.contents, dens, inside, x, y)
     return inside, dens

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, make_dataclass
 
+from sim.classes import STAINS
 from sim.schema import build, check_ranges, param, section
 from sim.weights import WeightTable
 
@@ -59,9 +60,41 @@ class RedShape:
     spicule_jitter: float = param(0.1, "", "irregularity of the spicules' spacing, in spacings "
                                   "(0: even, echinocyte; 0.5: uneven, acanthocyte)", 0.0, 0.5)
 
+    inclusions: tuple[int, ...] = param((0, 0), "", "least and largest number of inclusions "
+                                        "(dots: Howell-Jolly bodies, stippling, Schüffner's "
+                                        "dots; see sim.inclusions)", 0, 400, length=2)
+    inclusion_size: tuple[float, ...] = param((0.2, 0.4), "µm", "least and largest inclusion "
+                                              "diameter", 0.05, 3.0, length=2)
+    inclusion_stain: str = param("chromatin", "", "stain the inclusions take up", choices=STAINS)
+    inclusion_density: float = param(1.5, "", "stain concentration of an inclusion", 0.0, 10.0)
+    inclusion_spread: float = param(1.0, "", "radius of the patch the inclusions lie in, in "
+                                    "0.8 cell radii (1: anywhere; small: a cluster)", 0.0, 1.0)
+    parasites: tuple[int, ...] = param((0, 0), "", "least and largest number of malaria "
+                                       "parasites in the cell", 0, 8, length=2)
+    parasite_form: str = param("ring", "", "a thin ring of cytoplasm, or a solid body "
+                               "(trophozoite, schizont, gametocyte)", choices=("ring", "body"))
+    parasite_size: tuple[float, ...] = param((1.5, 2.0), "µm", "least and largest diameter "
+                                             "(long axis) of a parasite", 0.3, 15.0, length=2)
+    parasite_aspect: tuple[float, ...] = param((1.0, 1.0), "", "least and largest short / long "
+                                               "axis of a body", 0.1, 1.0, length=2)
+    ring_width: float = param(0.35, "µm", "width of a ring's cytoplasm", 0.05, 2.0)
+    parasite_density: float = param(0.5, "", "basophilic (azure) concentration of the parasite's "
+                                    "cytoplasm", 0.0, 5.0)
+    parasite_roughness: float = param(0.0, "µm", "rms excursion of an amoeboid body's outline",
+                                      0.0, 2.0)
+    nuclei: tuple[int, ...] = param((1, 1), "", "least and largest number of chromatin dots per "
+                                    "parasite (merozoites of a schizont)", 0, 40, length=2)
+    nucleus_size: tuple[float, ...] = param((0.4, 0.7), "µm", "least and largest diameter of a "
+                                            "chromatin dot", 0.05, 4.0, length=2)
+    nucleus_density: float = param(2.5, "", "chromatin concentration of a dot", 0.0, 10.0)
+    pigment: tuple[int, ...] = param((0, 0), "", "least and largest number of hemozoin pigment "
+                                     "grains per parasite", 0, 60, length=2)
+
     def check(self, path: str) -> None:
         check_ranges(self, path, ("elongation", "bend", "tail", "cuts", "cut_depth", "spicules",
-                                  "spicule_length"))
+                                  "spicule_length", "inclusions", "inclusion_size", "parasites",
+                                  "parasite_size", "parasite_aspect", "nuclei", "nucleus_size",
+                                  "pigment"))
 
 
 DEFAULTS: dict[str, dict] = {
@@ -94,6 +127,50 @@ DEFAULTS: dict[str, dict] = {
     "microcyte": dict(size=0.8),
     # hypochromic cell: central pallor wider than a third of the diameter, less haemoglobin
     "hypochromic_cell": dict(haemoglobin=0.6, pallor=0.2),
+    # inclusions (Bain 2015 ch. 3): a Howell-Jolly body is a round nuclear remnant about 1 µm
+    # across, usually one, off-centre; basophilic stippling many fine blue dots (RNA) all over
+    # the cell; Pappenheimer bodies a few small basophilic (iron) granules clustered near the edge
+    "howell_jolly": dict(inclusions=(1, 2), inclusion_size=(0.7, 1.2), inclusion_density=1.6),
+    "basophilic_stippling": dict(inclusions=(30, 80), inclusion_size=(0.15, 0.3),
+                                 inclusion_stain="azure", inclusion_density=2.0),
+    "pappenheimer": dict(inclusions=(2, 8), inclusion_size=(0.3, 0.6), inclusion_stain="azure",
+                         inclusion_density=2.0, inclusion_spread=0.3),
+    # malaria (WHO Bench aids 2000): P. falciparum in a cell of normal size; rings thin, 1/5-1/3
+    # of the cell, often two per cell and two chromatin dots; Maurer's clefts (red dots) in
+    # older stages; pigment; crescent gametocytes that stretch the cell
+    "pf_ring": dict(parasites=(1, 2), parasite_size=(1.4, 2.4), ring_width=0.3, nuclei=(1, 2),
+                    nucleus_size=(0.35, 0.6)),
+    "pf_trophozoite": dict(parasites=(1, 1), parasite_form="body", parasite_size=(2.2, 3.2),
+                           parasite_aspect=(0.7, 1.0), pigment=(2, 6), inclusions=(0, 8),
+                           inclusion_size=(0.3, 0.6), inclusion_density=1.0,
+                           parasite_density=0.35),
+    "pf_schizont": dict(parasites=(1, 1), parasite_form="body", parasite_size=(4.0, 5.5),
+                        parasite_aspect=(0.8, 1.0), parasite_density=0.3, nuclei=(8, 24),
+                        nucleus_size=(0.45, 0.65), pigment=(1, 3)),
+    "pf_gametocyte": dict(size=1.15, sphericity=0.6, elongation=(0.3, 0.45), bend=(0.1, 0.25),
+                          parasites=(1, 1), parasite_form="body", parasite_size=(8.0, 10.0),
+                          parasite_aspect=(0.3, 0.4), nucleus_size=(1.4, 2.2),
+                          nucleus_density=1.2, pigment=(6, 15), parasite_density=0.35),
+    # P. vivax: the cell enlarged up to 1.5x, paler, with Schüffner's dots; ring about 1/3 of
+    # the cell; amoeboid trophozoite; 12-24 merozoites; round gametocyte filling the cell
+    "pv_ring": dict(size=1.15, haemoglobin=0.9, parasites=(1, 1), parasite_size=(2.5, 3.5),
+                    ring_width=0.45, nucleus_size=(0.5, 0.8), inclusions=(0, 30),
+                    inclusion_stain="eosin", inclusion_density=3.0),
+    "pv_trophozoite": dict(size=1.35, haemoglobin=0.8, parasites=(1, 1), parasite_form="body",
+                           parasite_size=(4.0, 6.0), parasite_aspect=(0.5, 0.9),
+                           parasite_roughness=0.6, pigment=(3, 10), inclusions=(40, 100),
+                           inclusion_stain="eosin", inclusion_density=3.0,
+                           parasite_density=0.35),
+    "pv_schizont": dict(size=1.4, haemoglobin=0.8, parasites=(1, 1), parasite_form="body",
+                        parasite_size=(6.5, 8.0), parasite_aspect=(0.85, 1.0),
+                        parasite_density=0.3, nuclei=(12, 24), nucleus_size=(0.5, 0.7),
+                        pigment=(1, 3), inclusions=(40, 100), inclusion_stain="eosin",
+                        inclusion_density=3.0),
+    "pv_gametocyte": dict(size=1.4, haemoglobin=0.8, parasites=(1, 1), parasite_form="body",
+                          parasite_size=(7.0, 8.5), parasite_aspect=(0.85, 1.0),
+                          nucleus_size=(1.5, 2.5), nucleus_density=1.5, pigment=(10, 25),
+                          inclusions=(40, 100), inclusion_stain="eosin", inclusion_density=3.0,
+                          parasite_density=0.35),
 }
 """Defaults of each red-cell kind (the sizes and depths are chosen by eye against atlas images
 where the texts describe them in words)."""
@@ -126,3 +203,14 @@ class RedMix(WeightTable):
     macrocyte: float = param(0.0, "", "weight of macrocytes", 0.0)
     microcyte: float = param(0.0, "", "weight of microcytes", 0.0)
     hypochromic_cell: float = param(0.0, "", "weight of hypochromic cells", 0.0)
+    howell_jolly: float = param(0.0, "", "weight of cells with Howell-Jolly bodies", 0.0)
+    basophilic_stippling: float = param(0.0, "", "weight of cells with basophilic stippling", 0.0)
+    pappenheimer: float = param(0.0, "", "weight of cells with Pappenheimer bodies", 0.0)
+    pf_ring: float = param(0.0, "", "weight of P. falciparum ring stages", 0.0)
+    pf_trophozoite: float = param(0.0, "", "weight of P. falciparum trophozoites", 0.0)
+    pf_schizont: float = param(0.0, "", "weight of P. falciparum schizonts", 0.0)
+    pf_gametocyte: float = param(0.0, "", "weight of P. falciparum gametocytes", 0.0)
+    pv_ring: float = param(0.0, "", "weight of P. vivax ring stages", 0.0)
+    pv_trophozoite: float = param(0.0, "", "weight of P. vivax trophozoites", 0.0)
+    pv_schizont: float = param(0.0, "", "weight of P. vivax schizonts", 0.0)
+    pv_gametocyte: float = param(0.0, "", "weight of P. vivax gametocytes", 0.0)

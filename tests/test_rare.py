@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import assume, given, settings, strategies as st
 from pycocotools import coco as coco_api
 
 from export import generate, load_config, make_image
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:pycocotools"
 
 LEUKAEMIA_PRESETS = ("aml", "apl", "cll", "hcl")
 RED_PRESETS = ("spherocytosis", "elliptocytosis", "iron_deficiency", "thalassaemia", "sickle",
-               "microangiopathy")
+               "microangiopathy", "malaria", "malaria_vivax")
 
 
 def test_label_ids_never_change():
@@ -36,7 +36,10 @@ def test_label_ids_never_change():
                              "smudge_cell")
     assert CLASSES[17:] == ("spherocyte", "target_cell", "elliptocyte", "stomatocyte",
                             "dacrocyte", "schistocyte", "echinocyte", "acanthocyte",
-                            "sickle_cell", "macrocyte", "microcyte", "hypochromic_cell")
+                            "sickle_cell", "macrocyte", "microcyte", "hypochromic_cell",
+                            "howell_jolly", "basophilic_stippling", "pappenheimer",
+                            "pf_ring", "pf_trophozoite", "pf_schizont", "pf_gametocyte",
+                            "pv_ring", "pv_trophozoite", "pv_schizont", "pv_gametocyte")
     assert [CLASS_ID[c] for c in CLASSES] == list(range(len(CLASSES)))
 
 
@@ -101,10 +104,9 @@ def test_yolo_and_coco_write_own_or_parent_ids(rare_set):
     assert len(seen) >= 5
     written = {i for v in yolo.values() for i in v}
     white, red = set(range(9, 17)), set(range(17, len(CLASSES)))
-    assert {"": white | red <= written | white,  # every subject may miss a class; red cells not
+    assert {"": len(written & white) >= 5 and len(written & red) >= 6,
             "white": not written & white and len(written & red) >= 6,
             "all": written <= set(range(9))}[merge]
-    assert len(written & red) >= 6 or merge == "all"
 
 
 @settings(max_examples=30, deadline=None)
@@ -119,10 +121,13 @@ def test_every_rare_class_and_preset_renders(kind, seed):
     for lab in s.labels:
         x0, y0, x1, y1 = lab.box
         assert 0 <= x0 < x1 <= w and 0 <= y0 < y1 <= h
-    if kind in RED_PRESETS:  # the preset's red-cell kinds among the labelled cells
+    if kind in RED_PRESETS:  # only the preset's red-cell kinds, at their share
         mix = config.sim.population.red_mix
-        kinds = {s.scene.cells[lab.cell].kind for lab in s.labels}
-        assert kinds & {k for k in RED_KINDS if getattr(mix, k) > 0}
+        drawn = [c.kind for c in s.scene.cells if c.kind in ("rbc",) + RED_KINDS]
+        assert set(drawn) <= {k for k in mix.options() if getattr(mix, k) > 0}
+        share = 1 - mix.rbc / mix.weights().sum()
+        n = len(drawn)
+        assert abs(sum(k != "rbc" for k in drawn) - share * n) <= 4 * np.sqrt(n * share) + 1
         return
     subject = next(c for c in s.scene.cells if c.subject)
     assert subject.kind in (PATHOLOGICAL_WHITE if kind in PATHOLOGICAL_WHITE else CLASSES)
@@ -284,3 +289,45 @@ def test_elongated_kinds_have_their_axis_ratio(seed, kind):
     w = np.sqrt(np.linalg.eigvalsh(np.cov(pts)))
     lo, hi = shape.elongation
     assert lo * 0.7 <= w[0] / w[1] <= hi * 1.3
+
+
+CONTENTS = RED_KINDS[12:]
+"""Kinds that hold inclusions or parasites."""
+
+
+@settings(max_examples=40, deadline=None)
+@given(kind=st.sampled_from(CONTENTS), seed=st.integers(0, 10 ** 6))
+def test_inclusions_and_parasites_lie_in_the_cell_in_their_numbers(kind, seed):
+    shape, radii, m, x, y, inside, hb = _red(kind, seed)
+    c = m.contents
+    assert shape.inclusions[0] <= len(c.inclusions) <= shape.inclusions[1]
+    assert shape.parasites[0] <= len(c.bodies) <= shape.parasites[1]
+    n = len(c.bodies)
+    assert shape.nuclei[0] * n <= len(c.nuclei) <= shape.nuclei[1] * n
+    assert len(c.pigment) <= shape.pigment[1] * n
+    body = radii.mean() * m.body
+    for discs in (c.inclusions, c.bodies, c.nuclei):
+        if len(discs):
+            assert np.all(np.hypot(discs[:, 0], discs[:, 1]) <= 0.9 * body)
+    g = np.arange(-12.0, 12.0, 0.05, dtype=np.float32)
+    gx, gy = np.meshgrid(g, g)
+    _, dens = erythro.densities(m, radii.astype(np.float32), gx, gy)
+    outside = relative_radius(radii.astype(np.float32), gx, gy) >= 1.0
+    assert np.all(dens[:, outside] == 0) and np.isfinite(dens).all()
+    if n:  # the parasite's chromatin dots and blue cytoplasm show
+        assert dens[STAINS.index("chromatin")].max() > 0.5
+        assert dens[STAINS.index("azure")].max() > 0.1
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10 ** 6), kind=st.sampled_from(("pf_ring", "pv_ring")))
+def test_a_ring_is_a_ring(seed, kind):
+    shape, radii, m, x, y, inside, hb = _red(kind, seed)
+    g = np.arange(-12.0, 12.0, 0.05, dtype=np.float32)
+    gx, gy = np.meshgrid(g, g)
+    _, dens = erythro.densities(m, radii.astype(np.float32), gx, gy)
+    azure = dens[STAINS.index("azure")]
+    assume(len(m.contents.bodies) == 1)  # two rings may cross each other
+    cx, cy, a, _, _ = m.contents.bodies[0]
+    r = np.hypot(gx - cx, gy - cy)
+    assert azure[np.abs(r - a) < 0.05].mean() > 3 * azure[r < 0.4 * a].mean() + 1e-3
