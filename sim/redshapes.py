@@ -131,8 +131,8 @@ DEFAULTS: dict[str, dict] = {
     # across, usually one, off-centre; basophilic stippling many fine blue dots (RNA) all over
     # the cell; Pappenheimer bodies a few small basophilic (iron) granules clustered near the edge
     "howell_jolly": dict(inclusions=(1, 2), inclusion_size=(0.7, 1.2), inclusion_density=1.6),
-    "basophilic_stippling": dict(inclusions=(30, 80), inclusion_size=(0.15, 0.3),
-                                 inclusion_stain="azure", inclusion_density=2.0),
+    "basophilic_stippling": dict(inclusions=(30, 80), inclusion_size=(0.2, 0.4),
+                                 inclusion_stain="azure", inclusion_density=3.0),
     "pappenheimer": dict(inclusions=(2, 8), inclusion_size=(0.3, 0.6), inclusion_stain="azure",
                          inclusion_density=2.0, inclusion_spread=0.3),
     # malaria (WHO Bench aids 2000): P. falciparum in a cell of normal size; rings thin, 1/5-1/3
@@ -162,12 +162,12 @@ DEFAULTS: dict[str, dict] = {
                            inclusion_stain="eosin", inclusion_density=3.0,
                            parasite_density=0.35),
     "pv_schizont": dict(size=1.4, haemoglobin=0.8, parasites=(1, 1), parasite_form="body",
-                        parasite_size=(6.5, 8.0), parasite_aspect=(0.85, 1.0),
+                        parasite_size=(8.0, 9.5), parasite_aspect=(0.85, 1.0),
                         parasite_density=0.3, nuclei=(12, 24), nucleus_size=(0.5, 0.7),
                         pigment=(1, 3), inclusions=(40, 100), inclusion_stain="eosin",
                         inclusion_density=3.0),
     "pv_gametocyte": dict(size=1.4, haemoglobin=0.8, parasites=(1, 1), parasite_form="body",
-                          parasite_size=(7.0, 8.5), parasite_aspect=(0.85, 1.0),
+                          parasite_size=(8.5, 10.0), parasite_aspect=(0.85, 1.0),
                           nucleus_size=(1.5, 2.5), nucleus_density=1.5, pigment=(10, 25),
                           inclusions=(40, 100), inclusion_stain="eosin", inclusion_density=3.0,
                           parasite_density=0.35),

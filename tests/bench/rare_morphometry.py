@@ -104,6 +104,8 @@ def main() -> None:
     p.add_argument("--gallery", default=None, help="also write a PNG of 6 images per class")
     p.add_argument("--red", type=int, default=0, metavar="N",
                    help="also measure N fields of each red-cell kind")
+    p.add_argument("--red-kinds", default=",".join(RED_TEXTBOOK),
+                   help="comma-separated red-cell kinds (default: normal and every kind)")
     p.add_argument("--classes", default=",".join(PATHOLOGICAL_WHITE),
                    help="comma-separated classes (default: every pathological white class)")
     args = p.parse_args()
@@ -150,8 +152,15 @@ def main() -> None:
     if args.gallery:
         cv2.imwrite(args.gallery, cv2.cvtColor(np.vstack(tiles), cv2.COLOR_RGB2BGR))
     if args.red:
-        red_table(args.red)
+        red_table(args.red, tuple(args.red_kinds.split(",")))
 
+
+DOT_OD = 0.55
+"""Summed R, G, B OD above which a pixel of a red cell belongs to a dark inclusion (normal red
+cells: at most 0.35)."""
+
+BLUE_RATIO = 0.8
+"""Red / green OD above which a pixel of a red cell is counted as basophilic (azure)."""
 
 ISOLATION_PX = 4
 """Clear margin around a red cell measured (no other cell within it), px."""
@@ -176,6 +185,27 @@ RED_TEXTBOOK = {  # kind: (diameter / normal, centre / peak OD, feature, range, 
     "microcyte": ((0.6, 0.9), (0.0, 0.7), "solidity", (0.95, 1.0), "smaller (MCV < 80 fl)"),
     "hypochromic_cell": ((0.95, 1.05), (0.0, 0.4), "mean OD / normal", (0.4, 0.85),
                          "less haemoglobin, pallor over a third of the diameter"),
+    "howell_jolly": ((0.95, 1.05), (0.0, 1.0), "dark dots", (1, 2), "one or two ~1 µm bodies"),
+    "basophilic_stippling": ((0.95, 1.05), (0.0, 1.0), "blue share", (0.02, 0.3),
+                             "fine blue dots all over"),
+    "pappenheimer": ((0.95, 1.05), (0.0, 1.0), "blue share", (0.005, 0.1),
+                     "a few small basophilic granules"),
+    "pf_ring": ((0.9, 1.1), (0.0, 1.0), "blue share", (0.01, 0.12),
+                "normal-sized cell; ring 1/5-1/3 of its diameter"),
+    "pf_trophozoite": ((0.9, 1.1), (0.0, 1.5), "blue share", (0.05, 0.35),
+                       "compact parasite up to half the cell, pigment"),
+    "pf_schizont": ((0.9, 1.1), (0.0, 2.0), "blue share", (0.25, 0.75),
+                    "8-24 merozoites filling 2/3 of the cell"),
+    "pf_gametocyte": ((0.9, 1.4), (0.0, 2.0), "short / long axis", (0.2, 0.5),
+                      "crescent, longer than a red cell"),
+    "pv_ring": ((1.05, 1.5), (0.0, 1.0), "blue share", (0.03, 0.2),
+                "enlarged cell; ring about 1/3 of its diameter; Schüffner's dots"),
+    "pv_trophozoite": ((1.2, 1.6), (0.0, 1.5), "blue share", (0.1, 0.6),
+                       "enlarged (to 1.5x); amoeboid parasite"),
+    "pv_schizont": ((1.2, 1.6), (0.0, 2.0), "blue share", (0.4, 0.9),
+                    "enlarged; 12-24 merozoites filling the cell"),
+    "pv_gametocyte": ((1.2, 1.6), (0.0, 2.0), "blue share", (0.5, 1.0),
+                      "enlarged; round parasite filling the cell"),
 }
 
 
@@ -189,7 +219,7 @@ def red_cells(kind: str, fields: int) -> list[dict]:
     out = []
     for seed in range(fields):
         s = make_image(config, seed, 0)
-        green = relative_od(decode(encode_jpeg(s.image.rgb, 95)))[..., 1]
+        od = relative_od(decode(encode_jpeg(s.image.rgb, 95)))
         owner = np.pad(s.image.raster.owner, ISOLATION_PX, constant_values=-1)
         for lab in s.labels:
             x0, y0, x1, y1 = lab.box
@@ -197,12 +227,17 @@ def red_cells(kind: str, fields: int) -> list[dict]:
             if lab.truncated or np.any((near != lab.cell) & (near >= 0)):
                 continue  # cut by the border, or touching or overlapping another cell
             mask = (s.image.raster.owner[y0:y1, x0:x1] == lab.cell).astype(np.uint8)
-            out.append(_red_figures(mask, green[y0:y1, x0:x1], px))
+            out.append(_red_figures(mask, od[y0:y1, x0:x1], px))
     return out
 
 
-def _red_figures(mask: np.ndarray, od: np.ndarray, px: float) -> dict[str, float]:
-    """Size, pallor and shape figures of one red cell's mask and green OD."""
+def _red_figures(mask: np.ndarray, rgb_od: np.ndarray, px: float) -> dict[str, float]:
+    """Size, pallor, shape and content figures of one red cell's mask and OD (R, G, B)."""
+    od = rgb_od[..., 1]  # haemoglobin absorbs green
+    # azure (parasites, stippling) absorbs red light; haemoglobin mostly green (red / green OD
+    # of normal red cells: 0.64-0.76)
+    blue = (rgb_od[..., 0] > BLUE_RATIO * rgb_od[..., 1]) & (mask > 0)
+    dark, n_dark = ndimage.label((rgb_od.sum(axis=2) > DOT_OD) & (mask > 0))
     area = float(mask.sum())
     ys, xs = np.nonzero(mask)
     cy, cx = ys.mean(), xs.mean()
@@ -227,18 +262,20 @@ def _red_figures(mask: np.ndarray, od: np.ndarray, px: float) -> dict[str, float
             "pallor short / long axis": float(pw[0] / max(pw[1], 1e-6)),
             "longest / mean radius": float(r.max() / rmean),
             "straight-edge share": float(seg[seg > 0.5 * rmean].sum() / max(len(contour), 1)),
-            "mean od": float(v.mean())}
+            "mean od": float(v.mean()), "blue share": float(blue.sum() / area),
+            "dark dots": float(n_dark)}
 
 
-def red_table(fields: int) -> None:
-    """Print the red-cell table (see the module docstring)."""
+def red_table(fields: int, kinds: tuple[str, ...] = tuple(RED_TEXTBOOK)) -> None:
+    """Print the red-cell table (see the module docstring) for `kinds`."""
     normal = red_cells("rbc", fields)
     d0 = np.median([c["diameter"] for c in normal])
     od0 = np.median([c["mean od"] for c in normal])
     fails = total = 0
     print(f"\nred cells (normal diameter {d0:.2f} µm)\n{'kind':18s}{'n':>4s}  {'figure':26s}"
           f"{'median':>8s}  textbook")
-    for kind, (size, pallor, name, frange, words) in RED_TEXTBOOK.items():
+    for kind in kinds:
+        size, pallor, name, frange, words = RED_TEXTBOOK[kind]
         cells = normal if kind == "rbc" else red_cells(kind, fields)
         print(f"{kind:18s}{len(cells):4d}  {words}")
         feature_values = ([c["mean od"] / od0 for c in cells] if name == "mean OD / normal"
