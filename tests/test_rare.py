@@ -331,3 +331,17 @@ def test_a_ring_is_a_ring(seed, kind):
     cx, cy, a, _, _ = m.contents.bodies[0]
     r = np.hypot(gx - cx, gy - cy)
     assert azure[np.abs(r - a) < 0.05].mean() > 3 * azure[r < 0.4 * a].mean() + 1e-3
+
+
+def test_balanced_weighs_equally_the_classes_a_preset_draws(tmp_path, capsys):
+    from export.cli import main
+    out = tmp_path / "ds"
+    assert main(["generate", "--preset", "hcl", "--balanced", "--count", "1", "--out", str(out),
+                 "--size", "100x100", "--workers", "1"]) == 0
+    capsys.readouterr()
+    mix = load_config(None, out / "config.toml").sim.population.subject_mix
+    drawn = {c: getattr(mix, c) for c in mix.options() if getattr(mix, c) > 0}
+    assert drawn == dict.fromkeys(("neutrophil", "lymphocyte", "platelet", "hairy_cell",
+                                   "large_granular_lymphocyte"), 1.0)
+    pbc = load_config("pbc", overrides=[]).sim.population.subject_mix
+    assert all(getattr(pbc, c) == 0 for c in PATHOLOGICAL_WHITE)  # pbc draws none of them
