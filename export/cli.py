@@ -92,6 +92,10 @@ def _add_config_args(p: argparse.ArgumentParser) -> None:
                    help=f"switch these optical effects off ({', '.join(effects.EFFECTS)})")
     p.add_argument("--only", default=None, metavar="EFFECT,...",
                    help="switch these optical effects on and every other one off")
+    p.add_argument("--variation", default=None, metavar="LEVEL",
+                   help="spread of stain, pH, white balance and focus from image to image: "
+                   "'lab' (one laboratory, the default), 'wide' (towards the spread between "
+                   "laboratories and cameras) or a number (optics.variation.level)")
 
 
 def _names(text: str | None) -> list[str] | None:
@@ -109,9 +113,33 @@ def _ablation(args: argparse.Namespace) -> list[str]:
         raise ConfigError(f"--ablate/--only: {e}") from None
 
 
+VARIATION_LEVELS = {
+    "lab": ["optics.variation.level=1.0"],
+    "wide": ["optics.variation.level=3.0", "optics.variation.camera=[0.1, 0.06, 0.03]"]}
+"""Named levels of ``--variation``: one laboratory's spread (the configured σ), or three times
+it with camera-to-camera background colours whose ±2σ reach BCCD's from PBC's
+(``optics.variation.level`` and ``camera``)."""
+
+
+def _variation(text: str | None) -> list[str]:
+    """``--variation`` as overrides of ``optics.variation`` (a number is its ``level``, whose
+    range the config checks)."""
+    if text is None:
+        return []
+    named = VARIATION_LEVELS.get(text.strip().lower())
+    if named is not None:
+        return named
+    try:
+        return [f"optics.variation.level={float(text)!r}"]
+    except ValueError:
+        raise ConfigError(f"--variation {text!r} is not a level; allowed: "
+                          f"{', '.join(VARIATION_LEVELS)} or a number from 0 to 10") from None
+
+
 def _resolve(args: argparse.Namespace):
     preset = args.preset or (None if args.config else "pbc")
-    overrides = (_size(args.size) if args.size else []) + args.set + _ablation(args)
+    overrides = ((_size(args.size) if args.size else []) + args.set + _ablation(args)
+                 + _variation(args.variation))
     if args.command == "generate":
         overrides = _generate_overrides(args) + overrides
         if args.balanced:

@@ -187,6 +187,15 @@ class Summary:
     formats: tuple[str, ...] = ()
     bytes: int = 0
 
+    @classmethod
+    def of(cls, config: Config, ledger: Ledger, out: Path, count: int, seconds: float,
+           made: int, workers: int) -> "Summary":
+        """The summary of a finished job of `count` images from its ledger (images per used
+        split, labels per class)."""
+        return cls(out, count, {s: ledger.splits[s] for s in splits.used(config.export.split)},
+                   {c: ledger.classes[i] for i, c in enumerate(CLASSES)}, seconds, made,
+                   workers, config.export.format_list(), ledger.bytes)
+
     def __str__(self) -> str:
         cells = ", ".join(f"{k} {v}" for k, v in self.cells.items() if v)
         rate = self.made / max(self.seconds, 1e-9)
@@ -282,8 +291,7 @@ def generate(config: Config, count: int, out: str | Path, seed: int = 0,
     Parameters
     ----------
     config
-        Resolved configuration (see :func:`export.config.load_config`); ``export.formats`` says
-        which annotation files to write.
+        Resolved configuration (:func:`export.config.load_config`); ``export.formats``: the files.
     count
         Number of images, 1 to :data:`MAX_COUNT`.
     out
@@ -294,17 +302,16 @@ def generate(config: Config, count: int, out: str | Path, seed: int = 0,
     workers
         Worker processes (default: all cores); the output does not depend on it.
     overwrite
-        Replace a dataset already in `out`: removes exactly the files the earlier run recorded
-        (manifest or journal), and refuses, removing nothing, if any other file is in the way.
+        Replace a dataset in `out`: removes exactly the files the earlier run recorded (manifest
+        or journal); refuses, removing nothing, if any other file is in the way.
     keep_stages
         Also write each image's optical stages (clean linear image and intermediates).
     resume
-        Finish an interrupted run in `out` (same config, count and seed): images whose files
-        are all there as written are kept, the rest made; the result is byte-identical to an
-        uninterrupted run.
+        Finish an interrupted run in `out` (same config, count and seed): images whose files are
+        all there as written are kept, the rest made, byte-identical to an uninterrupted run.
     scheduler
         Run on Dask distributed: ``"local"`` (a LocalCluster of `workers` processes) or a
-        scheduler address ``"tcp://HOST:PORT"``. The output bytes are the same.
+        scheduler address ``"tcp://HOST:PORT"``; the same bytes.
     progress
         Stream for a progress bar (e.g. ``sys.stderr``); None: silent.
 
@@ -316,12 +323,10 @@ def generate(config: Config, count: int, out: str | Path, seed: int = 0,
     OutputFolderError, SchedulerError
         `out` cannot receive the dataset, or the scheduler cannot be used; nothing is written.
     OutputError
-        A file could not be written (full disk, …); files already written are complete, so the
-        run can be finished with `resume`.
+        A file could not be written (full disk, …); files written are complete: `resume` it.
     """
     count, seed = _integer("count", count, 1, MAX_COUNT), _integer("seed", seed, 0, 2**63 - 1)
-    if workers is not None:
-        workers = _integer("workers", workers, 1, 1024)
+    workers = None if workers is None else _integer("workers", workers, 1, 1024)
     engine = parallel.backend(workers, scheduler)
     budget.check(config, 1 if scheduler else engine.workers, keep_stages)
     created = not Path(str(out) or ".").exists()
@@ -335,10 +340,8 @@ def generate(config: Config, count: int, out: str | Path, seed: int = 0,
         if created:
             _remove_if_empty(out)
         raise
-    return Summary(out, count, {s: ledger.splits[s] for s in splits.used(config.export.split)},
-                   {c: ledger.classes[i] for i, c in enumerate(CLASSES)},
-                   time.perf_counter() - start, made, engine.workers,
-                   config.export.format_list(), ledger.bytes)
+    return Summary.of(config, ledger, out, count, time.perf_counter() - start, made,
+                      engine.workers)
 
 
 def _run(config: Config, out: Path, count: int, seed: int, keep_stages: bool, overwrite: bool,

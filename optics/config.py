@@ -122,8 +122,10 @@ class Psf:
     na: float = param(1.25, "", "numerical aperture of the objective (100x oil)", 0.1, 1.5)
     immersion: float = param(1.515, "", "refractive index of the immersion medium (oil, ISO 8036)",
                              1.0, 1.8)
-    defocus: float = param(0.1, "µm", "distance of the specimen from the focal plane (PBC images "
-                           "are sharp: autofocus)", -10.0, 10.0)
+    defocus: float = param(0.0, "µm", "distance of the specimen from the focal plane (PBC images "
+                           "are sharp: autofocus; with sharpen.amount, fitted to the PBC "
+                           "reference's log Laplacian variance 3.60 and log noise −0.32, "
+                           "export.realism.compare)", -10.0, 10.0)
     chromatic: Chromatic = section(Chromatic)
     curvature: Curvature = section(Curvature)
 
@@ -142,11 +144,17 @@ class Variation:
     ``pbc`` preset (per-image figures of :mod:`export.realism.compare`, ``smearsim calibrate`` on the
     whole reference): red-cell OD varies by about 14 % (σ of its log) from image to image,
     nuclear OD by 9 %, the background's green by 0.7 % (its red is over-exposed), the sharpness
-    as a focus error of 0.17 µm would make it.
+    as a focus error of 0.17 µm would make it (0.1 µm since the cells carry their own spread of
+    chromatin and granules, which spreads the sharpness figure too; chosen, not refitted).
     """
 
     enabled: bool = param(True, "", "vary staining, white balance and focus from image to image "
                           "(off: every image under the configured conditions)")
+    level: float = param(1.0, "", "factor on the σ of stain, ph, white_balance and defocus: 1 "
+                         "is the spread within one laboratory's images (the PBC reference); "
+                         "larger values widen it towards the spread between laboratories (stain "
+                         "batch and protocol, buffer pH, focus); chosen, not measured",
+                         0.0, 10.0)
     # one σ per stain of sim.classes.STAINS, in its order (the documentation below names them)
     stain: tuple[float, ...] = param((0.14, 0.0, 0.0, 0.09), "", "σ of the log of a per-image "
                                      "factor on the column density of each stain (haemoglobin, "
@@ -156,7 +164,24 @@ class Variation:
                                              "per-image factor on each channel (R, G, B) of the "
                                              "background colour the camera normalises to",
                                              0.0, 0.5, length=3)
-    defocus: float = param(0.17, "µm", "σ of the per-image focus error (autofocus)", 0.0, 5.0)
+    defocus: float = param(0.1, "µm", "σ of the per-image focus error (autofocus)", 0.0, 5.0)
+    ph: float = param(0.05, "", "σ of the log of a per-image factor on the azure : eosin balance "
+                      "(multiplies azure, divides eosin): the buffer's pH, 6.8 in the ICSH "
+                      "reference method (ICSH, Clin. Lab. Haematol. 6:1, 1984), turns a smear "
+                      "bluer when higher and redder when lower", 0.0, 1.0)
+    camera: tuple[float, ...] = param((0.0, 0.0, 0.0), "", "σ of the log of a per-image factor "
+                                      "on each channel (R, G, B) of the background colour from "
+                                      "camera to camera (not scaled by level; the BCCD "
+                                      "background (205, 206, 201) lies 0.22, 0.11 and 0.01 "
+                                      "below PBC's (255, 229, 203) in log)", 0.0, 1.0, length=3)
+    alternate_fraction: float = param(0.0, "", "share of images taken with the camera's second "
+                                      "white balance (PBC: 8 of the 240 reference images, 5 of "
+                                      "them ig, have a lavender background)", 0.0, 1.0)
+    alternate_white: tuple[float, ...] = param((1.0, 1.0, 1.0), "", "factor on each channel "
+                                               "(R, G, B) of the background colour under the "
+                                               "second white balance (PBC: median background "
+                                               "(231, 221, 230) against (255, 229, 203))",
+                                               0.2, 5.0, length=3)
 
 
 @dataclass(frozen=True)
@@ -243,9 +268,10 @@ class Sharpen:
     """Unsharp mask, as camera software applies (CellaVision sharpens)."""
 
     enabled: bool = param(True, "", "unsharp masking")
-    amount: float = param(1.9, "", "weight of the high-pass added back (with the sensor noise, "
-                          "brings the Laplacian variance to PBC's ≈ 36, smearsim calibrate)",
-                          0.0, 5.0)
+    amount: float = param(1.7, "", "weight of the high-pass added back (with the sensor noise "
+                          "and psf.defocus, brings the log Laplacian variance and log noise of "
+                          "pbc images to PBC's 3.60 and −0.32: 3.55 and −0.30 on 24 balanced "
+                          "images, export.realism.compare)", 0.0, 5.0)
     sigma: float = param(1.0, "px", "Gaussian σ of the unsharp mask", 0.3, 10.0)
 
 

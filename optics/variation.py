@@ -58,16 +58,28 @@ def nominal(stains: int) -> Conditions:
 
 def draw(cfg: OpticsConfig, rng: np.random.Generator) -> Conditions:
     """The conditions of one image: log-normal factors of σ ``variation.stain`` (per stain) and
-    ``variation.white_balance`` (per channel), and a normal focus error of σ
-    ``variation.defocus`` µm (rounded to :data:`DEFOCUS_STEP`). Draws the same numbers whatever
-    the σ, so changing one σ leaves the other conditions of an image as they were."""
+    ``variation.white_balance`` (per channel), a normal focus error of σ ``variation.defocus``
+    µm (rounded to :data:`DEFOCUS_STEP`), a log-normal pH factor of σ ``variation.ph`` on the
+    azure : eosin balance, these σ times ``variation.level``; a camera-to-camera factor of σ
+    ``variation.camera`` on the background colour; with probability ``alternate_fraction`` the
+    camera's second white balance. Draws the same numbers whatever the σ, so changing one σ
+    leaves the other conditions of an image as they were."""
     v = cfg.variation
-    # one standard normal per stain, per channel and for the focus, in this order
-    z = rng.standard_normal(len(STAINS) + len(CHANNELS) + 1)
-    z_stain, z_white, (z_focus,) = np.split(z, [len(STAINS), len(STAINS) + len(CHANNELS)])
+    # one standard normal per stain, per channel, for the focus and the pH, one uniform, then
+    # one standard normal per channel for the camera
+    z = rng.standard_normal(len(STAINS) + len(CHANNELS) + 2)
+    z_stain, z_white, (z_focus, z_ph) = np.split(z, [len(STAINS), len(STAINS) + len(CHANNELS)])
+    alternate = rng.random() < v.alternate_fraction
+    z_camera = rng.standard_normal(len(CHANNELS))
     if not v.enabled:
         return nominal(len(STAINS))
-    stain = np.exp(np.asarray(v.stain) * z_stain)
-    white = np.exp(np.asarray(v.white_balance) * z_white)
-    defocus = DEFOCUS_STEP * round(v.defocus * z_focus / DEFOCUS_STEP)
+    stain = np.exp(v.level * np.asarray(v.stain) * z_stain)
+    ph = np.exp(v.level * v.ph * z_ph)
+    stain[STAINS.index("azure")] *= ph
+    stain[STAINS.index("eosin")] /= ph
+    white = np.exp(v.level * np.asarray(v.white_balance) * z_white
+                   + np.asarray(v.camera) * z_camera)
+    if alternate:
+        white *= np.asarray(v.alternate_white)
+    defocus = DEFOCUS_STEP * round(v.level * v.defocus * z_focus / DEFOCUS_STEP)
     return Conditions(stain, white, float(defocus))

@@ -61,8 +61,11 @@ def simulate(cfg: SimConfig, width: float, height: float, rng: np.random.Generat
     rest = np.array([outline_area(s.radii) for s in drafts])
     cells = []
     for i, s in enumerate(drafts):
-        radii = settled.radii[i]
         t = cell_type(cfg.cells, s.kind, s.stage)
+        # the packing's own area change, then the cell's ruffled margin (morphology, not packing)
+        area_change = outline_area(settled.radii[i]) / rest[i] - 1.0
+        own = cfg.cells.rbc if isinstance(t, RedShape) else t  # a red-cell kind: as a red cell
+        radii = morphology.ruffle(settled.radii[i], own.cell_roughness, rng)
         if isinstance(t, RareType):
             m = pathology.draw(t, radii, rng)
         elif isinstance(t, RedShape):
@@ -74,8 +77,7 @@ def simulate(cfg: SimConfig, width: float, height: float, rng: np.random.Generat
         c = settled.centre[i]
         cells.append(Cell(index=i, kind=s.kind, centre=(float(c[0]), float(c[1])),
                           angle=float(settled.angle[i]), z=int(z[i]), radii=radii, morphology=m,
-                          subject=s.subject, stack=s.stack,
-                          area_change=outline_area(radii) / rest[i] - 1.0))
+                          subject=s.subject, stack=s.stack, area_change=area_change))
     stats.update(scene_stats(cells, width, height))
     stats["rbc_coverage"] = round(sum(c.area for c in cells if c.kind in RED_CLASSES)
                                   / ((width + 2 * cfg.population.margin)

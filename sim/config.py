@@ -34,6 +34,27 @@ class NucleusShapes(WeightTable):
 
 
 @dataclass(frozen=True)
+class Spread:
+    """Cell-to-cell spread within a class: σ of the natural logarithm of a factor drawn for each
+    cell on a value (0: every cell alike). Fitted so that the robust σ of log of the rendered
+    cells' morphometry matches the PBC reference's (``tests/bench/morphometry.py`` prints both:
+    σ_spread² ≈ σ_real² − σ_synthetic without spread²); real classes vary far more than their
+    medians suggest (PBC σ of log N:C ratio 0.17 in neutrophils, 0.6 in monocytes and
+    erythroblasts; of cytoplasm OD 0.12–0.5)."""
+
+    nucleus_fraction: float = param(0.0, "", "σ of log of the nucleus area fraction (N:C ratio)",
+                                    0.0, 1.5)
+    chromatin: float = param(0.0, "", "σ of log of the chromatin concentration (nucleus OD)",
+                             0.0, 1.5)
+    cytoplasm: float = param(0.0, "", "σ of log of every cytoplasm stain concentration together "
+                             "(cytoplasm OD)", 0.0, 1.5)
+    hue: float = param(0.0, "", "σ of log of the cytoplasm's azure : eosin balance (basophilic "
+                       "blue against acidophilic pink; RNA content varies with maturity)", 0.0, 1.5)
+    granules: float = param(0.0, "", "σ of log of granule concentration and of granule coverage, "
+                            "each its own draw", 0.0, 1.5)
+
+
+@dataclass(frozen=True)
 class CellType:
     """Parametric morphology of one cell class (lengths in µm, concentrations relative)."""
 
@@ -67,8 +88,16 @@ class CellType:
     chromatin_grain: float = param(1.0, "µm", "lattice cell of the chromatin texture: clumps and "
                                    "spaces about half of it (PBC reference: pale spaces "
                                    "0.3–0.6 µm)", 0.2, 5.0)
+    chromatin_mottle: float = param(0.0, "", "relative amplitude of coarse blotches of denser and "
+                                    "paler chromatin, 1.5–3 µm across, over the fine clumping "
+                                    "(PBC nuclei look mottled at low magnification; chosen by "
+                                    "eye)", 0.0, 1.0)
     nucleus_roughness: float = param(0.0, "µm", "rms excursion of the nucleus outline from its "
                                      "smooth shape (irregular, folded nuclei)", 0.0, 2.0)
+    cell_roughness: float = param(0.0, "µm", "depth of the cell outline's ruffling, inwards from "
+                                  "the settled outline (ruffled margins of monocytes, "
+                                  "lymphocytes, immature cells; chosen by eye against the PBC "
+                                  "reference)", 0.0, 2.0)
     outline_grain: float = param(3.0, "µm", "lattice cell of the nucleus outline irregularity: "
                                  "bumps and notches about half of it", 0.5, 20.0)
     chromatin_rim: float = param(0.5, "", "extra chromatin concentration condensed along the "
@@ -89,6 +118,7 @@ class CellType:
     vacuoles: float = param(0.0, "", "mean number of cytoplasmic vacuoles", 0.0, 20.0)
     vacuole_size: float = param(1.0, "µm", "largest vacuole diameter", 0.2, 4.0)
     nucleoli: float = param(0.0, "", "mean number of visible nucleoli (immature cells)", 0.0, 5.0)
+    spread: Spread = section(Spread)
 
     def check(self, path: str) -> None:
         check_ranges(self, path, ("lobes", "lobe_kink"))
@@ -109,6 +139,9 @@ def _rare(kind: str):
 
 IG_STAGES = ("promyelocyte", "myelocyte", "metamyelocyte")
 """Maturation stages of the immature granulocytes (class ``ig``)."""
+
+IG_SPREAD = Spread(nucleus_fraction=0.15, chromatin=0.05, cytoplasm=0.1, hue=0.2, granules=0.3)
+"""Cell-to-cell spread of every ``ig`` stage (PBC ig: σ of log N:C 0.33, cytoplasm OD 0.12)."""
 
 
 @dataclass(frozen=True)
@@ -135,21 +168,24 @@ class ImmatureGranulocytes:
 
     stages: StageMix = section(StageMix)
     promyelocyte: CellType = section(lambda: CellType(
-        diameter=16.5, diameter_sd=1.8, nucleus=NucleusShapes(round=1.0, oval=2.0),
-        nucleus_fraction=0.52, eccentricity=0.5, chromatin=0.4, chromatin_texture=0.4,
-        parachromatin=0.35, chromatin_grain=0.5, chromatin_rim=0.5, nucleus_roughness=0.1,
-        azure=0.12, eosin=0.08, granules=2.5, granule_stain="chromatin", granule_size=0.55,
-        granule_coverage=0.45, nucleoli=1.5))
+        diameter=16.5, diameter_sd=2.6, roundness=0.07, cell_roughness=0.6,
+        nucleus=NucleusShapes(round=1.0, oval=2.0), nucleus_fraction=0.57, eccentricity=0.8,
+        chromatin=0.34, chromatin_texture=0.4, parachromatin=0.3, chromatin_grain=0.45,
+        chromatin_mottle=0.35, chromatin_rim=0.8, nucleus_roughness=0.1, azure=0.14, eosin=0.08,
+        granules=2.5, granule_stain="chromatin", granule_size=0.55, granule_coverage=0.45,
+        nucleoli=1.5, spread=IG_SPREAD))
     myelocyte: CellType = section(lambda: CellType(
-        diameter=14.0, diameter_sd=1.5, nucleus=NucleusShapes(round=1.0, oval=2.0),
-        nucleus_fraction=0.56, eccentricity=1.0, chromatin=0.6, chromatin_texture=0.7,
-        chromatin_grain=0.7, chromatin_rim=1.5, nucleus_roughness=0.15, azure=0.1, eosin=0.12,
-        granules=1.2, granule_stain="chromatin", granule_size=0.3, granule_coverage=0.3))
+        diameter=14.0, diameter_sd=2.3, roundness=0.07, cell_roughness=0.6,
+        nucleus=NucleusShapes(round=1.0, oval=2.0), nucleus_fraction=0.57, eccentricity=1.0,
+        chromatin=0.53, chromatin_texture=0.8, chromatin_grain=0.45, chromatin_mottle=0.35,
+        chromatin_rim=2.0, nucleus_roughness=0.15, azure=0.09, eosin=0.1, granules=2.2,
+        granule_stain="chromatin", granule_size=0.55, granule_coverage=0.3, spread=IG_SPREAD))
     metamyelocyte: CellType = section(lambda: CellType(
-        diameter=13.0, diameter_sd=1.2, nucleus=NucleusShapes(kidney=1.0),
-        nucleus_fraction=0.54, eccentricity=0.4, chromatin=0.62, chromatin_texture=0.8,
-        chromatin_grain=0.75, chromatin_rim=2.0, nucleus_roughness=0.15, azure=0.08, eosin=0.1,
-        granules=1.5, granule_stain="chromatin", granule_size=0.3, granule_coverage=0.2))
+        diameter=13.0, diameter_sd=2.0, roundness=0.07, cell_roughness=0.5,
+        nucleus=NucleusShapes(kidney=1.0), nucleus_fraction=0.57, eccentricity=0.6,
+        chromatin=0.54, chromatin_texture=0.8, chromatin_grain=0.45, chromatin_mottle=0.35,
+        chromatin_rim=2.5, nucleus_roughness=0.15, azure=0.07, eosin=0.1, granules=1.8,
+        granule_stain="chromatin", granule_size=0.5, granule_coverage=0.25, spread=IG_SPREAD))
 
 
 @dataclass(frozen=True)
@@ -160,40 +196,54 @@ class CellTypes:
     ``shared/reference/pbc``."""
 
     neutrophil: CellType = section(lambda: CellType(
-        diameter=14.3, diameter_sd=0.8, nucleus=NucleusShapes(band=1.0, lobed=1.0),
-        nucleus_fraction=0.37, lobes=(2, 5), lobe_length=1.5, lobe_gap=0.25, chromatin=0.62,
-        chromatin_rim=2.0,
-        chromatin_texture=0.85, parachromatin=0.25, chromatin_grain=0.8, nucleus_roughness=0.15,
-        eosin=0.07,
-        azure=0.07, granules=2.0, granule_stain="chromatin", granule_size=0.3,
-        granule_coverage=0.12))
+        diameter=14.3, diameter_sd=0.8, cell_roughness=0.2,
+        nucleus=NucleusShapes(band=1.0, lobed=1.0), nucleus_fraction=0.37, lobes=(2, 5),
+        lobe_length=2.0, lobe_gap=0.25, chromatin=0.67, chromatin_rim=2.5,
+        chromatin_texture=0.8, parachromatin=0.2, chromatin_grain=0.45, chromatin_mottle=0.35,
+        nucleus_roughness=0.15, eosin=0.075, azure=0.04, granules=1.05,
+        granule_stain="chromatin", granule_size=0.25, granule_coverage=0.25,
+        spread=Spread(nucleus_fraction=0.05, chromatin=0.04, cytoplasm=0.25, hue=0.15,
+                      granules=0.3)))
     eosinophil: CellType = section(lambda: CellType(
-        diameter=14.5, diameter_sd=1.2, nucleus=NucleusShapes(lobed=1.0), nucleus_fraction=0.55,
-        lobes=(2, 2), lobe_length=1.5, chromatin=0.5, chromatin_texture=0.75,
-        chromatin_grain=0.7, chromatin_rim=1.5, nucleus_roughness=0.2, eosin=0.15, azure=0.1,
-        granules=1.0, granule_stain="eosin", granule_size=0.6, granule_coverage=0.85))
+        diameter=14.5, diameter_sd=1.2, cell_roughness=0.2, nucleus=NucleusShapes(lobed=1.0),
+        nucleus_fraction=0.55, lobes=(2, 2), lobe_length=1.5, chromatin=0.48,
+        chromatin_texture=0.8, parachromatin=0.2, chromatin_grain=0.45, chromatin_mottle=0.35,
+        chromatin_rim=2.0, nucleus_roughness=0.2, eosin=0.15, azure=0.09, granules=1.4,
+        granule_stain="eosin", granule_size=0.6, granule_coverage=0.75,
+        spread=Spread(nucleus_fraction=0.05, chromatin=0.04, cytoplasm=0.1, granules=0.14)))
     basophil: CellType = section(lambda: CellType(
-        diameter=13.2, diameter_sd=1.0, nucleus=NucleusShapes(lobed=2.0, kidney=1.0),
-        nucleus_fraction=0.7, lobes=(2, 3), chromatin=0.45, eosin=0.06, azure=0.07, granules=2.6,
-        granule_stain="chromatin", granule_size=0.8, granule_coverage=0.8))
+        diameter=13.2, diameter_sd=1.5, roundness=0.06, cell_roughness=0.5,
+        nucleus=NucleusShapes(lobed=2.0, kidney=1.0), nucleus_fraction=0.6, lobes=(2, 3),
+        chromatin=0.45, eosin=0.15, azure=0.05, granules=3.0, granule_stain="chromatin",
+        granule_size=0.7, granule_coverage=0.8,
+        spread=Spread(nucleus_fraction=0.15, cytoplasm=0.27, hue=0.15, granules=0.3)))
     lymphocyte: CellType = section(lambda: CellType(
-        diameter=11.3, diameter_sd=1.4, nucleus=NucleusShapes(round=1.0), nucleus_fraction=0.72,
-        eccentricity=0.5, chromatin=0.7, chromatin_texture=0.8, parachromatin=0.25,
-        chromatin_grain=0.55, nucleus_roughness=0.1, chromatin_rim=2.0, azure=0.13, eosin=0.05))
+        diameter=11.3, diameter_sd=0.8, roundness=0.05, cell_roughness=0.5,
+        nucleus=NucleusShapes(round=1.0), nucleus_fraction=0.75, eccentricity=0.8,
+        chromatin=0.63, chromatin_texture=0.8, parachromatin=0.2, chromatin_grain=0.45,
+        chromatin_mottle=0.35, nucleus_roughness=0.1, chromatin_rim=2.5, azure=0.11,
+        eosin=0.1,
+        spread=Spread(nucleus_fraction=0.1, chromatin=0.04, cytoplasm=0.5, hue=0.1)))
     monocyte: CellType = section(lambda: CellType(
-        diameter=17.0, diameter_sd=1.8, roundness=0.06, nucleus=NucleusShapes(kidney=3.0, oval=1.0),
-        nucleus_fraction=0.47, chromatin=0.55, chromatin_texture=0.7, parachromatin=0.35,
-        chromatin_grain=0.5, chromatin_rim=1.5, nucleus_roughness=0.5, outline_grain=5.0,
-        azure=0.09, eosin=0.08, granules=0.6, granule_stain="chromatin", granule_size=0.3,
-        granule_coverage=0.25, vacuoles=3.0, vacuole_size=1.6))
+        diameter=17.0, diameter_sd=2.5, roundness=0.08, cell_roughness=0.8,
+        nucleus=NucleusShapes(kidney=3.0, oval=1.0), nucleus_fraction=0.47, chromatin=0.43,
+        chromatin_texture=0.75, parachromatin=0.3, chromatin_grain=0.45, chromatin_mottle=0.25,
+        chromatin_rim=1.5, nucleus_roughness=0.2, outline_grain=5.0, azure=0.1, eosin=0.08,
+        granules=1.2, granule_stain="chromatin", granule_size=0.25, granule_coverage=0.35,
+        vacuoles=4.0, vacuole_size=1.8,
+        spread=Spread(nucleus_fraction=0.3, chromatin=0.08, cytoplasm=0.27, hue=0.1,
+                      granules=0.3)))
     ig: ImmatureGranulocytes = section(ImmatureGranulocytes)
     # erythroblast cytoplasm: RNA (azure) and haemoglobin with the eosin it binds, fitted to the
-    # R, G, B OD of the PBC erythroblast cytoplasm (0.22, 0.27, 0.085: lilac, polychromatic)
+    # R, G, B OD of the PBC erythroblast cytoplasm (0.157, 0.194, 0.067 by the subject
+    # segmentation of export.realism.segmentation: lilac, polychromatic)
     erythroblast: CellType = section(lambda: CellType(
-        diameter=10.0, diameter_sd=1.2, nucleus=NucleusShapes(round=1.0), nucleus_fraction=0.43,
-        eccentricity=0.4, chromatin=0.8, chromatin_texture=0.7, chromatin_grain=0.8,
-        parachromatin=0.2, chromatin_rim=1.5, nucleus_roughness=0.1, roundness=0.05, azure=0.09,
-        eosin=0.08, haemoglobin=0.4))
+        diameter=10.3, diameter_sd=1.5, roundness=0.07, cell_roughness=0.4,
+        nucleus=NucleusShapes(round=1.0), nucleus_fraction=0.4, eccentricity=0.5,
+        chromatin=0.85, chromatin_texture=0.8, chromatin_grain=0.5, chromatin_mottle=0.35,
+        parachromatin=0.15, chromatin_rim=2.0, nucleus_roughness=0.1, azure=0.1, eosin=0.08,
+        haemoglobin=0.4,
+        spread=Spread(nucleus_fraction=0.34, chromatin=0.06, cytoplasm=0.3, hue=0.2)))
     # platelets: a purple granulomere in a pale hyalomere; diameter (4.8 µm, above the textbook
     # 2–4 µm), granulomere extent and the clump size are fitted to the PBC platelet morphometry
     # (granulomere 4.2 µm, granulomere : hyalomere area 0.9, hyalomere OD 0.09)

@@ -18,7 +18,8 @@ import numpy as np
 from sim import inclusions, morphology, pathology
 from sim.classes import STAINS
 from sim.config import CellType
-from sim.morphology import Morphology, evans_fung, evans_fung_peak, relative_radius
+from sim.biconcave import evans_fung, evans_fung_peak
+from sim.morphology import Morphology, relative_radius
 from sim.redshapes import RedShape
 
 TAIL_WIDTH = 0.4

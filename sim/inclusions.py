@@ -19,6 +19,7 @@ import numpy as np
 
 from sim import morphology, texture
 from sim.classes import STAINS
+from sim.nucleus import depth as ellipse_depth
 from sim.redshapes import RedShape
 
 GOLDEN = np.pi * (3.0 - np.sqrt(5.0))
@@ -124,7 +125,7 @@ def _chord(discs: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Column length (µm) through a union of spheres of the given discs: twice the depth."""
     if not len(discs):
         return np.zeros(x.shape, dtype=np.float32)
-    return 2.0 * np.maximum(morphology._depth(discs, x, y), 0.0)
+    return 2.0 * np.maximum(ellipse_depth(discs, x, y), 0.0)
 
 
 def add(c: Contents, dens: np.ndarray, inside: np.ndarray, x: np.ndarray, y: np.ndarray
@@ -140,7 +141,7 @@ def add(c: Contents, dens: np.ndarray, inside: np.ndarray, x: np.ndarray, y: np.
                 np.maximum(gap, c.ring_width / 2 - np.abs(np.hypot(x - cx, y - cy) - a), out=gap)
             body = c.ring_width * morphology._inside(gap, c.ring_width / 2)
         else:
-            depth = morphology._depth(c.bodies, x, y)
+            depth = ellipse_depth(c.bodies, x, y)
             if c.roughness > 0:
                 depth = depth + c.roughness * texture.sample("chromatin", x, y, ROUGH_GRAIN,
                                                              c.offset)

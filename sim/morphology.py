@@ -7,20 +7,19 @@ of every stain (thickness × relative concentration, µm), the quantity Beer–L
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import cv2
 import numpy as np
 
 from sim import texture
+from sim.nucleus import depth as ellipse_depth, place as place_nucleus
+from sim.biconcave import evans_fung, evans_fung_peak
 from sim.classes import STAINS
 from sim.config import CellType
 
 EDGE = 0.15
 """Width of the soft nucleus edge, µm (about one optical resolution element at NA 1.25)."""
-
-NUCLEUS_REACH = 0.93
-"""Largest distance of the nucleus edge from the cell centre, in cell radii."""
 
 RIM = 0.3
 """Depth over which chromatin condenses along the nuclear envelope, µm."""
@@ -34,39 +33,23 @@ NUCLEOLUS_CLEARING = 0.6
 NUCLEOLUS_RNA = 0.25
 """Azure-binding (RNA) concentration of a nucleolus, relative."""
 
+MOTTLE_GRAINS = 4.0
+"""Lattice cell of the coarse chromatin blotches, in lattice cells of the fine clumping (blotches
+about half of it: 1–2 µm for a 0.45 µm clumping, as the mottling of PBC nuclei)."""
+
+MOTTLE_FLOOR = 0.35
+"""Least factor the blotches leave on the clumping (no blotch clears the chromatin entirely)."""
+
+RUFFLE_MODES = np.arange(3, 13)
+"""Fourier modes of a cell outline's ruffling (:func:`ruffle`): 3 to 12 bulges and notches round
+the cell, each mode of amplitude 1 / k (coarse ones larger); chosen by eye against the ruffled
+margins of monocytes and lymphocytes in the PBC reference."""
+
+NUCLEUS_MOST = 0.9
+"""Largest nucleus area fraction a cell's spread may reach (a rim of cytoplasm remains)."""
+
 GRANULE_EDGE = 0.15
 """Soft edge of a granule, in units of the granule texture (a fifth of its radius)."""
-
-
-EVANS_FUNG_CENTRE = 0.81
-"""Central thickness of a living red cell, µm (Evans & Fung 1972)."""
-
-EVANS_FUNG_C2, EVANS_FUNG_C4 = 7.83, 4.39
-"""Coefficients of ρ² and ρ⁴ in the Evans–Fung profile, µm (Evans & Fung 1972)."""
-
-
-def evans_fung(rho: np.ndarray, centre: float = EVANS_FUNG_CENTRE) -> np.ndarray:
-    """Biconcave red-cell thickness (µm) at relative radius `rho` (Evans & Fung 1972).
-
-    T(ρ) = √(1−ρ²) (c + 7.83 ρ² − 4.39 ρ⁴) µm for a cell of diameter 7.82 µm, with
-    c = 0.81 µm for living cells (E. Evans, Y.-C. Fung, Microvasc. Res. 4:335–347, 1972);
-    `centre` replaces c for the flatter centre of air-dried smears.
-    """
-    r2 = np.minimum(rho * rho, 1.0)
-    return np.sqrt(1.0 - r2) * (centre + EVANS_FUNG_C2 * r2 - EVANS_FUNG_C4 * r2 * r2)
-
-
-def evans_fung_peak(centre: float = EVANS_FUNG_CENTRE) -> float:
-    """Peak of the Evans–Fung profile, µm (≈ 2.57 at ρ ≈ 0.7 for living cells).
-
-    With u = ρ², T = √(1−u) P(u), P(u) = c + 7.83 u − 4.39 u²; dT/du = 0 gives
-    2 (1−u) P′(u) = P(u), i.e. 21.95 u² − 41.05 u + 15.66 − c = 0, whose smaller root (clipped to
-    [0, 1)) is the peak: closed form, so every cell may have its own `centre` at no cost.
-    """
-    a, b, k = 5 * EVANS_FUNG_C4, 3 * EVANS_FUNG_C2 + 4 * EVANS_FUNG_C4, 2 * EVANS_FUNG_C2
-    u = (b - np.sqrt(max(b * b - 4 * a * (k - centre), 0.0))) / (2 * a)
-    u = min(max(u, 0.0), 1.0 - 1e-9)
-    return float(np.sqrt(1.0 - u) * (centre + EVANS_FUNG_C2 * u - EVANS_FUNG_C4 * u * u))
 
 
 @dataclass
@@ -89,9 +72,9 @@ class Morphology:
     chromatin, chromatin_texture, chromatin_rim
         Mean chromatin concentration in the nucleus, the contrast of its clumping and the
         relative excess condensed along the nuclear envelope.
-    parachromatin, chromatin_grain
+    parachromatin, chromatin_grain, chromatin_mottle
         Area fraction of the pale spaces between chromatin clumps; lattice cell of the
-        clumping, µm.
+        clumping, µm; relative amplitude of the coarse blotches over it.
     nucleus_roughness, outline_grain
         Rms excursion of the nucleus outline from the smooth shape and its lattice cell, µm.
     cytoplasm
@@ -105,8 +88,8 @@ class Morphology:
     stage
         Maturation stage (``ig`` only: promyelocyte, myelocyte, metamyelocyte), else ``""``.
     texture
-        Offsets of the chromatin, granule and nucleus-outline textures in their tiles (tile
-        samples).
+        Offsets of the chromatin, granule, nucleus-outline and chromatin-blotch textures in their
+        tiles (tile samples).
     """
 
     profile: str
@@ -118,6 +101,7 @@ class Morphology:
     chromatin_rim: float
     parachromatin: float
     chromatin_grain: float
+    chromatin_mottle: float
     nucleus_roughness: float
     outline_grain: float
     cytoplasm: dict[str, float]
@@ -140,107 +124,6 @@ class Morphology:
         return d
 
 
-def _chain(n: int, spacing: float | np.ndarray, turn: np.ndarray, rng: np.random.Generator
-           ) -> tuple[np.ndarray, np.ndarray]:
-    """Centres (n, 2) and headings (n,) of beads on a path that turns by `turn` (rad) at each
-    step of length `spacing` (one value or one per step), centred on the origin."""
-    heading = rng.uniform(0, 2 * np.pi) + np.concatenate([[0.0], np.cumsum(turn)])
-    steps = np.reshape(spacing, (-1, 1)) * np.stack([np.cos(heading[:-1]),
-                                                     np.sin(heading[:-1])], axis=1)
-    centres = np.vstack([[0.0, 0.0], np.cumsum(steps, axis=0)])
-    return centres - centres.mean(axis=0), heading
-
-
-def _shape(kind: str, t: CellType, rng: np.random.Generator) -> np.ndarray:
-    """Nucleus ellipses of about unit bead width before scaling (see :func:`_nucleus`).
-
-    Lengths are in bead radii (the ellipses are scaled to the nucleus area afterwards, so a bead
-    radius is about 2 µm in a neutrophil and 4–5 µm in a round lymphocyte nucleus), angles in
-    rad. The shapes are Bain's (*Blood Cells: A Practical Guide*, 5th ed., 2015, ch. 3: round,
-    oval and eccentric, kidney-shaped or indented, band, segmented); the numbers are not in the
-    literature but chosen against the PBC reference images (Acevedo et al. 2020) and checked by
-    the morphometry benchmark, ``tests/bench/morphometry.py`` (nucleus diameter, N:C ratio and
-    neutrophil lobe counts within 15 % of the reference medians):
-
-    * ``round``: axis ratio 0.9–1.1 (lymphocyte, erythroblast); ``oval``: 1.15–1.4 (myelocyte,
-      promyelocyte, monocyte); a uniform random orientation.
-    * ``lobed``: ``lobes[0]`` plus a Binomial(``lobes[1] − lobes[0]``, 0.35) lobe count (the
-      Arneth count, Bain 2015: most often three lobes); each lobe ``per`` beads 0.5 apart
-      (lobe length ``lobe_length`` bead widths, in quarters), its size 0.85–1.15; the band they
-      lie on bends 0.25–0.45 per bead step, one sense per nucleus, with an extra kink
-      ``lobe_kink`` of either sense between lobes; the chromatin filament joining two lobes is an ellipse of
-      half-width 0.14 bead radii (about 0.3 µm: 0.5–0.6 µm wide, below the 0.8 µm that the
-      morphometry's lobe rule resolves, so lobes count apart as in the reference).
-    * ``kidney``: 5 fat beads 0.6 apart, each 0.85–1.15 in size, on an arc bending 0.35–0.75
-      per step (1.4–3 rad in all: a bean, indented on one side; monocyte, metamyelocyte).
-    * ``band``: 9 equal beads 0.5 apart bending 0.25–0.45 per step (2–3.6 rad in all: the C or
-      U of a band neutrophil, an unsegmented curved sausage).
-    """
-    if kind in ("round", "oval"):
-        aspect = rng.uniform(0.9, 1.1) if kind == "round" else rng.uniform(1.15, 1.4)
-        return np.array([(0.0, 0.0, np.sqrt(aspect), 1 / np.sqrt(aspect), rng.uniform(0, np.pi))])
-    if kind == "lobed":
-        # lobe counts peak at three, as in the normal Arneth count (2: ~30 %, 3: ~45 %, 4: ~20 %,
-        # 5: ~5 %; Bain 2015): a binomial excess over the minimum with p = 0.35
-        n = t.lobes[0] + int(rng.binomial(t.lobes[1] - t.lobes[0], 0.35))
-        # a band pinched into lobes: each lobe `per` beads (radius 1, 0.5 apart) on the band's
-        # curve, consecutive lobes `lobe_gap` widths apart end to end with a kink between them
-        per = int(round((t.lobe_length - 1.0) * 4.0)) + 1
-        gap = np.arange(n * per - 1) % per == per - 1
-        spacing = np.where(gap, 2.0 + 2.0 * t.lobe_gap, 0.5)
-        turns = (rng.uniform(0.25, 0.45) * rng.choice([-1.0, 1.0])
-                 + gap * rng.uniform(*t.lobe_kink, gap.size) * rng.choice([-1.0, 1.0], gap.size))
-        centres, _ = _chain(n * per, spacing, turns, rng)
-        size = np.repeat(rng.uniform(0.85, 1.15, n), per)
-        beads = [(x, y, sz, sz, 0.0) for (x, y), sz in zip(centres, size)]
-        # thin chromatin filaments between consecutive lobes
-        ends = centres[np.flatnonzero(gap)], centres[np.flatnonzero(gap) + 1]
-        beads += [((x0 + x1) / 2, (y0 + y1) / 2, np.hypot(x1 - x0, y1 - y0) / 2, 0.14,
-                   np.arctan2(y1 - y0, x1 - x0)) for (x0, y0), (x1, y1) in zip(*ends)]
-        return np.array(beads)
-    # kidney: a few fat beads on a gentle arc; band: many slim beads on a strong curve (sausage)
-    n, spacing, bend = (5, 0.6, rng.uniform(0.35, 0.75)) if kind == "kidney" else (
-        9, 0.5, rng.uniform(0.25, 0.45))
-    centres, heading = _chain(n, spacing, np.full(n - 1, bend * rng.choice([-1.0, 1.0])), rng)
-    size = rng.uniform(0.85, 1.15, n) if kind == "kidney" else np.ones(n)
-    return np.array([(x, y, sz, sz, h) for (x, y), h, sz in zip(centres, heading, size)])
-
-
-def _reach(ellipses: np.ndarray) -> float:
-    """Radius (µm) of a disc about the origin that holds every ellipse."""
-    return float(np.max(np.hypot(ellipses[:, 0], ellipses[:, 1]) + ellipses[:, 2:4].max(axis=1)))
-
-
-def _area(ellipses: np.ndarray, samples: int = 48) -> float:
-    """Area of a union of ellipses (µm²), counted on a grid over its bounding box."""
-    reach = _reach(ellipses)
-    g = (np.arange(samples, dtype=np.float32) + 0.5) / samples * 2 * reach - reach
-    x, y = np.meshgrid(g, g)
-    return float((_depth(ellipses, x, y) > 0).mean() * (2 * reach) ** 2)
-
-
-def _nucleus(t: CellType, radius: float, rng: np.random.Generator) -> np.ndarray:
-    """Nucleus ellipses ``(cx, cy, a, b, theta)`` for one cell of type `t` and mean radius
-    `radius` (µm): a shape drawn with the type's weights, scaled to `nucleus_fraction` of the
-    cell's area, placed off-centre where room allows, kept inside the cell."""
-    if t.nucleus_fraction <= 0 or t.nucleus.empty():
-        return np.zeros((0, 5))
-    kind = t.nucleus.draw(rng)
-    e = _shape(kind, t, rng)
-    target, limit = t.nucleus_fraction * np.pi * radius ** 2, NUCLEUS_REACH * radius
-    e[:, :4] *= np.sqrt(target / _area(e))
-    if _reach(e) > limit:
-        # crowd the beads together (lobes overlap, as in real cells) before shrinking them
-        spread = float(np.hypot(e[:, 0], e[:, 1]).max())
-        e[:, :2] *= np.clip((limit - e[:, 2:4].max()) / max(spread, 1e-9), 0.8, 1.0)
-        e[:, :4] *= np.sqrt(target / _area(e))
-        e[:, :4] *= min(1.0, limit / _reach(e))
-    room = max(limit - _reach(e), 0.0)
-    phi = rng.uniform(0, 2 * np.pi)
-    e[:, :2] += rng.uniform(0.0, t.eccentricity) * room * np.array([np.cos(phi), np.sin(phi)])
-    return e
-
-
 def _discs(n: int, size: tuple[float, float], centre: np.ndarray, spread: tuple[float, float],
            rng: np.random.Generator) -> np.ndarray:
     """`n` discs ``(cx, cy, r, r, 0)`` of radius in `size` (µm), at a distance in `spread` (µm)
@@ -253,6 +136,35 @@ def _discs(n: int, size: tuple[float, float], centre: np.ndarray, spread: tuple[
                      np.zeros(n)], axis=1)
 
 
+def ruffle(radii: np.ndarray, depth: float, rng: np.random.Generator) -> np.ndarray:
+    """The outline radii (µm, at uniform angles) ruffled inwards by up to `depth` µm: a random
+    sum of the :data:`RUFFLE_MODES`, scaled to [0, 1] and subtracted. Inward only, so a settled
+    cell never reaches further into its neighbours; `radii` itself is left as it was."""
+    if depth <= 0:
+        return radii
+    theta = np.linspace(0.0, 2 * np.pi, radii.size, endpoint=False)
+    k = RUFFLE_MODES[:, None]
+    wave = np.sum(rng.standard_normal(k.shape) / k
+                  * np.cos(k * theta + rng.uniform(0, 2 * np.pi, k.shape)), axis=0)
+    span = wave.max() - wave.min()
+    return radii - depth * (wave - wave.min()) / max(span, 1e-12)
+
+
+def individual(t: CellType, rng: np.random.Generator) -> CellType:
+    """One cell's own parameters: its class's, each scaled by a log-normal factor of σ given in
+    ``t.spread`` (no draw when the class has no spread). The cytoplasm's hue factor multiplies
+    its azure and divides its eosin, so a cell may be bluer or pinker than its class."""
+    s = t.spread
+    sigma = np.array([s.nucleus_fraction, s.chromatin, s.cytoplasm, s.hue, s.granules, s.granules])
+    if not sigma.any():
+        return t
+    f = np.exp(sigma * rng.standard_normal(sigma.size))
+    return replace(t, nucleus_fraction=min(t.nucleus_fraction * f[0], NUCLEUS_MOST),
+                   chromatin=t.chromatin * f[1], haemoglobin=t.haemoglobin * f[2],
+                   eosin=t.eosin * f[2] / f[3], azure=t.azure * f[2] * f[3],
+                   granules=t.granules * f[4], granule_coverage=min(t.granule_coverage * f[5], 0.95))
+
+
 def draw(t: CellType, radius: float, profile: str, rng: np.random.Generator,
          stage: str = "") -> Morphology:
     """Draw the morphology of one cell of type `t` (maturation `stage`) with mean radius `radius`
@@ -262,9 +174,11 @@ def draw(t: CellType, radius: float, profile: str, rng: np.random.Generator,
     ``t.vacuole_size`` and lie 0.5–0.85 cell radii from the centre, in the cytoplasm. Nucleoli
     (Poisson, mean ``t.nucleoli``) have radii 0.35–0.6 µm (0.7–1.2 µm across, the pale round
     nucleoli of promyelocytes in the PBC reference; chosen by eye, no morphometry figure checks
-    them) and lie within 0.4 of the main nuclear bead's smaller semi-axis of its centre.
+    them) and lie within 0.4 of the main nuclear bead's smaller semi-axis of its centre. The
+    class's values are first made the cell's own (:func:`individual`).
     """
-    nucleus = _nucleus(t, radius, rng)
+    t = individual(t, rng)
+    nucleus = place_nucleus(t, radius, rng)
     half = t.vacuole_size / 2
     vacuoles = _discs(rng.poisson(t.vacuoles) if len(nucleus) else 0, (0.4 * half, half),
                       np.zeros(2), (0.5 * radius, max(0.5 * radius, 0.85 * radius - half)), rng)
@@ -282,6 +196,7 @@ def draw(t: CellType, radius: float, profile: str, rng: np.random.Generator,
         chromatin_rim=t.chromatin_rim,
         parachromatin=t.parachromatin,
         chromatin_grain=t.chromatin_grain,
+        chromatin_mottle=t.chromatin_mottle,
         nucleus_roughness=t.nucleus_roughness,
         outline_grain=t.outline_grain,
         cytoplasm={s: getattr(t, s) for s in ("haemoglobin", "eosin", "azure") if getattr(t, s)},
@@ -292,7 +207,7 @@ def draw(t: CellType, radius: float, profile: str, rng: np.random.Generator,
         granule_zone=t.granule_zone,
         vacuoles=vacuoles,
         nucleoli=nucleoli,
-        texture=tuple(float(v) for v in rng.uniform(0, texture.TILE_PX, 6)),
+        texture=tuple(float(v) for v in rng.uniform(0, texture.TILE_PX, 8)),
         stage=stage,
     )
 
@@ -313,21 +228,41 @@ def relative_radius(radii: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarr
     return mag / (r0 + (r1 - r0) * f)
 
 
-def _depth(ellipses: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Approximate signed depth (µm) of points inside a union of ellipses (negative outside)."""
-    depth = np.full(x.shape, -np.inf, dtype=np.float32)
-    for cx, cy, a, b, th in ellipses:
-        c, s = np.cos(th), np.sin(th)
-        dx, dy = x - cx, y - cy
-        u, v = (c * dx + s * dy) / a, (-s * dx + c * dy) / b
-        # signed depth inside the ellipse, in µm of its minor semi-axis
-        np.maximum(depth, (1.0 - np.sqrt(u * u + v * v)) * min(a, b), out=depth)
-    return depth
-
-
 def _inside(depth: np.ndarray, edge: float = EDGE) -> np.ndarray:
     """Soft indicator (0–1) of positive depth, with an edge `edge` µm wide."""
     return np.clip(depth / edge + 0.5, 0.0, 1.0)
+
+
+def _thickness(m: Morphology, rho: np.ndarray, inside: np.ndarray, x: np.ndarray,
+               y: np.ndarray) -> np.ndarray:
+    """Cell thickness (µm, float32) from its profile, thinned where vacuoles are."""
+    if m.profile == "biconcave":
+        thick = evans_fung(rho, m.centre) * (m.thickness / evans_fung_peak(m.centre))
+    else:
+        thick = m.thickness * np.sqrt(np.clip(1.0 - rho ** 8, 0.0, None))
+    thick = np.where(inside, thick, 0.0).astype(np.float32)
+    if len(m.vacuoles):
+        thick *= 1.0 - VACUOLE_DEPTH * _inside(ellipse_depth(m.vacuoles, x, y))
+    return thick
+
+
+def _chromatin(m: Morphology, depth: np.ndarray, thick: np.ndarray, nuc: np.ndarray,
+               x: np.ndarray, y: np.ndarray, dens: np.ndarray) -> None:
+    """Add the nucleus's chromatin (clumps, blotches, envelope rim) and its nucleoli's RNA to
+    `dens`, in place."""
+    clumps = texture.clumping(x, y, m.chromatin_grain, m.texture[:2], m.parachromatin,
+                              m.chromatin_texture)
+    if m.chromatin_mottle > 0:
+        coarse = texture.sample("chromatin", x, y, MOTTLE_GRAINS * m.chromatin_grain,
+                                m.texture[6:8])
+        clumps *= np.maximum(1.0 + m.chromatin_mottle * coarse, MOTTLE_FLOOR)
+    rim = m.chromatin_rim * np.exp(-np.maximum(depth, 0.0) / RIM)
+    chromatin = m.chromatin * thick * nuc * (clumps + rim)
+    if len(m.nucleoli):
+        nucleolus = _inside(ellipse_depth(m.nucleoli, x, y)) * nuc
+        chromatin *= 1.0 - NUCLEOLUS_CLEARING * nucleolus
+        dens[STAINS.index("azure")] += NUCLEOLUS_RNA * thick * nucleolus
+    dens[STAINS.index("chromatin")] += chromatin
 
 
 def densities(m: Morphology, radii: np.ndarray, x: np.ndarray, y: np.ndarray
@@ -352,15 +287,9 @@ def densities(m: Morphology, radii: np.ndarray, x: np.ndarray, y: np.ndarray
     """
     rho = relative_radius(radii, x, y)
     inside = rho < 1.0
-    if m.profile == "biconcave":
-        thick = evans_fung(rho, m.centre) * (m.thickness / evans_fung_peak(m.centre))
-    else:
-        thick = m.thickness * np.sqrt(np.clip(1.0 - rho ** 8, 0.0, None))
-    thick = np.where(inside, thick, 0.0).astype(np.float32)
+    thick = _thickness(m, rho, inside, x, y)
     dens = np.zeros((len(STAINS),) + x.shape, dtype=np.float32)
-    if len(m.vacuoles):
-        thick *= 1.0 - VACUOLE_DEPTH * _inside(_depth(m.vacuoles, x, y))
-    depth = _depth(m.nucleus, x, y) if len(m.nucleus) else None
+    depth = ellipse_depth(m.nucleus, x, y) if len(m.nucleus) else None
     if depth is not None and m.nucleus_roughness > 0:
         depth += m.nucleus_roughness * texture.sample("chromatin", x, y, m.outline_grain,
                                                       m.texture[4:6])
@@ -368,19 +297,11 @@ def densities(m: Morphology, radii: np.ndarray, x: np.ndarray, y: np.ndarray
     for stain, conc in m.cytoplasm.items():
         dens[STAINS.index(stain)] = conc * thick * (1.0 - nuc)
     if depth is not None:
-        clumps = texture.clumping(x, y, m.chromatin_grain, m.texture[:2], m.parachromatin,
-                                  m.chromatin_texture)
-        rim = m.chromatin_rim * np.exp(-np.maximum(depth, 0.0) / RIM)
-        chromatin = m.chromatin * thick * nuc * (clumps + rim)
-        if len(m.nucleoli):
-            nucleolus = _inside(_depth(m.nucleoli, x, y)) * nuc
-            chromatin *= 1.0 - NUCLEOLUS_CLEARING * nucleolus
-            dens[STAINS.index("azure")] += NUCLEOLUS_RNA * thick * nucleolus
-        dens[STAINS.index("chromatin")] += chromatin
+        _chromatin(m, depth, thick, nuc, x, y, dens)
     if m.granules > 0 and m.granule_coverage > 0:
         # lattice cell such that dots of the given coverage have the given diameter
         cell = m.granule_size / (2.0 * np.sqrt(m.granule_coverage / np.pi))
-        g = texture.sample("granules", x, y, cell, m.texture[2:])
+        g = texture.sample("granules", x, y, cell, m.texture[2:4])
         level = texture.threshold("granules", m.granule_coverage)
         grains = np.clip((g - level) / GRANULE_EDGE, 0.0, 1.0) * (rho < m.granule_zone)
         dens[STAINS.index(m.granule_stain)] += m.granules * m.granule_size * grains

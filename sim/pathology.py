@@ -2,15 +2,15 @@
 projections, the perinuclear Golgi zone and edge basophilia.
 
 A pathological cell (a class of :data:`sim.classes.PATHOLOGICAL_WHITE`, typed
-:class:`sim.config.RareType`) is first drawn as a normal cell by :mod:`sim.morphology`, with its
-nucleus fraction and stain contents varied from cell to cell; :func:`draw` adds its features,
+:class:`sim.config.RareType`) is first drawn as a normal cell by :mod:`sim.morphology` (its own
+parameters varied by the class's ``spread``); :func:`draw` adds its features,
 :func:`densities` renders them over the normal cell's stain fields. Parameters and their sources
 are in :mod:`sim.rare`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -18,6 +18,7 @@ from sim import morphology, softbody
 from sim.classes import STAINS
 from sim.config import RareType
 from sim.morphology import Morphology, relative_radius
+from sim.nucleus import NUCLEUS_REACH, depth as ellipse_depth
 from sim.rare import Features
 
 BODY_LEAST = 0.5
@@ -92,17 +93,6 @@ class Pathological(Morphology):
         return d
 
 
-def _vary(t: RareType, sigma: float, rng: np.random.Generator) -> RareType:
-    """`t` with its nucleus fraction, chromatin, azure and granule concentrations each times a
-    log-normal factor of σ `sigma` (the nucleus fraction kept at most 0.92)."""
-    if sigma <= 0:
-        return t
-    k = np.exp(sigma * rng.standard_normal(4))
-    return replace(t, nucleus_fraction=float(min(t.nucleus_fraction * k[0], 0.92)),
-                   chromatin=float(t.chromatin * k[1]), azure=float(t.azure * k[2]),
-                   granules=float(t.granules * k[3]))
-
-
 def _to_edge(nucleus: np.ndarray, radius: float, least: float, rng: np.random.Generator
              ) -> np.ndarray:
     """`nucleus` shifted away from the centre of a cell of radius `radius` (µm) to a uniform
@@ -110,7 +100,7 @@ def _to_edge(nucleus: np.ndarray, radius: float, least: float, rng: np.random.Ge
     less its own reach), in the direction it already lay (a random one if centred)."""
     centre = nucleus[:, :2].mean(axis=0)
     own = float(np.max(np.hypot(*(nucleus[:, :2] - centre).T) + nucleus[:, 2:4].max(axis=1)))
-    room = max(morphology.NUCLEUS_REACH * radius - own, 0.0)
+    room = max(NUCLEUS_REACH * radius - own, 0.0)
     off = float(np.hypot(*centre))
     phi = np.arctan2(centre[1], centre[0]) if off > 1e-9 else rng.uniform(0, 2 * np.pi)
     out = nucleus.copy()
@@ -131,7 +121,7 @@ def _rods(f: Features, nucleus: np.ndarray, radius: float, rng: np.random.Genera
                                                                        ROD_CANDIDATES) * radius
     cx, cy = dist * np.cos(phi), dist * np.sin(phi)
     if len(nucleus):
-        depth = morphology._depth(nucleus, cx.astype(np.float32), cy.astype(np.float32))
+        depth = ellipse_depth(nucleus, cx.astype(np.float32), cy.astype(np.float32))
         best = int(np.argmin(depth))
     else:
         best = 0
@@ -179,10 +169,9 @@ def _golgi(f: Features, nucleus: np.ndarray) -> np.ndarray:
 
 def draw(t: RareType, radii: np.ndarray, rng: np.random.Generator) -> Pathological:
     """The morphology of one pathological cell of type `t` with outline `radii` (µm): the cell
-    body (the outline less the projections' length) drawn as a normal cell, varied, its nucleus
-    kept inside the body, and its features added."""
+    body (the outline less the projections' length) drawn as a normal cell, its nucleus kept
+    inside the body, and its features added."""
     f = t.features
-    t = _vary(t, f.variation, rng)
     radius = float(radii.mean())
     body = max(1.0 - f.hair_length / radius, BODY_LEAST) if f.hairs > 0 else 1.0
     m = morphology.draw(t, radius * body, "dome", rng)
@@ -248,12 +237,12 @@ def densities(m: Morphology, radii: np.ndarray, x: np.ndarray, y: np.ndarray
         edge = np.exp(-(1.0 - np.minimum(rho, 1.0)) * (float(body.mean()) / m.edge_width))
         dens[azure] *= 1.0 + m.edge_azure * edge
     if len(m.golgi):
-        pale = 1.0 - m.golgi_clearing * morphology._inside(morphology._depth(m.golgi, x, y),
+        pale = 1.0 - m.golgi_clearing * morphology._inside(ellipse_depth(m.golgi, x, y),
                                                             GOLGI_EDGE)
         dens[azure] *= pale
         dens[eosin] *= pale
     if len(m.rods):
-        rods = morphology._inside(morphology._depth(m.rods, x, y), float(m.rods[0, 3]))
+        rods = morphology._inside(ellipse_depth(m.rods, x, y), float(m.rods[0, 3]))
         rods *= m.rod_stain * 2 * float(m.rods[0, 3]) * inside
         for stain, share in ROD_STAINS.items():
             dens[STAINS.index(stain)] += share * rods

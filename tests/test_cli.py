@@ -3,6 +3,7 @@
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from export.cli import main
@@ -50,6 +51,8 @@ def test_config_command_prints_toml_that_generate_accepts(tmp_path, capsys):
     (["--split", "0,0,0"], ["export.split", "share > 0"]),
     (["--split", "0.8,-1,0"], ["export.split[1]", "0.0 <= value"]),
     (["--resume", "--overwrite"], ["--resume and --overwrite"]),
+    (["--variation", "huge"], ["--variation 'huge'", "lab, wide"]),
+    (["--variation", "12"], ["optics.variation.level", "<= 10.0"]),
 ])
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(args, words, tmp_path, capsys):
     out_dir = tmp_path / "ds"
@@ -144,3 +147,33 @@ def test_keep_stages_writes_the_clean_linear_image(tmp_path, capsys):
     assert stages["blurred"].shape == (100, 120, 3) and stages["raw"].shape == (100, 120)
     t = stages["transmittance"]
     assert np.all((t > 0) & (t <= 1 + 1e-6))
+
+
+@pytest.mark.parametrize("level, expected", [("lab", (1.0, [0.0, 0.0, 0.0])),
+                                             ("wide", (3.0, [0.1, 0.06, 0.03])),
+                                             ("2.5", (2.5, [0.0, 0.0, 0.0]))])
+def test_variation_level_is_a_shorthand_recorded_in_the_config(level, expected, capsys):
+    import tomllib
+
+    code, out, _ = run(["config", "--variation", level], capsys)
+    assert code == 0
+    v = tomllib.loads(out)["optics"]["variation"]
+    assert (v["level"], v["camera"]) == expected
+
+
+def test_wide_variation_spreads_background_colours_wider_than_one_lab(tmp_path, capsys):
+    """Over 12 images, the background colour's spread at --variation wide exceeds the lab's
+    (without the second white balance, which a few images of either may have)."""
+    import json
+
+    spread = {}
+    for level in ("lab", "wide"):
+        out = tmp_path / level
+        code, _, _ = run(["generate", "--count", "12", "--out", str(out), "--variation", level,
+                          "--set", "optics.variation.alternate_fraction=0", "--workers", "1",
+                          "--seed", "3"], capsys)
+        assert code == 0
+        white = [json.loads(m.read_text())["conditions"]["white_balance"]
+                 for m in sorted(out.glob("meta/*/*.json"))]
+        spread[level] = np.std(np.log(white), axis=0)
+    assert np.all(spread["wide"] > 2 * spread["lab"])

@@ -11,9 +11,13 @@ from export.config import with_subject
 from export.realism.gallery import CELL_TILE
 from export.realism.morphometry import measure_cell
 from sim.classes import STAINS, SUBJECT_CLASSES
-from sim.config import IG_STAGES, cell_type, draw_stage
+from dataclasses import replace
+
+from sim.config import IG_STAGES, Spread, cell_type, draw_stage
 from sim import texture
-from sim.morphology import NUCLEUS_REACH, _area, _depth, densities, draw, evans_fung_peak
+from sim.biconcave import evans_fung_peak
+from sim.morphology import NUCLEUS_MOST, densities, draw, individual
+from sim.nucleus import NUCLEUS_REACH, area as _area, depth as _depth
 
 CONFIG = load_config("pbc")
 
@@ -24,6 +28,7 @@ CONFIG = load_config("pbc")
 def test_nucleus_has_the_configured_area_and_stays_inside_the_cell(kind, seed):
     rng = np.random.default_rng(seed)
     t = cell_type(CONFIG.sim.cells, kind, draw_stage(CONFIG.sim.cells, kind, rng))
+    t = replace(t, spread=Spread())  # the class's own nucleus fraction, no per-cell factor
     radius = t.diameter / 2
     m = draw(t, radius, "dome", rng)
     reach = np.max(np.hypot(m.nucleus[:, 0], m.nucleus[:, 1]) + m.nucleus[:, 2:4].max(axis=1))
@@ -34,6 +39,31 @@ def test_nucleus_has_the_configured_area_and_stays_inside_the_cell(kind, seed):
     assert area <= target * 1.08
     if reach < NUCLEUS_REACH * radius - 1e-3:
         assert area == pytest.approx(target, rel=0.08)
+
+
+@settings(max_examples=10, deadline=None)
+@given(kind=st.sampled_from(["neutrophil", "eosinophil", "basophil", "lymphocyte", "monocyte",
+                             "erythroblast"]), seed=st.integers(0, 2**32 - 1))
+def test_each_cell_varies_about_its_class_as_the_spread_says(kind, seed):
+    """Per-cell factors are log-normal with the configured σ; the hue factor moves azure
+    against eosin; no nucleus grows past NUCLEUS_MOST; a class without spread is left alone."""
+    t = getattr(CONFIG.sim.cells, kind)
+    rng = np.random.default_rng(seed)
+    cells = [individual(t, rng) for _ in range(1500)]
+    log = lambda name: np.log([getattr(c, name) / getattr(t, name) for c in cells])
+    sp = t.spread
+    assert max(c.nucleus_fraction for c in cells) <= NUCLEUS_MOST
+    unclipped = t.nucleus_fraction * np.exp(2 * sp.nucleus_fraction) < NUCLEUS_MOST
+    if unclipped:
+        assert np.std(log("nucleus_fraction")) == pytest.approx(sp.nucleus_fraction, rel=0.1,
+                                                                abs=1e-9)
+    assert np.std(log("chromatin")) == pytest.approx(sp.chromatin, rel=0.1, abs=1e-9)
+    # azure · eosin varies by the cytoplasm factor only: log(a·e) = 2 log f_cytoplasm
+    both = log("azure") + log("eosin")
+    assert np.std(both / 2) == pytest.approx(sp.cytoplasm, rel=0.1, abs=1e-9)
+    assert np.std((log("azure") - log("eosin")) / 2) == pytest.approx(sp.hue, rel=0.1, abs=1e-9)
+    plain = replace(t, spread=Spread())
+    assert individual(plain, rng) is plain
 
 
 def test_stain_densities_vanish_outside_and_match_the_cell_recipe():

@@ -6,7 +6,7 @@ from hypothesis import given, settings, strategies as st
 
 from export import load_config
 from sim import simulate
-from sim.morphology import evans_fung, evans_fung_peak
+from sim.biconcave import evans_fung, evans_fung_peak
 
 
 def test_evans_fung_profile():

@@ -11,8 +11,9 @@ from optics.config import OpticsConfig
 
 
 def config(**sigma):
-    """The pbc optics with the variation σ given (others 0)."""
-    v = {"stain": [0.0] * 4, "white_balance": [0.0] * 3, "defocus": 0.0} | sigma
+    """The pbc optics with the variation σ given (others 0, no second white balance)."""
+    v = {"stain": [0.0] * 4, "white_balance": [0.0] * 3, "defocus": 0.0, "ph": 0.0,
+         "alternate_fraction": 0.0} | sigma
     return load_config("pbc", overrides=[f"optics.variation.{k}={x}".replace("'", "")
                                          for k, x in v.items()])
 
@@ -37,6 +38,44 @@ def test_conditions_spread_as_configured(s, w, d, seed):
     # rounding to the grid adds at most step²/12 to the variance
     assert np.std(focus) == pytest.approx(np.sqrt(d * d + variation.DEFOCUS_STEP ** 2 / 12),
                                           rel=0.1)
+
+
+@settings(max_examples=8, deadline=None)
+@given(ph=st.floats(0.02, 0.5), level=st.floats(0.3, 4.0), seed=st.integers(0, 2**32 - 1))
+def test_ph_moves_azure_against_eosin_and_level_scales_every_sigma(ph, level, seed):
+    """The pH factor multiplies azure and divides eosin (their product stays 1); the level
+    multiplies the σ of stain, pH and white balance alike."""
+    cfg = config(ph=ph, stain=[0.1, 0.0, 0.0, 0.0], white_balance=[0.0, 0.02, 0.0],
+                 level=level).optics
+    rng = np.random.default_rng(seed)
+    draws = [variation.draw(cfg, rng) for _ in range(2000)]
+    log_stain = np.log([c.stain for c in draws])
+    assert np.allclose(log_stain[:, 1] + log_stain[:, 2], 0.0, atol=1e-9)
+    assert np.all(log_stain[:, 3] == 0)
+    assert np.std(log_stain, axis=0)[[0, 2]] == pytest.approx([0.1 * level, ph * level],
+                                                              rel=0.08)
+    assert np.std(np.log([c.white[1] for c in draws])) == pytest.approx(0.02 * level, rel=0.08)
+
+
+@settings(max_examples=5, deadline=None)
+@given(share=st.floats(0.05, 0.95), seed=st.integers(0, 2**32 - 1))
+def test_the_second_white_balance_comes_in_its_share_of_images(share, seed):
+    cfg = config(alternate_fraction=share, alternate_white=[0.9, 0.965, 1.13]).optics
+    rng = np.random.default_rng(seed)
+    white = np.array([variation.draw(cfg, rng).white for _ in range(2000)])
+    alternate = np.all(np.isclose(white, [0.9, 0.965, 1.13]), axis=1)
+    assert np.all(alternate | np.all(white == 1.0, axis=1))
+    # binomial: 5 standard errors
+    assert abs(alternate.mean() - share) < 5 * np.sqrt(share * (1 - share) / 2000)
+
+
+def test_the_pbc_second_white_balance_gives_the_lavender_background():
+    """PBC's second setting: median background (231, 221, 230) in the reference images."""
+    cfg = config(alternate_fraction=1.0, alternate_white=[0.9, 0.965, 1.13])
+    for i in range(3):
+        s = make_image(cfg, 4, i)
+        bg = np.median(s.image.rgb[s.image.raster.owner < 0], axis=0)
+        assert np.abs(bg - [231, 221, 230]).max() <= 5
 
 
 def test_no_variation_and_variation_off_make_the_same_bytes():
