@@ -30,7 +30,6 @@ from export.realism.transfer import summary as transfer_summary
 from export.job import generate
 from export.preview import contact_sheet
 from optics import effects
-from sim.classes import SUBJECT_CLASSES
 from sim.schema import ConfigError
 
 RESUME_HINT = "files written so far are complete: finish with the same command and --resume"
@@ -73,9 +72,14 @@ def _generate_overrides(args: argparse.Namespace) -> list[str]:
     out = _split(args.split) if args.split else []
     if args.formats is not None:
         out.append(f"export.formats={args.formats!r}".replace("'", '"'))
-    if args.balanced:
-        out += [f"sim.population.subject_mix.{c}=1.0" for c in SUBJECT_CLASSES]
     return out
+
+
+def _balanced(preset: str | None, file: str | None, overrides: list[str]) -> list[str]:
+    """``--balanced``: every class the subject mix draws (a weight > 0 after the preset, the
+    config file and the overrides) at weight 1."""
+    mix = load_config(preset, file, overrides).sim.population.subject_mix
+    return [f"sim.population.subject_mix.{c}=1.0" for c in mix.options() if getattr(mix, c) > 0]
 
 
 def _add_config_args(p: argparse.ArgumentParser) -> None:
@@ -138,6 +142,8 @@ def _resolve(args: argparse.Namespace):
                  + _variation(args.variation))
     if args.command == "generate":
         overrides = _generate_overrides(args) + overrides
+        if args.balanced:
+            overrides = _balanced(preset, args.config, overrides) + overrides
     return load_config(preset, args.config, overrides)
 
 
@@ -161,8 +167,8 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--split", default=None, metavar="TRAIN,VAL,TEST",
                    help="shares of the splits, e.g. 0.8,0.1,0.1 (export.split)")
     g.add_argument("--balanced", action="store_true",
-                   help="draw the subject cell's class with equal weights instead of the PBC "
-                   "dataset's mix (sim.population.subject_mix)")
+                   help="draw the subject cell's class with equal weights: every class the "
+                   "preset's mix draws (pbc: the PBC dataset's eight; sim.population.subject_mix)")
     g.add_argument("--resume", action="store_true",
                    help="finish an interrupted run in --out (give the same arguments)")
     g.add_argument("--scheduler", default=None, metavar="ADDRESS",

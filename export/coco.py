@@ -32,7 +32,7 @@ def _annotations(rec: dict, first_id: int) -> list[dict]:
             continue
         x0, y0, x1, y1 = lab["box_px"]
         out.append({"id": first_id + len(out), "image_id": rec["index"] + 1,
-                    "category_id": cell["class_id"], "bbox": [x0, y0, x1 - x0, y1 - y0],
+                    "category_id": lab["class_id"], "bbox": [x0, y0, x1 - x0, y1 - y0],
                     "segmentation": lab.get("polygons_px", []),
                     "area": lab["area_px"], "iscrowd": 0,
                     "smearsim": {"cell": cell["index"], "truncated": lab["truncated"],

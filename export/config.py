@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Iterable
 
 from optics.config import OpticsConfig
-from sim.classes import SUBJECT_CLASSES
+from sim.classes import GROUPS, label_ids, parents
 from sim.config import ClassMix, SimConfig
 from sim.schema import ConfigError, build, merge, option, param, section, to_toml
 
@@ -40,6 +40,10 @@ class ExportConfig:
                                      "the traced pixel boundary (Douglas-Peucker)", 0.0, 10.0)
     crop_margin: float = param(0.25, "", "context around a cell in a crop, as a fraction of the "
                                "larger side of its visible box on each side", 0.0, 5.0)
+    merge: str = param("", "", "classes labelled as a base class (ids 0-8), comma-separated: "
+                       "NAME or NAME=PARENT, NAME a class of id 9 or more or a group ("
+                       + ", ".join(GROUPS) + "), PARENT a base class (default: the class's own "
+                       "parent, sim.classes.PARENT); '' labels every class as itself")
 
     def check(self, path: str) -> None:
         names = self.format_list()
@@ -51,9 +55,17 @@ class ExportConfig:
             raise ConfigError(f"{path}.formats = {self.formats!r}: choose one of yolo, yolo-seg "
                               "(both use the Ultralytics labels/ folder; YOLO detection trains "
                               "on yolo-seg labels too)")
+        try:
+            parents(self.merge)
+        except ConfigError as e:
+            raise ConfigError(f"{path}.merge = {self.merge!r}: {e}") from None
         if sum(self.split) <= 0:
             raise ConfigError(f"{path}.split = {list(self.split)} must give at least one split "
                               "a share > 0")
+
+    def label_ids(self) -> dict[str, int]:
+        """Label id written for each class name (see :func:`sim.classes.label_ids`)."""
+        return label_ids(self.merge)
 
     def format_list(self) -> tuple[str, ...]:
         """The requested formats, in the order of :data:`FORMATS`, metadata included."""
@@ -191,6 +203,6 @@ def dump_config(config: Config) -> str:
 
 def with_subject(config: Config, kind: str) -> Config:
     """`config` with one centred subject cell in every image, always of class `kind`."""
-    mix = ClassMix(**{c: float(c == kind) for c in SUBJECT_CLASSES})
+    mix = ClassMix(**{c: float(c == kind) for c in ClassMix.options()})
     population = replace(config.sim.population, subject="centre", subject_mix=mix)
     return replace(config, sim=replace(config.sim, population=population))

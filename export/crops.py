@@ -9,11 +9,13 @@ white cell and platelet gets a square crop around its visible box, widened by
 
 from __future__ import annotations
 
+from typing import Mapping
+
 import numpy as np
 
 from export.labels import Label
 from optics.codec import encode_jpeg
-from sim.classes import CLASSES
+from sim.classes import CLASS_ID, CLASSES, RED_CLASSES
 from sim.scene import Scene
 
 
@@ -32,15 +34,16 @@ def square(box: tuple[int, int, int, int], margin: float, width: int, height: in
 
 
 def files(scene: Scene, labels: list[Label], rgb: np.ndarray, jpeg: bytes, split: str, name: str,
-          margin: float, quality: int) -> dict[str, bytes]:
-    """The crop files of one image (`jpeg` is the whole image, already encoded)."""
+          margin: float, quality: int, ids: Mapping[str, int] = CLASS_ID) -> dict[str, bytes]:
+    """The crop files of one image (`jpeg` is the whole image, already encoded), each in the
+    folder of the class it is labelled as (`ids`: label id of each class name)."""
     subject = [c for c in scene.cells if c.subject]
     if subject:
-        return {f"crops/{split}/{subject[0].kind}/{name}.jpg": jpeg}
+        return {f"crops/{split}/{CLASSES[ids[subject[0].kind]]}/{name}.jpg": jpeg}
     h, w = rgb.shape[:2]
     out = {}
     for lab in labels:
-        if CLASSES[lab.class_id] == "rbc":
+        if scene.cells[lab.cell].kind in RED_CLASSES:
             continue
         x0, y0, x1, y1 = square(lab.box, margin, w, h)
         out[f"crops/{split}/{CLASSES[lab.class_id]}/{name}_{lab.cell:04d}.jpg"] = encode_jpeg(

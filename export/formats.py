@@ -48,7 +48,8 @@ def image_files(config: Config, sample, name: str, jpeg: bytes) -> dict[str, byt
         out.update(masks.files(s.image.raster.owner, s.labels, len(s.scene.cells), s.split, name))
     if "crops" in f:
         out.update(crops.files(s.scene, s.labels, s.image.rgb, jpeg, s.split, name,
-                               config.export.crop_margin, config.export.jpeg_quality))
+                               config.export.crop_margin, config.export.jpeg_quality,
+                               config.export.label_ids()))
     return out
 
 

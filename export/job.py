@@ -73,7 +73,8 @@ def make_image(config: Config, seed: int, index: int, keep_stages: bool = False)
     split = splits.draw(config.export.split, split_rng)
     tolerance = config.export.polygon_tolerance if formats.needs_polygons(config) else None
     return Sample(index, split, scene, image, label_cells(scene, image.raster, frame.pixel_size,
-                                                          config.export.min_visible, tolerance))
+                                                          config.export.min_visible, tolerance,
+                                                          config.export.label_ids()))
 
 
 def _check_finite(image: Image, index: int) -> None:

@@ -18,6 +18,7 @@ edges, polygons are vertex coordinates in the same pixel units.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping
 
 import cv2
 import numpy as np
@@ -42,7 +43,8 @@ class Label:
     cell
         Index of the cell in the scene.
     class_id
-        Label id of its class (see :mod:`sim.classes`).
+        Label id written for it: its class's (see :mod:`sim.classes`), or the parent's when its
+        class is merged (``export.merge``).
     box
         Visible box ``(x0, y0, x1, y1)``, pixel edges: columns x0 … x1−1 and rows y0 … y1−1 hold
         every pixel where the cell is the top-most one.
@@ -73,7 +75,7 @@ class Label:
 
     def to_dict(self) -> dict:
         """Plain, JSON-ready form."""
-        d = {"box_px": list(self.box), "amodal_box_px": list(self.amodal),
+        d = {"class_id": self.class_id, "box_px": list(self.box), "amodal_box_px": list(self.amodal),
              "truncated": self.truncated, "visible_fraction": round(self.visible, 4),
              "area_px": self.area}
         if self.polygons is not None:
@@ -120,7 +122,7 @@ def trace(mask: np.ndarray, origin: tuple[int, int], tolerance: float) -> list[l
 
 
 def label_cells(scene: Scene, raster: Raster, pixel_size: float, min_visible: float,
-            tolerance: float | None = None) -> list[Label]:
+                tolerance: float | None = None, ids: Mapping[str, int] = CLASS_ID) -> list[Label]:
     """Labels of every cell with at least `min_visible` of its area visible.
 
     Parameters
@@ -133,6 +135,9 @@ def label_cells(scene: Scene, raster: Raster, pixel_size: float, min_visible: fl
         Smallest visible fraction of a cell's area for it to be labelled.
     tolerance
         Polygon simplification in px; None: do not trace polygons.
+    ids
+        Label id of each class name (merged classes take their parent's,
+        :meth:`export.config.ExportConfig.label_ids`); default: each class its own.
     """
     n = len(scene.cells)
     h, w = raster.owner.shape
@@ -157,7 +162,7 @@ def label_cells(scene: Scene, raster: Raster, pixel_size: float, min_visible: fl
                                                 box[0], box[3])]])
         amodal = (min(box[0], whole[i, 0]), min(box[1], whole[i, 1]), max(box[2], whole[i, 2]),
                   max(box[3], whole[i, 3]))
-        out.append(Label(i, CLASS_ID[cell.kind], box, tuple(int(v) for v in amodal),
+        out.append(Label(i, ids[cell.kind], box, tuple(int(v) for v in amodal),
                          bool(truncated[i]), float(visible),
                          int(counts[i]), polygons))
     return out

@@ -17,6 +17,7 @@ from export.errors import ConfigError, InputError, option
 from export.files import write_atomic
 from export.imagefile import read_rgb
 from optics.codec import encode_png
+from sim.classes import CLASSES
 
 THUMB_WIDTH = 320
 """Width of one image on the sheet, px."""
@@ -32,8 +33,11 @@ MAX_META_BYTES = 64 << 20
 """Largest per-image metadata file read, bytes."""
 
 COLOURS = ((255, 128, 0), (0, 64, 255), (160, 0, 200), (0, 180, 0), (0, 200, 200),
-           (255, 0, 160), (140, 70, 0), (0, 0, 0), (150, 150, 150))
-"""Drawing colour of each class id (RGB)."""
+           (255, 0, 160), (140, 70, 0), (0, 0, 0), (150, 150, 150)) + tuple(
+    tuple(int(v) for v in cv2.cvtColor(np.uint8([[[hue, 255, 190]]]), cv2.COLOR_HSV2RGB)[0, 0])
+    for hue in np.linspace(0, 180, len(CLASSES) - 9, endpoint=False).astype(np.uint8))
+"""Drawing colour of each class id (RGB): the nine base classes' own, then hues spaced around
+the colour circle."""
 
 
 def _dotted_rect(img: np.ndarray, box, colour, step: int = 6) -> None:
@@ -54,7 +58,7 @@ def tile(folder: Path, meta: dict) -> np.ndarray:
         lab = cell["label"]
         if lab is None:
             continue
-        colour = COLOURS[cell["class_id"]]
+        colour = COLOURS[lab.get("class_id", cell["class_id"])]  # the id written (merged or not)
         box = np.round(np.array(lab["box_px"]) * scale).astype(int)
         amodal = np.round(np.array(lab["amodal_box_px"]) * scale).astype(int)
         if np.any(amodal != box):

@@ -13,7 +13,7 @@ import numpy as np
 
 from optics.config import Frame
 from sim.classes import STAINS
-from sim.morphology import densities
+from sim.erythro import densities
 from sim.scene import Scene
 
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import morphology, packing, population, softbody
+from sim import erythro, morphology, packing, pathology, population, softbody
+from sim.classes import RED_CLASSES
+from sim.redshapes import RedShape
 from sim.stats import scene_stats
-from sim.config import SimConfig, cell_type
+from sim.config import RareType, SimConfig, cell_type
 from sim.scene import Cell, Scene, outline_area
 
-LAYERS = {"rbc": 0, "platelet": 1}
+LAYERS = {**{k: 0 for k in RED_CLASSES}, "platelet": 1}
 """Stacking order per class within one stacking level (white cells: 2): red cells lowest, white
 cells on top; cells of a higher stacking level (stacked red cells, rouleaux) lie over all of a
 lower one."""
@@ -62,16 +64,22 @@ def simulate(cfg: SimConfig, width: float, height: float, rng: np.random.Generat
         t = cell_type(cfg.cells, s.kind, s.stage)
         # the packing's own area change, then the cell's ruffled margin (morphology, not packing)
         area_change = outline_area(settled.radii[i]) / rest[i] - 1.0
-        radii = morphology.ruffle(settled.radii[i], t.cell_roughness, rng)
-        m = morphology.draw(t, float(radii.mean()), "biconcave" if s.kind == "rbc" else "dome",
-                            rng, s.stage)
-        m.nucleus = softbody.fit_inside(m.nucleus, radii)
+        own = cfg.cells.rbc if isinstance(t, RedShape) else t  # a red-cell kind: as a red cell
+        radii = morphology.ruffle(settled.radii[i], own.cell_roughness, rng)
+        if isinstance(t, RareType):
+            m = pathology.draw(t, radii, rng)
+        elif isinstance(t, RedShape):
+            m = erythro.draw(cfg.cells.rbc, t, radii, rng)
+        else:
+            m = morphology.draw(t, float(radii.mean()), "biconcave" if s.kind == "rbc" else "dome",
+                                rng, s.stage)
+            m.nucleus = softbody.fit_inside(m.nucleus, radii)
         c = settled.centre[i]
         cells.append(Cell(index=i, kind=s.kind, centre=(float(c[0]), float(c[1])),
                           angle=float(settled.angle[i]), z=int(z[i]), radii=radii, morphology=m,
                           subject=s.subject, stack=s.stack, area_change=area_change))
     stats.update(scene_stats(cells, width, height))
-    stats["rbc_coverage"] = round(sum(c.area for c in cells if c.kind == "rbc")
+    stats["rbc_coverage"] = round(sum(c.area for c in cells if c.kind in RED_CLASSES)
                                   / ((width + 2 * cfg.population.margin)
                                      * (height + 2 * cfg.population.margin)), 4)
     stats["rings_failed"] = settled.failed

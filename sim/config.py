@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.classes import STAINS, SUBJECT_CLASSES
-from sim.schema import ConfigError, param, section
+from sim import rare, redshapes
+from sim.classes import MIX_CLASSES, RED_CLASSES, RED_KINDS, STAINS
+from sim.schema import build, check_ranges, param, section
 from sim.weights import WeightTable
 
 NUCLEUS_SHAPES = ("round", "oval", "kidney", "band", "lobed")
@@ -128,11 +129,20 @@ class CellType:
     spread: Spread = section(Spread)
 
     def check(self, path: str) -> None:
-        for name in ("lobes", "lobe_kink"):
-            lo, hi = getattr(self, name)
-            if lo > hi:
-                raise ConfigError(f"{path}.{name} = {[lo, hi]} must be [min, max] with "
-                                  "min <= max")
+        check_ranges(self, path, ("lobes", "lobe_kink"))
+
+
+@dataclass(frozen=True)
+class RareType(CellType):
+    """Morphology of a pathological white-cell class: a :class:`CellType` and the features only
+    such cells have (:class:`sim.rare.Features`; defaults and sources in :data:`sim.rare.DEFAULTS`)."""
+
+    features: rare.Features = section(rare.Features)
+
+
+def _rare(kind: str):
+    """Default factory of pathological class `kind`, built (and validated) from its defaults."""
+    return lambda: build(RareType, rare.DEFAULTS[kind], f"sim.cells.{kind}")
 
 
 IG_STAGES = ("promyelocyte", "myelocyte", "metamyelocyte")
@@ -262,17 +272,28 @@ class CellTypes:
         diameter=7.82, diameter_sd=0.62, roundness=0.03, thickness=2.72, centre_thickness=0.3,
         centre_spread=1.3, haemoglobin=1.0, elongation=0.22, spiculated=0.04, spicules=14.0,
         spicule_length=0.06))
+    # pathological white cells (issue 11): see sim.rare
+    myeloblast: RareType = section(_rare("myeloblast"))
+    lymphoblast: RareType = section(_rare("lymphoblast"))
+    apl_promyelocyte: RareType = section(_rare("apl_promyelocyte"))
+    hairy_cell: RareType = section(_rare("hairy_cell"))
+    reactive_lymphocyte: RareType = section(_rare("reactive_lymphocyte"))
+    large_granular_lymphocyte: RareType = section(_rare("large_granular_lymphocyte"))
+    plasma_cell: RareType = section(_rare("plasma_cell"))
+    smudge_cell: RareType = section(_rare("smudge_cell"))
+    red: redshapes.RedCells = section(redshapes.RedCells)  # red-cell kinds (sim.redshapes)
 
 
 def cell_type(cells: CellTypes, kind: str, stage: str = "") -> CellType:
-    """Morphology of class `kind` (of its maturation `stage` for ``ig``)."""
-    t = getattr(cells, kind)
+    """Morphology of class `kind` (of its maturation `stage` for ``ig``; a red-cell kind's
+    :class:`sim.redshapes.RedShape`)."""
+    t = getattr(cells.red if kind in RED_KINDS else cells, kind)
     return getattr(t, stage) if stage else t
 
 
 def draw_stage(cells: CellTypes, kind: str, rng) -> str:
     """A maturation stage drawn with the class's stage weights (``""`` for classes without)."""
-    t = getattr(cells, kind)
+    t = cell_type(cells, kind)
     if not isinstance(t, ImmatureGranulocytes):
         return ""
     return t.stages.draw(rng)
@@ -292,12 +313,21 @@ class ClassMix(WeightTable):
     ig: float = param(2895.0, "", "weight of immature granulocytes", 0.0)
     erythroblast: float = param(1551.0, "", "weight of erythroblasts", 0.0)
     platelet: float = param(2348.0, "", "weight of platelets", 0.0)
+    myeloblast: float = param(0.0, "", "weight of myeloblasts", 0.0)
+    lymphoblast: float = param(0.0, "", "weight of lymphoblasts", 0.0)
+    apl_promyelocyte: float = param(0.0, "", "weight of atypical (APL) promyelocytes", 0.0)
+    hairy_cell: float = param(0.0, "", "weight of hairy cells", 0.0)
+    reactive_lymphocyte: float = param(0.0, "", "weight of reactive lymphocytes", 0.0)
+    large_granular_lymphocyte: float = param(0.0, "", "weight of large granular lymphocytes", 0.0)
+    plasma_cell: float = param(0.0, "", "weight of plasma cells", 0.0)
+    smudge_cell: float = param(0.0, "", "weight of smudge cells", 0.0)
 
 
 # the tuples of names the rest of the code indexes by must be the tables' fields, in order
 NucleusShapes.require_options(NUCLEUS_SHAPES)
 StageMix.require_options(IG_STAGES)
-ClassMix.require_options(SUBJECT_CLASSES)
+ClassMix.require_options(MIX_CLASSES)
+redshapes.RedMix.require_options(RED_CLASSES)
 
 
 @dataclass(frozen=True)
@@ -312,6 +342,7 @@ class Population:
     white_mix: ClassMix = section(lambda: ClassMix(
         neutrophil=60.0, eosinophil=3.0, basophil=1.0, lymphocyte=30.0, monocyte=6.0, ig=0.0,
         erythroblast=0.0, platelet=0.0))
+    red_mix: redshapes.RedMix = section(redshapes.RedMix)
     rbc_coverage: float = param(0.42, "", "red-cell area / free field area at the field centre "
                                 "(default: TXL-PBC median of 16 red cells per PBC field): "
                                 "feathered edge ~0.1, monolayer 0.4-0.8, thick body > 1 (cells "

@@ -15,6 +15,7 @@ import numpy as np
 import pymunk
 from scipy.spatial import cKDTree
 
+from sim.classes import RIGID_CLASSES
 from sim.config import Packing
 from sim.population import Draft
 from sim.softbody import NODE_OVERLAP
@@ -96,7 +97,7 @@ def ring_offset(radius: np.ndarray, nodes: int, overlap: float) -> np.ndarray:
 
 def contacts(drafts: list[Draft], cfg: Packing) -> np.ndarray:
     """Radius of the disc each cell's contact shapes reach, µm, shape (n,): its rigid disc
-    (platelets, :func:`hull`), or its farthest ring node plus the node circle (the ring's outline
+    (platelets and red-cell kinds, :data:`sim.classes.RIGID_CLASSES`, :func:`hull`), or its farthest ring node plus the node circle (the ring's outline
     lies less far beyond its node circles than the allowance, see :func:`ring_offset`, so this is
     a little larger)."""
     radius = np.array([s.radius for s in drafts], dtype=float)
@@ -104,8 +105,8 @@ def contacts(drafts: list[Draft], cfg: Packing) -> np.ndarray:
     rigid = far - cfg.overlap * radius
     delta = ring_offset(radius, cfg.ring_nodes, cfg.overlap)
     node = NODE_OVERLAP * 2 * np.pi * (radius - delta) / cfg.ring_nodes
-    platelet = np.array([s.kind == "platelet" for s in drafts], dtype=bool)
-    return np.where(platelet, rigid, np.maximum(far - delta + node, rigid))
+    keep = np.array([s.kind in RIGID_CLASSES for s in drafts], dtype=bool)
+    return np.where(keep, rigid, np.maximum(far - delta + node, rigid))
 
 
 def overlapping(centre: np.ndarray, r: np.ndarray, layer: np.ndarray, group: np.ndarray

@@ -25,6 +25,7 @@ from dataclasses import replace
 import numpy as np
 import pymunk
 
+from sim.classes import RED_CLASSES
 from sim.config import Packing
 from sim.contact import body, contacts, groups, layer_filter, overlapping, walled_space
 from sim.population import Draft
@@ -86,7 +87,7 @@ def jammed(drafts: list[Draft], cfg: Packing, centre: np.ndarray) -> list[int]:
     out = []
     for i, j in zip(a[depth > JAM * (r[a] + r[b])], b[depth > JAM * (r[a] + r[b])]):
         pick = [k for k in (max(i, j), min(i, j)) if not drafts[k].pinned]
-        pick.sort(key=lambda k: drafts[k].kind != "rbc")
+        pick.sort(key=lambda k: drafts[k].kind not in RED_CLASSES)
         if pick and pick[0] not in out:
             out.append(int(pick[0]))
     return out
@@ -100,7 +101,7 @@ def lift(drafts: list[Draft], cells: list[int], layers: int) -> list[Draft] | No
     out = list(drafts)
     for k in cells:
         s = out[k]
-        if s.kind == "rbc" and s.layer + 1 < layers:
+        if s.kind in RED_CLASSES and s.layer + 1 < layers:
             out[k] = replace(s, layer=s.layer + 1, stack=s.stack + 1)
     return out if any(a is not b for a, b in zip(out, drafts)) else None
 

@@ -12,8 +12,9 @@ from functools import cached_property
 
 import numpy as np
 
-from sim import smear
-from sim.config import CellType, SimConfig, cell_type, draw_stage
+from sim import erythro, smear
+from sim.config import CellType, CellTypes, SimConfig, cell_type, draw_stage
+from sim.redshapes import RedShape
 
 OUTLINE_SAMPLES = 64
 """Outline radii per cell (one every 5.6°)."""
@@ -98,12 +99,23 @@ def _spicules(theta: np.ndarray, n: int, length: float, rng: np.random.Generator
     return 1.0 + np.max(height * np.exp(-0.5 * (gap / SPICULE_WIDTH) ** 2), axis=0)
 
 
+def outline(types: CellTypes, kind: str, stage: str, rng: np.random.Generator) -> np.ndarray:
+    """Outline radii (µm) of one cell of class `kind` (maturation `stage`): :func:`draw_radii` of
+    its type, or for a red-cell kind the normal red cell's scaled and deformed
+    (:mod:`sim.erythro`)."""
+    t = cell_type(types, kind, stage)
+    if isinstance(t, RedShape):
+        return erythro.deform(draw_radii(erythro.base(types.rbc, t), rng), t, rng)
+    return draw_radii(t, rng)
+
+
 def draw(cfg: SimConfig, width: float, height: float, rng: np.random.Generator
          ) -> tuple[list[Draft], dict]:
     """Draw every cell of a `width` × `height` µm field (and its margin).
 
     The subject cell (if any) is pinned at the centre; a subject platelet brings a pinned clump.
     Red cells are drawn last, as many as cover `rbc_coverage` of the area the others leave free,
+    each of a kind drawn from `red_mix` (normal unless it weighs other kinds),
     placed along the smear-zone coverage field and stacked where one layer cannot hold them.
     Cells that would need more than `layers` layers are left out.
 
@@ -122,8 +134,8 @@ def draw(cfg: SimConfig, width: float, height: float, rng: np.random.Generator
     def place(kind: str, at=None, scale: float = 1.0, **kw) -> Draft:
         pos = at if at is not None else (rng.uniform(-m, width + m), rng.uniform(-m, height + m))
         stage = draw_stage(types, kind, rng)
-        return Draft(kind, scale * draw_radii(cell_type(types, kind, stage), rng), pos,
-                    rng.uniform(0, 2 * np.pi), stage=stage, **kw)
+        return Draft(kind, scale * outline(types, kind, stage, rng), pos,
+                     rng.uniform(0, 2 * np.pi), stage=stage, **kw)
 
     drafts = []
     if pop.subject == "centre":
@@ -150,8 +162,9 @@ def draw(cfg: SimConfig, width: float, height: float, rng: np.random.Generator
     # one layer holds `monolayer` of the area the other cells leave free
     stack = smear.layers(smear.coverage(pop.rbc_coverage, g, x, width), pop.monolayer, rng)
     keep = stack < pop.layers
-    rbcs = [place("rbc", (float(a), float(b)), layer=int(s), stack=int(s))
-            for a, b, s in zip(x[keep], y[keep], stack[keep])]
+    normal = pop.red_mix.weights()[1:].sum() <= 0  # every red cell normal: nothing to draw
+    rbcs = [place("rbc" if normal else pop.red_mix.draw(rng), (float(a), float(b)),
+                  layer=int(s), stack=int(s)) for a, b, s in zip(x[keep], y[keep], stack[keep])]
     if pop.layers > 1:
         _rouleaux([r for r in rbcs if r.stack > 0], pop, types.rbc.diameter, rng)
     dropped = int(n - keep.sum())

@@ -22,6 +22,7 @@ import numpy as np
 import pymunk
 import pymunk.batch
 
+from sim.classes import RED_CLASSES, RIGID_CLASSES
 from sim.config import Packing
 from sim.contact import (TOUCH, body, contacts, groups, hull, layer_filter, ring_offset, touching,
                          walled_space)
@@ -268,12 +269,13 @@ def settle_placed(drafts: list[Draft], cfg: Packing, centre: np.ndarray, width: 
     angle = np.array([s.angle for s in drafts], dtype=float)
     radii = [s.radii for s in drafts]
     pressed = touching(drafts, cfg, centre, width, height, margin)
-    ring = np.array([i for i, s in enumerate(drafts) if s.kind != "platelet" and pressed[i]], dtype=int)
+    ring = np.array([i for i, s in enumerate(drafts) if s.kind not in RIGID_CLASSES and pressed[i]],
+                    dtype=int)
     if cfg.ring_steps == 0 or not len(ring):
         return Settled(centre, angle, radii, 0)
     rs = [drafts[i] for i in ring]
     p0, theta, delta, node_r = _rest_rings(rs, centre[ring], cfg.ring_nodes, cfg.overlap)
-    red = np.array([s.kind == "rbc" for s in rs])
+    red = np.array([s.kind in RED_CLASSES for s in rs])
     rings = Rings.at_rest(p0, np.where(red, cfg.rbc_stretch, cfg.wbc_stretch),
                           np.where(red, cfg.rbc_bending, cfg.wbc_bending), cfg.pressure)
     state = RingPass(drafts, cfg, (width, height, margin), ring, p0.copy(), centre, rings, node_r)

@@ -190,6 +190,15 @@ def build(cls: type, data: Any, path: str = "") -> Any:
     return obj
 
 
+def check_ranges(obj: Any, path: str, names: tuple[str, ...]) -> None:
+    """Raise :class:`ConfigError` unless each field of `names` of section `obj` (at `path`) is a
+    ``[min, max]`` pair with min <= max."""
+    for name in names:
+        lo, hi = getattr(obj, name)
+        if lo > hi:
+            raise ConfigError(f"{path}.{name} = {[lo, hi]} must be [min, max] with min <= max")
+
+
 def to_dict(obj: Any) -> dict:
     """A section as a nested dict of plain values (tuples become lists)."""
     out = {}
@@ -233,4 +242,4 @@ def to_toml(obj: Any, path: str = "") -> str:
 
 
 __all__ = ["SmearsimError", "ConfigError", "option", "OPTIONS", "param", "section", "build",
-           "to_dict", "merge", "to_toml"]
+           "check_ranges", "to_dict", "merge", "to_toml"]

@@ -137,6 +137,7 @@ records = st.lists(st.fixed_dictionaries({
     "cells": st.lists(st.fixed_dictionaries({
         "index": st.integers(0, 99), "class_id": st.integers(0, 8),
         "label": st.none() | st.fixed_dictionaries({
+            "class_id": st.integers(0, 8),
             "box_px": st.just([0, 1, 3, 5]), "amodal_box_px": st.just([0, 0, 4, 5]),
             "area_px": st.integers(0, 40), "truncated": st.booleans(),
             "polygons_px": st.just([[0, 1, 3, 1, 3, 5]])})}), max_size=4)}), max_size=6)

@@ -22,7 +22,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from sim.classes import CLASS_ID, WHITE_CLASSES
+from sim.classes import CLASS_ID, RED_CLASSES, WHITE_CLASSES
 from export.errors import InputError, OutputFolderError
 from sim.schema import ConfigError, option
 
@@ -31,9 +31,10 @@ REAL_CLASSES: tuple[str, ...] = ("WBC", "RBC", "Platelets")
 BCCD's three classes also match."""
 
 TO_REAL: dict[int, int] = {**{CLASS_ID[c]: 0 for c in WHITE_CLASSES},
-                           CLASS_ID["platelet"]: 2, CLASS_ID["rbc"]: 1}
-"""smearsim label id → :data:`REAL_CLASSES` id: every nucleated cell (the white-cell classes and
-the erythroblast) is a WBC, as TXL-PBC's annotators box it; platelet → Platelets; rbc → RBC."""
+                           CLASS_ID["platelet"]: 2, **{CLASS_ID[c]: 1 for c in RED_CLASSES}}
+"""smearsim label id → :data:`REAL_CLASSES` id: every nucleated cell (the white-cell classes,
+normal and pathological, and the erythroblast) is a WBC, as TXL-PBC's annotators box it;
+platelet → Platelets; every red cell → RBC."""
 
 REAL_IDENTITY: dict[int, int] = {i: i for i in range(len(REAL_CLASSES))}
 """The real set's ids kept as they are (its labels are checked against them)."""

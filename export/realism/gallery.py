@@ -1,9 +1,9 @@
 """A gallery: every subject class rendered with several seeds, beside real reference images.
 
-One row per class of the PBC dataset; synthetic tiles first, then (if a reference folder with
-one subfolder per class is given) real images of the same class, for a person to judge at a
-glance.
-"""
+One row per class the configuration's subject mix draws (the eight PBC classes for the ``pbc``
+preset; the leukaemic cells too for ``aml``, ``apl``, ``cll``, ``hcl``); synthetic tiles first,
+then (if a reference folder with one subfolder per class is given) real images of the same
+class, for a person to judge at a glance."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from export.files import write_atomic
 from export.imagefile import read_rgb
 from export.job import make_image
 from optics.codec import encode_png
-from sim.classes import SUBJECT_CLASSES
 from export.errors import ConfigError, InputError, OutputFolderError, option
 
 CELL_TILE = 180
@@ -39,7 +38,8 @@ def gallery(config: Config, seeds: int = 5, reference: Path | None = None) -> np
     """The gallery image, RGB uint8: a row per class, `seeds` synthetic tiles then as many real
     ones from `reference/<class>/*.jpg`."""
     rows = []
-    for kind in SUBJECT_CLASSES:
+    mix = config.sim.population.subject_mix
+    for kind in [c for c in mix.options() if getattr(mix, c) > 0]:
         cfg = with_subject(config, kind)
         tiles = [_tile(make_image(cfg, seed, 0).image.rgb, f"sim {kind} {seed}")
                  for seed in range(seeds)]
