@@ -59,31 +59,35 @@ def simulate(cfg: SimConfig, width: float, height: float, rng: np.random.Generat
     z = np.empty(len(drafts), dtype=int)
     z[order] = np.arange(len(drafts))
     rest = np.array([outline_area(s.radii) for s in drafts])
-    cells = []
-    for i, s in enumerate(drafts):
-        t = cell_type(cfg.cells, s.kind, s.stage)
-        # the packing's own area change, then the cell's ruffled margin (morphology, not packing)
-        area_change = outline_area(settled.radii[i]) / rest[i] - 1.0
-        own = cfg.cells.rbc if isinstance(t, RedShape) else t  # a red-cell kind: as a red cell
-        radii = morphology.ruffle(settled.radii[i], own.cell_roughness, rng)
-        if isinstance(t, RareType):
-            m = pathology.draw(t, radii, rng)
-        elif isinstance(t, RedShape):
-            m = erythro.draw(cfg.cells.rbc, t, radii, rng)
-        else:
-            m = morphology.draw(t, float(radii.mean()), "biconcave" if s.kind == "rbc" else "dome",
-                                rng, s.stage)
-            m.nucleus = softbody.fit_inside(m.nucleus, radii)
-        c = settled.centre[i]
-        cells.append(Cell(index=i, kind=s.kind, centre=(float(c[0]), float(c[1])),
-                          angle=float(settled.angle[i]), z=int(z[i]), radii=radii, morphology=m,
-                          subject=s.subject, stack=s.stack, area_change=area_change))
+    cells = [_cell(cfg, i, s, settled, int(z[i]), rest[i], rng) for i, s in enumerate(drafts)]
     stats.update(scene_stats(cells, width, height))
     stats["rbc_coverage"] = round(sum(c.area for c in cells if c.kind in RED_CLASSES)
                                   / ((width + 2 * cfg.population.margin)
                                      * (height + 2 * cfg.population.margin)), 4)
     stats["rings_failed"] = settled.failed
     return Scene(width=width, height=height, cells=cells, stats=stats)
+
+
+def _cell(cfg: SimConfig, i: int, s, settled, z: int, rest: float,
+          rng: np.random.Generator) -> Cell:
+    """Cell `i` of the scene from its draft `s` and where the packing `settled` it: its area
+    change by the packing, then its ruffled margin and its morphology."""
+    t = cell_type(cfg.cells, s.kind, s.stage)
+    area_change = outline_area(settled.radii[i]) / rest - 1.0
+    own = cfg.cells.rbc if isinstance(t, RedShape) else t  # a red-cell kind: as a red cell
+    radii = morphology.ruffle(settled.radii[i], own.cell_roughness, rng)
+    if isinstance(t, RareType):
+        m = pathology.draw(t, radii, rng)
+    elif isinstance(t, RedShape):
+        m = erythro.draw(cfg.cells.rbc, t, radii, rng)
+    else:
+        m = morphology.draw(t, float(radii.mean()), "biconcave" if s.kind == "rbc" else "dome",
+                            rng, s.stage)
+        m.nucleus = softbody.fit_inside(m.nucleus, radii)
+    c = settled.centre[i]
+    return Cell(index=i, kind=s.kind, centre=(float(c[0]), float(c[1])),
+                angle=float(settled.angle[i]), z=z, radii=radii, morphology=m,
+                subject=s.subject, stack=s.stack, area_change=area_change)
 
 
 __all__ = ["simulate", "Scene", "Cell", "SimConfig"]

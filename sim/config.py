@@ -10,140 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim import rare, redshapes
-from sim.classes import MIX_CLASSES, RED_CLASSES, RED_KINDS, STAINS
-from sim.schema import build, check_ranges, param, section
+from sim import redshapes
+from sim.celltype import (NUCLEUS_SHAPES, CellType, NucleusShapes, RareType, Spread,
+                          rare_type)
+from sim.classes import MIX_CLASSES, RED_CLASSES, RED_KINDS
+from sim.schema import param, section
 from sim.weights import WeightTable
-
-NUCLEUS_SHAPES = ("round", "oval", "kidney", "band", "lobed")
-"""Nucleus geometries: round, oval (eccentric in myelocytes), kidney (monocyte, metamyelocyte),
-band (curved unsegmented sausage), lobed (segments joined by chromatin filaments)."""
-
-
-@dataclass(frozen=True)
-class NucleusShapes(WeightTable):
-    """Relative frequency of each nucleus geometry in a class (all zero: no nucleus)."""
-
-    option, may_be_empty = "nucleus shape", True
-
-    round: float = param(0.0, "", "weight of a round nucleus", 0.0)
-    oval: float = param(0.0, "", "weight of an oval nucleus", 0.0)
-    kidney: float = param(0.0, "", "weight of a kidney-shaped (indented) nucleus", 0.0)
-    band: float = param(0.0, "", "weight of a band (curved, unsegmented) nucleus", 0.0)
-    lobed: float = param(0.0, "", "weight of a segmented nucleus", 0.0)
-
-
-def _sigma(what: str):
-    return param(0.0, "", f"σ of the log of a per-cell factor on {what}", 0.0, 1.5)
-
-
-@dataclass(frozen=True)
-class Spread:
-    """Cell-to-cell spread within a class: σ of the natural logarithm of a factor drawn for each
-    cell on a value (0: every cell alike). Fitted so that the robust σ of log of the rendered
-    cells' morphometry matches the PBC reference's (``tests/bench/morphometry.py`` prints both:
-    σ_spread² ≈ σ_real² − σ_synthetic without spread²); real classes vary far more than their
-    medians suggest (PBC σ of log N:C ratio 0.17 in neutrophils, 0.6 in monocytes and
-    erythroblasts; of cytoplasm OD 0.12–0.5)."""
-
-    nucleus_fraction: float = _sigma("the nucleus area fraction (N:C ratio)")
-    chromatin: float = _sigma("the chromatin concentration (nucleus OD)")
-    cytoplasm: float = _sigma("every cytoplasm stain concentration together (cytoplasm OD)")
-    hue: float = _sigma("the cytoplasm's azure : eosin balance (basophilic blue against "
-                        "acidophilic pink; RNA content varies with maturity)")
-    granules: float = _sigma("granule concentration and on granule coverage, each its own draw")
-
-
-@dataclass(frozen=True)
-class CellType:
-    """Parametric morphology of one cell class (lengths in µm, concentrations relative)."""
-
-    diameter: float = param(12.0, "µm", "mean diameter of the cell as it lies flat", 1.0, 30.0)
-    diameter_sd: float = param(1.0, "µm", "standard deviation of the diameter", 0.0, 5.0)
-    roundness: float = param(0.03, "", "relative amplitude of outline irregularity", 0.0, 0.2)
-    elongation: float = param(0.0, "", "spread of the outline's aspect ratio: σ of a normal, "
-                              "clipped at 2 σ, whose absolute value is the log of long / short "
-                              "axis (ovalocytes)",
-                              0.0, 1.0)
-    spiculated: float = param(0.0, "", "fraction of cells whose outline bears spicules "
-                              "(crenated red cells, spiky platelets)", 0.0, 1.0)
-    spicules: float = param(0.0, "", "mean number of spicules on a spiculated cell", 0.0, 30.0)
-    spicule_length: float = param(0.0, "", "largest spicule length, in mean radii", 0.0, 1.0)
-    thickness: float = param(3.0, "µm", "peak thickness of the flattened cell", 0.1, 10.0)
-    centre_thickness: float = param(0.81, "µm", "centre coefficient of the biconcave (red-cell) "
-                                    "profile: 0.81 living cells (Evans & Fung 1972)", 0.0, 3.0)
-    centre_spread: float = param(0.0, "", "cell-to-cell spread of centre_thickness: σ of its "
-                                 "logarithm (0: every cell alike)", 0.0, 2.0)
-    nucleus: NucleusShapes = section(NucleusShapes)
-    nucleus_fraction: float = param(0.0, "", "nucleus area / cell area", 0.0, 0.95)
-    eccentricity: float = param(0.2, "", "largest shift of the nucleus from the centre, as a "
-                                "fraction of the room it has", 0.0, 1.0)
-    lobes: tuple[int, ...] = param((1, 1), "", "min and max lobe count of a lobed nucleus",
-                                   1, 6, length=2)
-    lobe_length: float = param(1.25, "", "length / width of one lobe of a lobed nucleus "
-                               "(rounded to a quarter)", 1.0, 4.0)
-    lobe_gap: float = param(0.28, "", "gap between consecutive lobes, end to end, in lobe widths "
-                            "(bridged by a chromatin filament)", 0.0, 4.0)
-    lobe_kink: tuple[float, ...] = param((0.3, 1.2), "rad", "least and largest extra turn of "
-                                         "the nucleus between two lobes (folded segmented nuclei "
-                                         "of the PBC reference)", 0.0, 3.2, length=2)
-    chromatin: float = param(0.0, "", "chromatin (azure-eosin complex) concentration in nucleus",
-                             0.0, 5.0)
-    chromatin_texture: float = param(0.4, "", "contrast of chromatin clumping: 1 − concentration "
-                                     "in the pale parachromatin spaces / in the clumps", 0.0, 1.0)
-    parachromatin: float = param(0.3, "", "area fraction of the nucleus taken by pale "
-                                 "parachromatin spaces between chromatin clumps", 0.0, 0.9)
-    chromatin_grain: float = param(1.0, "µm", "lattice cell of the chromatin texture: clumps and "
-                                   "spaces about half of it (PBC reference: pale spaces "
-                                   "0.3–0.6 µm)", 0.2, 5.0)
-    chromatin_mottle: float = param(0.0, "", "relative amplitude of coarse blotches of denser and "
-                                    "paler chromatin, 1.5–3 µm across, over the fine clumping "
-                                    "(PBC nuclei look mottled at low magnification; chosen by "
-                                    "eye)", 0.0, 1.0)
-    nucleus_roughness: float = param(0.0, "µm", "rms excursion of the nucleus outline from its "
-                                     "smooth shape (irregular, folded nuclei)", 0.0, 2.0)
-    cell_roughness: float = param(0.0, "µm", "depth of the cell outline's ruffling, inwards from "
-                                  "the settled outline (ruffled margins of monocytes, "
-                                  "lymphocytes, immature cells; chosen by eye against the PBC "
-                                  "reference)", 0.0, 2.0)
-    outline_grain: float = param(3.0, "µm", "lattice cell of the nucleus outline irregularity: "
-                                 "bumps and notches about half of it", 0.5, 20.0)
-    chromatin_rim: float = param(0.5, "", "extra chromatin concentration condensed along the "
-                                 "nuclear envelope, relative", 0.0, 3.0)
-    haemoglobin: float = param(0.0, "", "haemoglobin concentration in cytoplasm", 0.0, 5.0)
-    eosin: float = param(0.0, "", "eosinophilic (eosin-binding) concentration in cytoplasm",
-                         0.0, 5.0)
-    azure: float = param(0.0, "", "basophilic (azure-binding) concentration in cytoplasm", 0.0, 5.0)
-    granules: float = param(0.0, "", "stain concentration inside granules (0: no granules)",
-                            0.0, 10.0)
-    granule_stain: str = param("chromatin", "", "stain the granules take up", choices=STAINS)
-    granule_size: float = param(0.5, "µm", "typical granule diameter", 0.1, 3.0)
-    granule_coverage: float = param(0.3, "", "fraction of cytoplasm area covered by granules",
-                                    0.0, 1.0)
-    granule_zone: float = param(1.0, "", "outer edge of the granule-bearing zone, in cell radii "
-                                "(1: the whole cytoplasm; platelets: the central granulomere "
-                                "inside a clear hyalomere)", 0.1, 1.0)
-    vacuoles: float = param(0.0, "", "mean number of cytoplasmic vacuoles", 0.0, 20.0)
-    vacuole_size: float = param(1.0, "µm", "largest vacuole diameter", 0.2, 4.0)
-    nucleoli: float = param(0.0, "", "mean number of visible nucleoli (immature cells)", 0.0, 5.0)
-    spread: Spread = section(Spread)
-
-    def check(self, path: str) -> None:
-        check_ranges(self, path, ("lobes", "lobe_kink"))
-
-
-@dataclass(frozen=True)
-class RareType(CellType):
-    """Morphology of a pathological white-cell class: a :class:`CellType` and the features only
-    such cells have (:class:`sim.rare.Features`; defaults and sources in :data:`sim.rare.DEFAULTS`)."""
-
-    features: rare.Features = section(rare.Features)
-
-
-def _rare(kind: str):
-    """Default factory of pathological class `kind`, built (and validated) from its defaults."""
-    return lambda: build(RareType, rare.DEFAULTS[kind], f"sim.cells.{kind}")
-
 
 IG_STAGES = ("promyelocyte", "myelocyte", "metamyelocyte")
 """Maturation stages of the immature granulocytes (class ``ig``)."""
@@ -273,14 +145,14 @@ class CellTypes:
         centre_spread=1.3, haemoglobin=1.0, elongation=0.22, spiculated=0.04, spicules=14.0,
         spicule_length=0.06))
     # pathological white cells (issue 11): see sim.rare
-    myeloblast: RareType = section(_rare("myeloblast"))
-    lymphoblast: RareType = section(_rare("lymphoblast"))
-    apl_promyelocyte: RareType = section(_rare("apl_promyelocyte"))
-    hairy_cell: RareType = section(_rare("hairy_cell"))
-    reactive_lymphocyte: RareType = section(_rare("reactive_lymphocyte"))
-    large_granular_lymphocyte: RareType = section(_rare("large_granular_lymphocyte"))
-    plasma_cell: RareType = section(_rare("plasma_cell"))
-    smudge_cell: RareType = section(_rare("smudge_cell"))
+    myeloblast: RareType = section(rare_type("myeloblast"))
+    lymphoblast: RareType = section(rare_type("lymphoblast"))
+    apl_promyelocyte: RareType = section(rare_type("apl_promyelocyte"))
+    hairy_cell: RareType = section(rare_type("hairy_cell"))
+    reactive_lymphocyte: RareType = section(rare_type("reactive_lymphocyte"))
+    large_granular_lymphocyte: RareType = section(rare_type("large_granular_lymphocyte"))
+    plasma_cell: RareType = section(rare_type("plasma_cell"))
+    smudge_cell: RareType = section(rare_type("smudge_cell"))
     red: redshapes.RedCells = section(redshapes.RedCells)  # red-cell kinds (sim.redshapes)
 
 

@@ -115,9 +115,9 @@ def draw(cfg: SimConfig, width: float, height: float, rng: np.random.Generator
 
     The subject cell (if any) is pinned at the centre; a subject platelet brings a pinned clump.
     Red cells are drawn last, as many as cover `rbc_coverage` of the area the others leave free,
-    each of a kind drawn from `red_mix` (normal unless it weighs other kinds),
-    placed along the smear-zone coverage field and stacked where one layer cannot hold them.
-    Cells that would need more than `layers` layers are left out.
+    each of a kind drawn from `red_mix` (normal unless it weighs other kinds), placed along the
+    smear-zone coverage field and stacked where one layer cannot hold them (those that would
+    need more than `layers` layers are left out).
 
     Returns
     -------
@@ -126,10 +126,8 @@ def draw(cfg: SimConfig, width: float, height: float, rng: np.random.Generator
         ``rbc_coverage_requested`` (mean red-cell area / populated area asked for),
         ``rbc_dropped`` (red cells left out for want of layers), ``density_reached``.
     """
-    pop, types = cfg.population, cfg.cells
-    m = pop.margin
-    area = (width + 2 * m) * (height + 2 * m)
-    centre = (width / 2, height / 2)
+    pop, types, m = cfg.population, cfg.cells, cfg.population.margin
+    area, centre = (width + 2 * m) * (height + 2 * m), (width / 2, height / 2)
 
     def place(kind: str, at=None, scale: float = 1.0, **kw) -> Draft:
         pos = at if at is not None else (rng.uniform(-m, width + m), rng.uniform(-m, height + m))
