@@ -277,8 +277,10 @@ def test_spiculated_cells_count_their_spicules(seed, kind):
     theta = np.arctan2(y[fringe & inside], x[fringe & inside])
     hist = np.histogram(theta, bins=120, range=(-np.pi, np.pi))[0] > 0
     runs = int(np.sum(hist & ~np.roll(hist, 1)))   # angular runs of spicule: one per spicule
-    # regular spicules count one by one; irregular ones may crowd together or stop short
-    assert (n - 3 if kind == "echinocyte" else 1) <= runs <= n
+    # regular spicules count one by one, though neighbours on a crowded ring of 25–30 may merge
+    # into one run of the 3° bins (at most a fifth of them in 1,500 seeds: 24 runs of 30);
+    # irregular ones may crowd together or stop short
+    assert (int(0.75 * n) if kind == "echinocyte" else 1) <= runs <= n
 
 
 @settings(max_examples=15, deadline=None)
