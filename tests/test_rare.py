@@ -154,7 +154,8 @@ def _cell(kind: str, seed: int, **features):
 def test_densities_are_finite_non_negative_and_inside_the_outline(kind, seed):
     t, radii, m, x, y, inside, dens = _cell(kind, seed)
     assert np.isfinite(dens).all() and dens.min() >= 0
-    assert np.all(dens[:, relative_radius(radii, x, y) >= 1.0] == 0)
+    # outside the outline (beyond float32 rounding: densities see the radii as float32)
+    assert np.all(dens[:, relative_radius(radii, x, y) >= 1.0 + 1e-6] == 0)
     assert inside.sum() * 0.01 <= np.pi * radii.max() ** 2
     if len(m.nucleus):
         assert dens[STAINS.index("chromatin")].max() > 0
