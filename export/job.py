@@ -225,12 +225,11 @@ def _out_folder(out: str | Path) -> Path:
         raise OutputFolderError(f"{option('out')} is empty; name a folder")
     out = Path(out)
     check_output(out, overwrite=True)  # a file where the folder should be
-    if not out.exists():
-        try:
-            out.mkdir(parents=True)
-        except OSError as e:
-            raise OutputFolderError(f"{option('out')} {str(out)!r} cannot be created: "
-                                    f"{e.strerror or e}") from None
+    try:  # exist_ok: a run started at the same moment may create it first (its lock decides)
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputFolderError(f"{option('out')} {str(out)!r} cannot be created: "
+                                f"{e.strerror or e}") from None
     return out
 
 
