@@ -105,10 +105,10 @@ def start_worker() -> None:
     Ctrl-C to the parent (which stops the pool; the terminal sends SIGINT to every process of
     the group), one thread (:func:`single_threaded`), memory set up for reuse
     (:func:`tune_memory`), and everything imported so far moved out of the garbage collector's
-    sight (``gc.freeze``). The physics makes many short-lived pymunk objects, each a reference
-    cycle, so the collector runs several times per image; without the freeze each of its
-    older-generation passes also walks every object of the imported libraries (measured: 2.9 →
-    1.6 ms of collection per ``pbc`` image)."""
+    sight (``gc.freeze``): without the freeze each of the collector's older-generation passes
+    also walks every object of the imported libraries (measured while the physics still made a
+    pymunk object, a reference cycle, per node: 2.9 → 1.6 ms of collection per ``pbc`` image;
+    :mod:`sim.chipmunk` now makes none)."""
     exit_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     single_threaded()

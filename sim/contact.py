@@ -12,8 +12,9 @@ Time is counted in steps of 1 (Chipmunk's time unit is one step): only the settl
 from __future__ import annotations
 
 import numpy as np
-import pymunk
 from scipy.spatial import cKDTree
+
+from sim.chipmunk import Filter, Space
 
 from sim.classes import RIGID_CLASSES
 from sim.config import Packing
@@ -31,37 +32,26 @@ WALL = 10.0
 """Half-thickness of the walls, µm: their inner faces bound the populated box; thick, so that
 nothing pushed hard in one step can tunnel through."""
 
-ALL = pymunk.ShapeFilter.ALL_CATEGORIES()
+ALL = 0xFFFFFFFF
+"""Every collision category (pymunk's ``ShapeFilter.ALL_CATEGORIES()``)."""
 
 
 def walled_space(width: float, height: float, margin: float, damping: float, size: float,
-                 count: int) -> pymunk.Space:
+                 count: int) -> Space:
     """An empty space walled around the field and its margin, indexed by a spatial hash for
     `count` shapes of diameter about `size` µm (Chipmunk's advice; much faster than its
-    default tree for many equal shapes)."""
-    space = pymunk.Space()
-    space.use_spatial_hash(size, max(2 * count, 64))
-    space.damping = damping
-    space.collision_slop = SLOP
+    default tree for many equal shapes). Close it (or use it in a ``with`` block) to free it."""
+    space = Space(damping, SLOP, size, max(2 * count, 64))
     x0, y0, x1, y1 = -margin - WALL, -margin - WALL, width + margin + WALL, height + margin + WALL
     corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
     for a, b in zip(corners, corners[1:] + corners[:1]):
-        wall = pymunk.Segment(space.static_body, a, b, WALL)
-        wall.filter = pymunk.ShapeFilter(categories=ALL, mask=ALL)
-        space.add(wall)
+        space.segment(a, b, WALL, (0, ALL, ALL))
     return space
 
 
-def body(pinned: bool) -> pymunk.Body:
-    """A unit-mass body that does not rotate, kinematic (immovable) if `pinned`."""
-    if pinned:
-        return pymunk.Body(body_type=pymunk.Body.KINEMATIC)
-    return pymunk.Body(1.0, float("inf"))
-
-
-def layer_filter(layer: int, group: int = 0) -> pymunk.ShapeFilter:
+def layer_filter(layer: int, group: int = 0) -> Filter:
     """Collide only with shapes of the same `layer`, never with those of the same `group`."""
-    return pymunk.ShapeFilter(group=group, categories=1 << layer, mask=1 << layer)
+    return (group, 1 << layer, 1 << layer)
 
 
 def groups(drafts: list[Draft]) -> np.ndarray:

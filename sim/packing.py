@@ -23,11 +23,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-import pymunk
 
 from sim.classes import RED_CLASSES
 from sim.config import Packing
-from sim.contact import body, contacts, groups, layer_filter, overlapping, walled_space
+from sim.contact import contacts, groups, layer_filter, overlapping, walled_space
 from sim.population import Draft
 from sim.rings import Settled, settle_placed
 
@@ -50,8 +49,6 @@ def discs(drafts: list[Draft], cfg: Packing, width: float, height: float, margin
     reach = contacts(drafts, cfg)
     radius = reach * (1.0 - PRESQUEEZE)
     group = groups(drafts)
-    space = walled_space(width, height, margin, cfg.damping,
-                         2 * float(radius.max()) if len(drafts) else 2.0, len(drafts))
     # drawn positions are moved in so that each cell's reach fits inside the box; at the end, a
     # disc that a jam has pushed into a wall is put back on its inner face
     pinned = np.array([s.pinned for s in drafts], dtype=bool)[:, None]
@@ -63,18 +60,16 @@ def discs(drafts: list[Draft], cfg: Packing, width: float, height: float, margin
 
     at = np.array([s.position for s in drafts] if start is None else start, dtype=float)
     at = inside(at.reshape(-1, 2), reach)
-    bodies = []
-    for s, r, g, (x, y) in zip(drafts, radius.tolist(), group.tolist(), at.tolist()):
-        disc = body(s.pinned)
-        disc.position = (x, y)
-        shape = pymunk.Circle(disc, r)
-        shape.filter = layer_filter(s.layer, g)
-        space.add(disc, shape)
-        bodies.append(disc)
-    for _ in range(cfg.steps):
-        space.step(1.0)
-    return inside(np.array([tuple(b.position) for b in bodies], dtype=float).reshape(-1, 2),
-                  radius)
+    with walled_space(width, height, margin, cfg.damping,
+                      2 * float(radius.max()) if len(drafts) else 2.0, len(drafts)) as space:
+        for s, r, g, xy in zip(drafts, radius.tolist(), group.tolist(), at.tolist()):
+            space.circle(tuple(xy), r, layer_filter(s.layer, g), fixed=s.pinned)
+        for _ in range(cfg.steps):
+            space.step()
+        moved = space.positions()
+    free = np.flatnonzero(~pinned[:, 0])
+    at[free] = moved
+    return inside(at, radius)
 
 
 def jammed(drafts: list[Draft], cfg: Packing, centre: np.ndarray) -> list[int]:

@@ -1,9 +1,9 @@
 """Pass 2 of the packing: pressed cells become soft rings of nodes and settle, tile by tile.
 
 Every red and white cell that touches a neighbour or a wall becomes a ring of nodes (unit-mass
-pymunk bodies with a contact circle each) held together by the springs, bending and area term
-of :mod:`sim.softbody`, whose forces are computed for all rings at once with numpy and handed to
-Chipmunk through :mod:`pymunk.batch`; Chipmunk resolves the contacts. A pressed cell flattens
+Chipmunk bodies with a contact circle each, :mod:`sim.chipmunk`) held together by the springs,
+bending and area term of :mod:`sim.softbody`, whose forces are computed for all rings at once
+with numpy and handed to Chipmunk in one batch; Chipmunk resolves the contacts. A pressed cell flattens
 against its neighbour and keeps its area. Platelets, and cells touching nothing, stay rigid
 discs with their drawn outline. The pass works through tiles of the field, holding the cells
 around each tile fixed, so its cost grows linearly with the area.
@@ -19,12 +19,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
-import pymunk
-import pymunk.batch
 
 from sim.classes import RED_CLASSES, RIGID_CLASSES
 from sim.config import Packing
-from sim.contact import (TOUCH, body, contacts, groups, hull, layer_filter, ring_offset, touching,
+from sim.chipmunk import Space
+from sim.contact import (TOUCH, contacts, groups, hull, layer_filter, ring_offset, touching,
                          walled_space)
 from sim.population import Draft
 from sim.softbody import NODE_OVERLAP, Rings, resample, signed_area
@@ -164,101 +163,60 @@ class RingPass:
                 near[active] = False
                 yield active, np.flatnonzero(near)
 
-    def _hold(self, space: pymunk.Space, fixed: np.ndarray) -> None:
+    def _hold(self, space: Space, fixed: np.ndarray) -> None:
         """One immovable body per held cell: its disc, or for a ring the convex hull of its node
         circles (one rounded polygon instead of N circles; settled rings are convex but for
         shallow dents)."""
         for i in fixed:
             s = self.drafts[i]
-            held = body(True)
+            where = layer_filter(s.layer, int(self.group[i]))
             if self.is_ring[i]:
                 k = self.slot[i]
-                shape = pymunk.Poly(held, self.nodes[k].tolist(), radius=float(self.node_r[k]))
+                space.held("poly", self.nodes[k].tolist(), float(self.node_r[k]), where)
             else:
-                shape = pymunk.Circle(held, hull(s, self.cfg), tuple(self.centre[i]))
-            shape.filter = layer_filter(s.layer, int(self.group[i]))
-            space.add(held, shape)
+                space.held("circle", tuple(self.centre[i]), hull(s, self.cfg), where)
 
-    def _free(self, space: pymunk.Space, cells: np.ndarray) -> list[pymunk.Body]:
+    def _free(self, space: Space, cells: np.ndarray) -> None:
         """Movable bodies of `cells`: one per node of a ring, one per disc cell."""
-        bodies = []
         for i in cells:
             s = self.drafts[i]
-            f = layer_filter(s.layer, int(self.group[i]))
+            where = layer_filter(s.layer, int(self.group[i]))
             ring, k = self.is_ring[i], self.slot[i]
             points = self.nodes[k] if ring else self.centre[i:i + 1]
-            radius = self.node_r[k] if ring else hull(s, self.cfg)
-            for x, y in points.tolist():
-                b = body(False)
-                b.position = (x, y)
-                shape = pymunk.Circle(b, radius)
-                shape.filter = f
-                space.add(b, shape)
-                bodies.append(b)
-        return bodies
+            radius = float(self.node_r[k] if ring else hull(s, self.cfg))
+            for xy in points.tolist():
+                space.circle(tuple(xy), radius, where)
 
     def relax_tile(self, active: np.ndarray, fixed: np.ndarray) -> None:
         """Ring pass over one tile: the `active` cells move, the `fixed` ones around them (and
         pinned cells) are held where they are. Updates :attr:`nodes` and :attr:`centre`.
 
         Working tile by tile keeps each Chipmunk space small, and with it the cost of its
-        contact cache, which Chipmunk scans whenever a shape is removed (tearing down one space
-        of a whole crowded field would cost more than settling it): the cost grows linearly
-        with the field.
+        contact cache: the cost grows linearly with the field.
         """
         drafts, n_nodes = self.drafts, self.cfg.ring_nodes
         fixed = np.concatenate([fixed, [i for i in active if drafts[i].pinned]]).astype(int)
         cells = np.array([i for i in active if not drafts[i].pinned], dtype=int)
         size = np.where(self.is_ring[cells], n_nodes, 1)
-        space = walled_space(*self.box, self.cfg.ring_damping, 2 * float(self.node_r.mean()),
-                             int(size.sum() + len(fixed)))
-        self._hold(space, fixed)
-        batch = _Batch(space, self._free(space, cells))
         soft = self.is_ring[cells]
         sub = self.rings.subset(self.slot[cells[soft]])
         first = np.cumsum(np.concatenate([[0], size]))[:-1]
         rows = (first[soft][:, None] + np.arange(n_nodes)).ravel()
-        for _ in range(self.cfg.ring_steps if soft.any() else 0):
-            pos = batch.positions()
-            force = np.zeros((len(pos), 2))
-            force[rows] = sub.forces(pos[rows].reshape(-1, n_nodes, 2)).reshape(-1, 2)
-            batch.step(force)
-        pos = batch.positions()
+        with walled_space(*self.box, self.cfg.ring_damping, 2 * float(self.node_r.mean()),
+                          int(size.sum() + len(fixed))) as space:
+            self._hold(space, fixed)
+            self._free(space, cells)
+            for _ in range(self.cfg.ring_steps if soft.any() else 0):
+                pos = space.positions()
+                force = np.zeros((len(pos), 2))
+                force[rows] = sub.forces(pos[rows].reshape(-1, n_nodes, 2)).reshape(-1, 2)
+                space.step(force)
+            pos = space.positions()
         for k, i in enumerate(cells):
             if self.is_ring[i]:
                 self.nodes[self.slot[i]] = pos[first[k]:first[k] + n_nodes]
             else:
                 self.centre[i] = pos[first[k]]
-
-
-class _Batch:
-    """Positions and forces of our bodies of a space through :mod:`pymunk.batch`, in our order
-    (Chipmunk lists its bodies in its own order)."""
-
-    def __init__(self, space: pymunk.Space, bodies: list[pymunk.Body]) -> None:
-        self.space, self.buf, self.out = space, pymunk.batch.Buffer(), pymunk.batch.Buffer()
-        pymunk.batch.get_space_bodies(space, pymunk.batch.BodyFields.BODY_ID, self.buf)
-        ids = np.frombuffer(self.buf.int_buf(), dtype=np.uintp)
-        index = {b.id: k for k, b in enumerate(bodies)}
-        order = np.array([index.get(int(i), -1) for i in ids])
-        self.listed = np.flatnonzero(order >= 0)
-        self.where = np.empty(len(bodies), dtype=int)
-        self.where[order[self.listed]] = self.listed
-        self.order = order[self.listed]
-        self.flat = np.zeros((len(ids), 2))
-
-    def positions(self) -> np.ndarray:
-        """Positions of our bodies, µm, (B, 2)."""
-        self.buf.clear()
-        pymunk.batch.get_space_bodies(self.space, pymunk.batch.BodyFields.POSITION, self.buf)
-        return np.frombuffer(self.buf.float_buf()).reshape(-1, 2)[self.where]
-
-    def step(self, force: np.ndarray) -> None:
-        """Set the force on each of our bodies, (B, 2), and take one step."""
-        self.flat[self.listed] = force[self.order]
-        self.out.set_float_buf(self.flat.ravel())
-        pymunk.batch.set_space_bodies(self.space, pymunk.batch.BodyFields.FORCE, self.out)
-        self.space.step(1.0)
 
 
 def settle_placed(drafts: list[Draft], cfg: Packing, centre: np.ndarray, width: float,

@@ -1,0 +1,151 @@
+"""A Chipmunk2D space driven through pymunk's C bindings, for many short-lived bodies.
+
+pymunk wraps every body and shape in Python objects (weak references, handles, finalisers that
+the cyclic garbage collector runs); for the hundreds of node bodies of every packed field that
+wrapping cost several times the physics itself (``pbc``: about 15 µs per node to make, and as
+much again to collect and free). :class:`Space` makes the same Chipmunk calls that
+``pymunk.Space``, ``Body``, ``Circle``, ``Poly`` and ``Segment`` make, in the same order, so a
+field settles exactly as it did with them; it keeps only the C pointers and frees everything at
+once when closed, the space first (Chipmunk scans its contact cache whenever a shape is removed
+from a space, so removing them one by one would cost more than settling).
+
+A movable body's user data is its index + 1 (0 for every other body), which
+:meth:`Space.positions` uses to return positions in the order the bodies were made; pymunk
+keeps the same field for its handle (``pymunk.Body.id``, what :mod:`pymunk.batch` reads).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pymunk.batch
+from pymunk._chipmunk import ffi, lib
+
+IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+"""The identity ``cpTransform`` (pymunk's ``Transform.identity()``)."""
+
+Filter = tuple[int, int, int]
+"""A ``cpShapeFilter``: (group, categories, mask)."""
+
+
+class Space:
+    """A Chipmunk space, its bodies and shapes, freed together by :meth:`close` (or on leaving a
+    ``with`` block).
+
+    Parameters
+    ----------
+    damping, slop
+        Velocity kept per step (pymunk's ``Space.damping``) and the contact overlap left
+        unresolved, µm (``Space.collision_slop``).
+    size, count
+        Cell size (µm) and shape count of the spatial hash (``Space.use_spatial_hash``).
+    """
+
+    def __init__(self, damping: float, slop: float, size: float, count: int) -> None:
+        # `_space` is the name pymunk.batch reads the C space from
+        self._space = lib.cpSpaceNew()
+        self._bodies: list = []
+        self._shapes: list = []
+        self._static = None
+        self.movable = 0
+        lib.cpSpaceUseSpatialHash(self._space, size, count)
+        lib.cpSpaceSetDamping(self._space, damping)
+        lib.cpSpaceSetCollisionSlop(self._space, slop)
+        self._out = pymunk.batch.Buffer()
+        self._buf = pymunk.batch.Buffer()
+        self._where: np.ndarray | None = None  # movable body k is row _where[k] of Chipmunk's
+        self._listed = self._order = self._flat = None  # list; _listed: rows of movable bodies
+
+    def __enter__(self) -> "Space":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Free the space, then every body and shape made for it."""
+        if self._space is None:
+            return
+        lib.cpSpaceFree(self._space)
+        self._space = None
+        for shape in self._shapes:
+            lib.cpShapeFree(shape)
+        for body in self._bodies:
+            lib.cpBodyFree(body)
+        self._shapes.clear()
+        self._bodies.clear()
+
+    def _add(self, body, shape, where: Filter) -> None:
+        """Filter `shape` and add it and `body` (None: the static body's shape) to the space."""
+        lib.cpShapeSetFilter(shape, where)
+        if body is not None:
+            lib.cpSpaceAddBody(self._space, body)
+        lib.cpSpaceAddShape(self._space, shape)
+        self._shapes.append(shape)
+        self._where = None
+
+    def segment(self, a: tuple[float, float], b: tuple[float, float], radius: float,
+                where: Filter) -> None:
+        """A static segment from `a` to `b` of half-thickness `radius` (µm) on the space's
+        static body (made and added on first use, as ``pymunk.Space.static_body``)."""
+        if self._static is None:
+            self._static = lib.cpBodyNewStatic()
+            self._bodies.append(self._static)
+            lib.cpSpaceAddBody(self._space, self._static)
+        self._add(None, lib.cpSegmentShapeNew(self._static, a, b, radius), where)
+
+    def circle(self, centre: tuple[float, float], radius: float, where: Filter,
+               fixed: bool = False) -> None:
+        """A disc body of `radius` (µm) at `centre`: movable (unit mass, no rotation; its index
+        is the count of movable bodies made before it), or kinematic (immovable) if `fixed`."""
+        body = self._body(fixed)
+        lib.cpBodySetPosition(body, centre)
+        self._add(body, lib.cpCircleShapeNew(body, radius, (0.0, 0.0)), where)
+
+    def held(self, shape: str, points, radius: float, where: Filter) -> None:
+        """An immovable body at the origin with one shape: a ``"circle"`` of `radius` centred
+        at `points` (one point), or a ``"poly"``, the convex hull of `points` rounded by
+        `radius` (µm)."""
+        body = self._body(True)
+        if shape == "circle":
+            made = lib.cpCircleShapeNew(body, radius, points)
+        else:
+            made = lib.cpPolyShapeNew(body, len(points), points, IDENTITY, radius)
+        self._add(body, made, where)
+
+    def _body(self, fixed: bool):
+        """A new body (as ``pymunk.Body(1, inf)``, or kinematic), with its user data set."""
+        if fixed:
+            body = lib.cpBodyNewKinematic()
+        else:
+            body = lib.cpBodyNew(1.0, float("inf"))
+            self.movable += 1
+            lib.cpBodySetUserData(body, ffi.cast("void *", self.movable))
+        self._bodies.append(body)
+        return body
+
+    def positions(self) -> np.ndarray:
+        """Positions of the movable bodies in the order they were made, µm, (B, 2)."""
+        self._buf.clear()
+        fields = pymunk.batch.BodyFields
+        if self._where is None:
+            pymunk.batch.get_space_bodies(self, fields.BODY_ID, self._buf)
+            ids = np.frombuffer(self._buf.int_buf(), dtype=np.uintp).astype(np.int64)
+            self._listed = np.flatnonzero(ids > 0)
+            self._where = np.empty(self.movable, dtype=int)
+            self._where[ids[self._listed] - 1] = self._listed
+            self._order = ids[self._listed] - 1
+            self._flat = np.zeros((len(ids), 2))
+            self._buf.clear()
+        pymunk.batch.get_space_bodies(self, fields.POSITION, self._buf)
+        return np.frombuffer(self._buf.float_buf()).reshape(-1, 2)[self._where]
+
+    def step(self, force: np.ndarray | None = None) -> None:
+        """Take one step of 1, after setting the force on every movable body, (B, 2) (every
+        other body's to zero) if `force` is given."""
+        if force is not None:
+            if self._where is None:
+                self.positions()
+            self._flat[self._listed] = force[self._order]
+            self._out.set_float_buf(self._flat.ravel())
+            pymunk.batch.set_space_bodies(self, pymunk.batch.BodyFields.FORCE, self._out)
+        lib.cpSpaceStep(self._space, 1.0)
