@@ -97,29 +97,46 @@ class Space:
                fixed: bool = False) -> None:
         """A disc body of `radius` (µm) at `centre`: movable (unit mass, no rotation; its index
         is the count of movable bodies made before it), or kinematic (immovable) if `fixed`."""
-        body = self._body(fixed)
+        if not fixed:
+            self.circles([centre], radius, where)
+            return
+        body = self._kinematic()
         lib.cpBodySetPosition(body, centre)
         self._add(body, lib.cpCircleShapeNew(body, radius, (0.0, 0.0)), where)
+
+    def circles(self, centres, radius: float, where: Filter) -> None:
+        """Movable disc bodies of one `radius` (µm) and filter, one at each of `centres` (as
+        :meth:`circle` makes them, in one loop: this is the packing's inner loop)."""
+        space, bodies, shapes = self._space, self._bodies, self._shapes
+        new_body, new_circle = lib.cpBodyNew, lib.cpCircleShapeNew
+        inf, origin, cast = float("inf"), (0.0, 0.0), ffi.cast
+        for centre in centres:
+            body = new_body(1.0, inf)
+            self.movable += 1
+            lib.cpBodySetUserData(body, cast("void *", self.movable))
+            lib.cpBodySetPosition(body, centre)
+            shape = new_circle(body, radius, origin)
+            lib.cpShapeSetFilter(shape, where)
+            lib.cpSpaceAddBody(space, body)
+            lib.cpSpaceAddShape(space, shape)
+            bodies.append(body)
+            shapes.append(shape)
+        self._where = None
 
     def held(self, shape: str, points, radius: float, where: Filter) -> None:
         """An immovable body at the origin with one shape: a ``"circle"`` of `radius` centred
         at `points` (one point), or a ``"poly"``, the convex hull of `points` rounded by
         `radius` (µm)."""
-        body = self._body(True)
+        body = self._kinematic()
         if shape == "circle":
             made = lib.cpCircleShapeNew(body, radius, points)
         else:
             made = lib.cpPolyShapeNew(body, len(points), points, IDENTITY, radius)
         self._add(body, made, where)
 
-    def _body(self, fixed: bool):
-        """A new body (as ``pymunk.Body(1, inf)``, or kinematic), with its user data set."""
-        if fixed:
-            body = lib.cpBodyNewKinematic()
-        else:
-            body = lib.cpBodyNew(1.0, float("inf"))
-            self.movable += 1
-            lib.cpBodySetUserData(body, ffi.cast("void *", self.movable))
+    def _kinematic(self):
+        """A new kinematic (immovable) body, as ``pymunk.Body(body_type=KINEMATIC)``."""
+        body = lib.cpBodyNewKinematic()
         self._bodies.append(body)
         return body
 

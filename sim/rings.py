@@ -73,32 +73,34 @@ class Settled:
 
 
 def detail(radii: np.ndarray, nodes: int) -> np.ndarray:
-    """The part of an outline (radii at uniform angles, µm) finer than a ring of `nodes` nodes
-    resolves: its Fourier modes above ``nodes // 2`` (spicules of crenated cells). The ring
-    settles the smooth rest and the detail rides on it unchanged. Exactly zero for an outline
-    with no detail above 1 pm (the FFT's round-off would otherwise change how smooth cells
-    settle)."""
+    """The part of outlines (radii at uniform angles, µm, shape (..., K)) finer than a ring of
+    `nodes` nodes resolves: their Fourier modes above ``nodes // 2`` (spicules of crenated
+    cells). The ring settles the smooth rest and the detail rides on it unchanged. Exactly zero
+    for an outline with no detail above 1 pm (the FFT's round-off would otherwise change how
+    smooth cells settle)."""
     f = np.fft.rfft(radii)
-    f[:nodes // 2 + 1] = 0.0
-    d = np.fft.irfft(f, radii.size)
-    return d if np.abs(d).max() > 1e-6 else np.zeros_like(radii)
+    f[..., :nodes // 2 + 1] = 0.0
+    d = np.fft.irfft(f, radii.shape[-1])
+    d[np.abs(d).max(axis=-1) <= 1e-6] = 0.0
+    return d
 
 
 def _rest_rings(drafts: list[Draft], centres: np.ndarray, nodes: int, overlap: float):
     """Rest node positions (C, N, 2) of the given cells at `centres`, their node angles (N,),
-    ring offsets δ (C,) and node circle radii (C,)."""
+    ring offsets δ (C,), node circle radii (C,) and outline detail (:func:`detail`, (C, K))."""
     theta = np.linspace(0.0, 2 * np.pi, nodes, endpoint=False)
     radius = np.array([s.radius for s in drafts])
     delta = ring_offset(radius, nodes, overlap)
     node_r = NODE_OVERLAP * 2 * np.pi * (radius - delta) / nodes
     k = drafts[0].radii.size
     grid = np.linspace(0.0, 2 * np.pi, k, endpoint=False)
-    rho = np.stack([np.interp(theta, grid, s.radii - detail(s.radii, nodes), period=2 * np.pi)
-                    for s in drafts])
+    fine = detail(np.stack([s.radii for s in drafts]), nodes)
+    rho = np.stack([np.interp(theta, grid, s.radii - d, period=2 * np.pi)
+                    for s, d in zip(drafts, fine)])
     rho -= delta[:, None]
     ang = theta[None] + np.array([s.angle for s in drafts])[:, None]
     p = centres[:, None] + (rho * np.stack([np.cos(ang), np.sin(ang)], 0)).transpose(1, 2, 0)
-    return p, theta, delta, node_r
+    return p, theta, delta, node_r, fine
 
 
 @dataclass
@@ -184,8 +186,7 @@ class RingPass:
             ring, k = self.is_ring[i], self.slot[i]
             points = self.nodes[k] if ring else self.centre[i:i + 1]
             radius = float(self.node_r[k] if ring else hull(s, self.cfg))
-            for xy in points.tolist():
-                space.circle(tuple(xy), radius, where)
+            space.circles(points.tolist(), radius, where)
 
     def relax_tile(self, active: np.ndarray, fixed: np.ndarray) -> None:
         """Ring pass over one tile: the `active` cells move, the `fixed` ones around them (and
@@ -232,7 +233,7 @@ def settle_placed(drafts: list[Draft], cfg: Packing, centre: np.ndarray, width: 
     if cfg.ring_steps == 0 or not len(ring):
         return Settled(centre, angle, radii, 0)
     rs = [drafts[i] for i in ring]
-    p0, theta, delta, node_r = _rest_rings(rs, centre[ring], cfg.ring_nodes, cfg.overlap)
+    p0, theta, delta, node_r, fine = _rest_rings(rs, centre[ring], cfg.ring_nodes, cfg.overlap)
     red = np.array([s.kind in RED_CLASSES for s in rs])
     rings = Rings.at_rest(p0, np.where(red, cfg.rbc_stretch, cfg.wbc_stretch),
                           np.where(red, cfg.rbc_bending, cfg.wbc_bending), cfg.pressure)
@@ -249,5 +250,5 @@ def settle_placed(drafts: list[Draft], cfg: Packing, centre: np.ndarray, width: 
     for j, i in enumerate(ring):
         if not drafts[i].pinned:
             centre[i], angle[i] = c[j], a[j]
-            radii[i] = r[j] + detail(radii[i], cfg.ring_nodes)
+            radii[i] = r[j] + fine[j]
     return Settled(centre, angle, radii, int(np.count_nonzero(~ok)))

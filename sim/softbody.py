@@ -16,6 +16,7 @@ in µm.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -33,11 +34,16 @@ normal settling never reaches (forces there are a few per cent) but that keeps a
 exploding when it is stiff or hard pressed."""
 
 
+@lru_cache(maxsize=16)
+def _shifted(n: int, shift: int) -> np.ndarray:
+    """Indices ``(i + shift) mod n`` of a ring of `n` nodes (made once per ring size)."""
+    return (np.arange(n) + shift) % n
+
+
 def _next(p: np.ndarray, shift: int = 1) -> np.ndarray:
     """Ring arrays ``(C, N, ...)`` shifted so that entry i holds node i + `shift` (cyclic);
     ``take`` with an index array is several times faster than ``np.roll`` on these small arrays."""
-    n = p.shape[1]
-    return p.take((np.arange(n) + shift) % n, axis=1)
+    return p.take(_shifted(p.shape[1], shift), axis=1)
 
 
 def signed_area(p: np.ndarray) -> np.ndarray:
