@@ -93,9 +93,24 @@ def _check_finite(image: Image, index: int) -> None:
                               "imaged: check the values set in its optics section")
 
 
-@lru_cache(maxsize=8)
 def config_text(config: Config) -> tuple[str, str]:
-    """The dataset's ``config.toml`` text and its SHA-256 (computed once per process)."""
+    """The dataset's ``config.toml`` text and its SHA-256 (computed once per configuration
+    object: a worker's images of one batch share theirs, which is looked up by identity,
+    since hashing the whole configuration for a cache took 60 µs an image)."""
+    last = _CONFIG_TEXT.get("config")
+    if last is not config:
+        text = _config_text(config)
+        _CONFIG_TEXT.update(config=config, text=text)
+    return _CONFIG_TEXT["text"]
+
+
+_CONFIG_TEXT: dict = {}
+"""The configuration :func:`config_text` last answered for, and its answer."""
+
+
+@lru_cache(maxsize=8)
+def _config_text(config: Config) -> tuple[str, str]:
+    """:func:`config_text` computed (once per process for each configuration)."""
     text = dump_config(config)
     return text, sha256(text.encode())
 

@@ -34,6 +34,10 @@ normal settling never reaches (forces there are a few per cent) but that keeps a
 exploding when it is stiff or hard pressed."""
 
 
+TURN = np.array([1.0, -1.0])
+"""Factors that turn a vector (x, y), reversed to (y, x), by −90°: (y, −x)."""
+
+
 @lru_cache(maxsize=16)
 def _shifted(n: int, shift: int) -> np.ndarray:
     """Indices ``(i + shift) mod n`` of a ring of `n` nodes (made once per ring size)."""
@@ -69,7 +73,7 @@ def _frame(p: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     lap = prev + nxt - 2 * p
     t = nxt - prev
     t /= np.maximum(np.linalg.norm(t, axis=-1, keepdims=True), 1e-12)
-    n = t[..., ::-1] * (1.0, -1.0)
+    n = t[..., ::-1] * TURN
     return lap, t, n
 
 
@@ -128,12 +132,12 @@ class Rings:
         f = (self.stretch[:, None] * (length - self.edge) / length)[..., None] * e
         force = f - _next(f, -1)
         lap = prev + nxt - 2 * p
-        t = nxt - prev
-        t /= np.maximum(np.sqrt(np.einsum("cnk,cnk->cn", t, t)), 1e-12)[..., None]
-        n = t[..., ::-1] * (1.0, -1.0)
+        chord = nxt - prev
+        t = chord / np.maximum(np.sqrt(np.einsum("cnk,cnk->cn", chord, chord)), 1e-12)[..., None]
+        n = t[..., ::-1] * TURN
         force += self.bending[:, None, None] * (lap - self.bend[..., :1] * t - self.bend[..., 1:] * n)
         # area term: F = -κ (A - A0) ∂A/∂p with ∂A/∂p_i = ½ (y_{i+1} − y_{i−1}, x_{i−1} − x_{i+1})
-        grad = 0.5 * (nxt - prev)[..., ::-1] * (1.0, -1.0)
+        grad = 0.5 * chord[..., ::-1] * TURN
         area = 0.5 * np.sum(p[..., 0] * nxt[..., 1] - nxt[..., 0] * p[..., 1], axis=-1)
         force -= (self.kappa * (area - self.area))[:, None, None] * grad
         # safety net against explicit-step instability (stiff settings, hard jams): no node is
