@@ -141,8 +141,9 @@ def label_cells(scene: Scene, raster: Raster, pixel_size: float, min_visible: fl
     """
     n = len(scene.cells)
     h, w = raster.owner.shape
-    slices = ndimage.find_objects(raster.owner + 1, max_label=n)
-    counts = np.bincount(raster.owner.ravel() + 1, minlength=n + 1)[1:]
+    owner = raster.owner + 1  # 0: background
+    slices = ndimage.find_objects(owner, max_label=n)
+    counts = np.bincount(owner.ravel(), minlength=n + 1)[1:]
     ext = outline_extents(scene, pixel_size)
     truncated = (ext[:, 0] < 0) | (ext[:, 1] < 0) | (ext[:, 2] > w) | (ext[:, 3] > h)
     # every pixel inside the whole cell, covered or not, sampled in the same raster pass
