@@ -53,7 +53,7 @@ class Space:
         self._out = pymunk.batch.Buffer()
         self._buf = pymunk.batch.Buffer()
         self._where: np.ndarray | None = None  # movable body k is row _where[k] of Chipmunk's
-        self._listed = self._order = self._flat = None  # list; _listed: rows of movable bodies
+        self._flat: np.ndarray | None = None  # forces of every body, in Chipmunk's order
 
     def __enter__(self) -> "Space":
         return self
@@ -107,20 +107,24 @@ class Space:
     def circles(self, centres, radius: float, where: Filter) -> None:
         """Movable disc bodies of one `radius` (µm) and filter, one at each of `centres` (as
         :meth:`circle` makes them, in one loop: this is the packing's inner loop)."""
-        space, bodies, shapes = self._space, self._bodies, self._shapes
-        new_body, new_circle = lib.cpBodyNew, lib.cpCircleShapeNew
+        space, bodies, shapes, count = self._space, self._bodies, self._shapes, self.movable
+        new_body, set_data = lib.cpBodyNew, lib.cpBodySetUserData
+        set_position, new_circle, set_filter = (lib.cpBodySetPosition, lib.cpCircleShapeNew,
+                                                lib.cpShapeSetFilter)
+        add_body, add_shape = lib.cpSpaceAddBody, lib.cpSpaceAddShape
         inf, origin, cast = float("inf"), (0.0, 0.0), ffi.cast
         for centre in centres:
             body = new_body(1.0, inf)
-            self.movable += 1
-            lib.cpBodySetUserData(body, cast("void *", self.movable))
-            lib.cpBodySetPosition(body, centre)
+            count += 1
+            set_data(body, cast("void *", count))
+            set_position(body, centre)
             shape = new_circle(body, radius, origin)
-            lib.cpShapeSetFilter(shape, where)
-            lib.cpSpaceAddBody(space, body)
-            lib.cpSpaceAddShape(space, shape)
+            set_filter(shape, where)
+            add_body(space, body)
+            add_shape(space, shape)
             bodies.append(body)
             shapes.append(shape)
+        self.movable = count
         self._where = None
 
     def held(self, shape: str, points, radius: float, where: Filter) -> None:
@@ -140,29 +144,34 @@ class Space:
         self._bodies.append(body)
         return body
 
-    def positions(self) -> np.ndarray:
-        """Positions of the movable bodies in the order they were made, µm, (B, 2)."""
-        self._buf.clear()
+    def _listing(self) -> np.ndarray:
+        """Positions of every body in Chipmunk's order, µm, (all, 2) (a view of the buffer);
+        first maps movable body k to its row ``_where[k]`` of that order."""
         fields = pymunk.batch.BodyFields
+        self._buf.clear()
         if self._where is None:
             pymunk.batch.get_space_bodies(self, fields.BODY_ID, self._buf)
             ids = np.frombuffer(self._buf.int_buf(), dtype=np.uintp).astype(np.int64)
-            self._listed = np.flatnonzero(ids > 0)
+            listed = np.flatnonzero(ids > 0)
             self._where = np.empty(self.movable, dtype=int)
-            self._where[ids[self._listed] - 1] = self._listed
-            self._order = ids[self._listed] - 1
+            self._where[ids[listed] - 1] = listed
             self._flat = np.zeros((len(ids), 2))
             self._buf.clear()
         pymunk.batch.get_space_bodies(self, fields.POSITION, self._buf)
-        return np.frombuffer(self._buf.float_buf()).reshape(-1, 2)[self._where]
+        return np.frombuffer(self._buf.float_buf()).reshape(-1, 2)
 
-    def step(self, force: np.ndarray | None = None) -> None:
-        """Take one step of 1, after setting the force on every movable body, (B, 2) (every
-        other body's to zero) if `force` is given."""
-        if force is not None:
-            if self._where is None:
-                self.positions()
-            self._flat[self._listed] = force[self._order]
+    def positions(self) -> np.ndarray:
+        """Positions of the movable bodies in the order they were made, µm, (B, 2)."""
+        return self._listing()[self._where]
+
+    def step(self, rows: np.ndarray | None = None, forces=None) -> None:
+        """Take one step of 1; with `rows` (indices of movable bodies, in making order), first
+        set their forces to ``forces(their positions)`` ((R, 2) → (R, 2), µm per step²) and
+        every other body's to zero."""
+        if rows is not None:
+            at = self._listing()
+            src = self._where[rows]
+            self._flat[src] = forces(at[src])
             self._out.set_float_buf(self._flat.ravel())
             pymunk.batch.set_space_bodies(self, pymunk.batch.BodyFields.FORCE, self._out)
         lib.cpSpaceStep(self._space, 1.0)

@@ -207,11 +207,11 @@ class RingPass:
                           int(size.sum() + len(fixed))) as space:
             self._hold(space, fixed)
             self._free(space, cells)
+            def push(at: np.ndarray) -> np.ndarray:
+                return sub.forces(at.reshape(-1, n_nodes, 2)).reshape(-1, 2)
+
             for _ in range(self.cfg.ring_steps if soft.any() else 0):
-                pos = space.positions()
-                force = np.zeros((len(pos), 2))
-                force[rows] = sub.forces(pos[rows].reshape(-1, n_nodes, 2)).reshape(-1, 2)
-                space.step(force)
+                space.step(rows, push)
             pos = space.positions()
         for k, i in enumerate(cells):
             if self.is_ring[i]:
