@@ -8,6 +8,7 @@ of every stain (thickness × relative concentration, µm), the quantity Beer–L
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -118,10 +119,17 @@ class Morphology:
     def to_dict(self) -> dict:
         """Plain, JSON-ready parameters (a shallow copy: ``dataclasses.asdict`` deep-copies
         every value, which took a third of the time of an image's metadata)."""
-        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        d = {name: getattr(self, name) for name in _names(type(self))}
         for key in ("nucleus", "vacuoles", "nucleoli"):
-            d[key] = np.round(getattr(self, key), 4).tolist()
+            v = getattr(self, key)
+            d[key] = np.round(v, 4).tolist() if v.size else v.tolist()
         return d
+
+
+@lru_cache(maxsize=None)
+def _names(cls: type) -> tuple[str, ...]:
+    """Field names of a morphology dataclass (``dataclasses.fields`` is slow per call)."""
+    return tuple(f.name for f in fields(cls))
 
 
 def _discs(n: int, size: tuple[float, float], centre: np.ndarray, spread: tuple[float, float],
