@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from optics.config import Frame
@@ -79,8 +80,8 @@ def rasterize(scene: Scene, frame: Frame) -> Raster:
         density[:, y0:y1, x0:x1] += _bin(dens, ss)
         covered = inside if ss == 1 else _bin(inside.astype(np.float32), ss) >= 0.5
         np.copyto(owner[y0:y1, x0:x1], cell.index, where=covered)
-        rows, cols = np.flatnonzero(covered.any(axis=1)), np.flatnonzero(covered.any(axis=0))
-        if rows.size:
-            extent[cell.index] = (x0 + cols[0], y0 + rows[0], x0 + cols[-1] + 1, y0 + rows[-1] + 1)
+        bx, by, bw, bh = cv2.boundingRect(np.ascontiguousarray(covered).view(np.uint8))
+        if bw:
+            extent[cell.index] = (x0 + bx, y0 + by, x0 + bx + bw, y0 + by + bh)
     return Raster(density=density, owner=owner,
                   area=np.array([c.area / p ** 2 for c in scene.cells]), extent=extent)
