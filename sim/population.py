@@ -53,6 +53,13 @@ class Draft:
         return float(self.radii.mean())
 
 
+_THETA = np.linspace(0.0, 2 * np.pi, OUTLINE_SAMPLES, endpoint=False)
+_MODES = np.array(OUTLINE_MODES)[:, None]
+_MODE_PHASE = _MODES * _THETA
+# outline angles, mode numbers and their products, shared by every outline drawn
+_THETA.flags.writeable = _MODES.flags.writeable = _MODE_PHASE.flags.writeable = False
+
+
 def draw_radii(t: CellType, rng: np.random.Generator) -> np.ndarray:
     """Outline radii (µm) at uniform angles: a normal diameter, clipped at ±3 σ, made irregular
     by the random Fourier modes :data:`OUTLINE_MODES` of relative amplitude `t.roundness` / k,
@@ -60,11 +67,10 @@ def draw_radii(t: CellType, rng: np.random.Generator) -> np.ndarray:
     stretched into an oval (:func:`_oval`) and, for a share `t.spiculated` of cells, given
     spicules (:func:`_spicules`)."""
     d = t.diameter + t.diameter_sd * float(np.clip(rng.standard_normal(), -3.0, 3.0))
-    theta = np.linspace(0.0, 2 * np.pi, OUTLINE_SAMPLES, endpoint=False)
-    k = np.array(OUTLINE_MODES)[:, None]
+    theta, k = _THETA, _MODES
     amp = t.roundness / k * rng.standard_normal((len(OUTLINE_MODES), 1))
-    shape = 1.0 + np.sum(amp * np.cos(k * theta + rng.uniform(0, 2 * np.pi,
-                                                              (len(OUTLINE_MODES), 1))), axis=0)
+    shape = 1.0 + np.sum(amp * np.cos(_MODE_PHASE + rng.uniform(0, 2 * np.pi,
+                                                                (len(OUTLINE_MODES), 1))), axis=0)
     shape = np.clip(shape, 0.5, 1.5)
     if t.elongation > 0:
         shape = shape * _oval(theta, t.elongation * abs(float(np.clip(rng.standard_normal(),
