@@ -224,15 +224,14 @@ def relative_radius(radii: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarr
     """ρ = |p| / R(θ): 0 at the centre, 1 on the outline given by `radii` at uniform angles.
 
     Polar coordinates come from OpenCV's ``cartToPolar`` (float32, angle accurate to about 0.3°,
-    far finer than the 5.6° between outline samples); R is linear in angle between samples,
-    and ρ is computed in the precision of `radii` (the raster's float32 radii: float32 ρ).
+    far finer than the 5.6° between outline samples); R is linear in angle between samples.
     """
     k = radii.size
     flat = [np.ascontiguousarray(a, dtype=np.float32).reshape(-1, 1) for a in (x, y)]
     mag, angle = (a.reshape(np.shape(x)) for a in cv2.cartToPolar(*flat))
     u = angle * np.float32(k / (2 * np.pi))
     i0 = u.astype(np.int32)
-    f = u - i0.astype(np.float32)  # exact: the fraction of a float32 in [0, k]
+    f = u - i0
     r0, r1 = np.take(radii, i0, mode="wrap"), np.take(radii, i0 + 1, mode="wrap")
     return mag / (r0 + (r1 - r0) * f)
 

@@ -116,10 +116,9 @@ def place(t: CellType, radius: float, rng: np.random.Generator) -> np.ndarray:
 
 
 def depth(ellipses: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Approximate signed depth (µm, float32) of points inside a union of ellipses (negative
-    outside), computed in the precision of `x` (float32 in the raster)."""
+    """Approximate signed depth (µm) of points inside a union of ellipses (negative outside)."""
     depth = np.full(x.shape, -np.inf, dtype=np.float32)
-    for cx, cy, a, b, th in ellipses.astype(np.result_type(x, np.float32)):
+    for cx, cy, a, b, th in ellipses:
         c, s = np.cos(th), np.sin(th)
         dx, dy = x - cx, y - cy
         u, v = (c * dx + s * dy) / a, (-s * dx + c * dy) / b
