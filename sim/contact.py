@@ -15,7 +15,6 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from sim.chipmunk import Filter, Space
-
 from sim.classes import RIGID_CLASSES
 from sim.config import Packing
 from sim.population import Draft

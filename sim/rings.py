@@ -3,8 +3,8 @@
 Every red and white cell that touches a neighbour or a wall becomes a ring of nodes (unit-mass
 Chipmunk bodies with a contact circle each, :mod:`sim.chipmunk`) held together by the springs,
 bending and area term of :mod:`sim.softbody`, whose forces are computed for all rings at once
-with numpy and handed to Chipmunk in one batch; Chipmunk resolves the contacts. A pressed cell flattens
-against its neighbour and keeps its area. Platelets, and cells touching nothing, stay rigid
+with numpy and handed to Chipmunk in one batch; Chipmunk resolves the contacts. A pressed cell
+flattens against its neighbour and keeps its area. Platelets, and cells touching nothing, stay rigid
 discs with their drawn outline. The pass works through tiles of the field, holding the cells
 around each tile fixed, so its cost grows linearly with the area.
 
