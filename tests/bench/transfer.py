@@ -16,6 +16,11 @@ Usage (from the project root)::
 
 Image features, thumbnails and compare figures are cached in ``--cache`` by file, so a rerun
 on the same dataset only trains; a changed configuration generates a new dataset.
+
+One run's figures move by about ±0.07 with the seed (dataset and CNN initialisation): ``--seeds
+11,12,13`` runs each seed (its own dataset) and then prints every figure's mean ± sd over them,
+the way to tell a change of a few hundredths from noise (``--count 800 --epochs 12`` keeps each
+seed to 2–3 minutes).
 """
 
 from __future__ import annotations
@@ -128,6 +133,36 @@ def table(report: dict, auc: float, what: str) -> str:
     return "\n".join(lines)
 
 
+def one_seed(args: argparse.Namespace, seed: int) -> dict:
+    """The report of one dataset-and-learner seed (its dataset generated unless cached), with
+    the compare AUC on as many synthetic images per class as real ones (on all 1,600 it takes
+    over ten minutes; the two-sample test gains little from the larger side)."""
+    crops = dataset(argparse.Namespace(**{**vars(args), "seed": seed}))
+    real, synthetic = image_files(args.real), image_files(crops)
+    run = tr.learners(args.learners, real, synthetic, args.epochs)
+    report = tr.transfer_report(real, synthetic, run, args.epochs, seed, sys.stderr, args.cache)
+    report["compare_classifier_auc"] = compare_auc(
+        [f for c in report["classes"] for f in real[c]],
+        [f for c in report["classes"] for f in synthetic[c][:len(real[c])]], args.cache)
+    report["seed"] = seed
+    return report
+
+
+def mean_table(reports: list[dict]) -> str:
+    """Balanced accuracy and per-class recall of every run, mean (± sd) over the seeds."""
+    runs = [_runs(r) for r in reports]
+    classes = reports[0]["classes"]
+    lines = [f"mean over seeds {', '.join(str(r['seed']) for r in reports)}:",
+             f"| {'class':13s} | " + " | ".join(f"{k:>19s}" for k in runs[0]) + " |",
+             "|" + "---|" * (len(runs[0]) + 1)]
+    for name, get in [("balanced acc.", lambda r: r["balanced_accuracy"])] + [
+            (c, lambda r, c=c: r["recall"][c]) for c in classes]:
+        cells = [np.array([get(rs[k]) for rs in runs]) for k in runs[0]]
+        lines.append(f"| {name:13s} | " + " | ".join(f"{v.mean():12.3f} ± {v.std():.3f}"
+                                                     for v in cells) + " |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--preset", default=None, help="shipped preset (default pbc)")
@@ -135,6 +170,8 @@ def main() -> None:
     p.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE")
     p.add_argument("--count", type=int, default=1600, help="synthetic images (default 1600)")
     p.add_argument("--seed", type=int, default=11, help="dataset and learner seed (default 11)")
+    p.add_argument("--seeds", default=None, metavar="S1,S2,...",
+                   help="run every one of these seeds instead and print the mean as well")
     p.add_argument("--real", type=Path, default=Path("../shared/reference/pbc"))
     p.add_argument("--epochs", type=int, default=20, help="CNN epochs (default 20)")
     p.add_argument("--learners", default="both", choices=("features", "cnn", "both"))
@@ -147,31 +184,27 @@ def main() -> None:
     p.add_argument("--json", type=Path, default=None, help="also write the report here")
     args = p.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
-    crops = dataset(args)
-    real, synthetic = image_files(args.real), image_files(crops)
-    run = tr.learners(args.learners, real, synthetic, args.epochs)
-    report = tr.transfer_report(real, synthetic, run, args.epochs, args.seed, sys.stderr,
-                                args.cache)
-    # compare's AUC on as many synthetic images per class as real ones (on all 1,600 it takes
-    # over ten minutes; the two-sample test gains little from the larger side)
-    auc = compare_auc([f for c in report["classes"] for f in real[c]],
-                      [f for c in report["classes"] for f in synthetic[c][:len(real[c])]],
-                      args.cache)
-    report["compare_classifier_auc"] = auc
-    what = (f"preset {args.preset or 'pbc'}" + (f" + {args.config}" if args.config else "")
-            + "".join(f" --set {s}" for s in args.set)
-            + f", {args.count} balanced, seed {args.seed}, CNN {args.epochs} epochs")
-    _save(args.json, report)
-    print(table(report, auc, what), flush=True)
+    seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else [args.seed]
+    reports = []
+    for seed in seeds:
+        reports.append(one_seed(args, seed))
+        what = (f"preset {args.preset or 'pbc'}" + (f" + {args.config}" if args.config else "")
+                + "".join(f" --set {s}" for s in args.set)
+                + f", {args.count} balanced, seed {seed}, CNN {args.epochs} epochs")
+        _save(args.json, reports[0] if len(seeds) == 1 else reports)
+        print(table(reports[-1], reports[-1]["compare_classifier_auc"], what) + "\n", flush=True)
+    if len(reports) > 1:
+        print(mean_table(reports), flush=True)
     if args.real_cv and tr.torch_available():  # last: the slowest, and only a reference
-        report["real_cv"] = real_cv(real, report["classes"], args)
-        _save(args.json, report)
+        report = reports[0]
+        report["real_cv"] = real_cv(image_files(args.real), report["classes"], args)
+        _save(args.json, report if len(seeds) == 1 else reports)
         print(f"\nreference (diagnostic only): CNN trained on the real folder, {args.folds}-fold "
               "cross-validation\n" + "\n".join(scores_table({"cnn real CV": report["real_cv"]},
                                                             report["classes"])))
 
 
-def _save(path: Path | None, report: dict) -> None:
+def _save(path: Path | None, report: dict | list) -> None:
     if path is not None:
         path.write_text(json.dumps(report, indent=1))
 
