@@ -109,25 +109,24 @@ class CellTypes:
         spread=Spread(nucleus_fraction=0.15, cytoplasm=0.27, hue=0.15, granules=0.3)))
     # lymphocyte, erythroblast and monocyte sizes: the equivalent diameter of the nucleus (dense
     # chromatin, holes filled: unlike the cell's convex hull, not inflated by the irregular
-    # outline of real cells) was 5-7 % below PBC's (lymphocyte 9.13 µm against 9.65,
-    # erythroblast 6.24 against 6.76, monocyte 10.89 against 11.70); now 9.83, 6.64, 11.35
-    # The lymphocyte's thin cytoplasm is dense: green OD 0.25 next to the nucleus and 0.18 at the
-    # margin within its stained outline in PBC (0.15 and 0.12 before); its nucleus has less
-    # coarse mottle (band-pass σ 3-8 px of the green OD, relative: PBC 0.10, 0.14 before). Its
-    # outline is irregular and its nucleus often off-centre, so the cytoplasm is a ragged crescent
-    # more often than an even ring (PBC lymphocytes; chosen by eye at the 96 px a classifier sees:
-    # a synthetic-trained CNN called 0-13 % of real lymphocytes lymphocytes while every synthetic
-    # one was a round cell in a concentric ring)
+    # outline of real cells) was 2-7 % below PBC's (lymphocyte 9.13 µm against 9.65,
+    # erythroblast 6.24 against 6.76, monocyte 10.89 against 11.70; tests/bench/morphometry.py
+    # after: 9.51, 6.63, 11.53, with N:C ratios and cytoplasm ODs still within 15 %).
+    # The lymphocyte's nucleus has less coarse mottle (band-pass σ 3-8 px of the relative green
+    # OD: PBC 0.10, 0.14 before); its outline is irregular and its nucleus often off-centre, so
+    # the cytoplasm is a ragged crescent more often than an even ring (PBC lymphocytes; chosen
+    # by eye at the 96 px a classifier sees: a synthetic-trained CNN called 0-13 % of real
+    # lymphocytes lymphocytes while every synthetic one was a round cell in a concentric ring)
     lymphocyte: CellType = section(lambda: CellType(
-        diameter=12.1, diameter_sd=0.8, roundness=0.12, cell_roughness=1.0,
+        diameter=12.1, diameter_sd=0.8, roundness=0.08, cell_roughness=0.7,
         nucleus=NucleusShapes(round=1.0), nucleus_fraction=0.75, eccentricity=1.0,
         chromatin=0.63, chromatin_texture=0.8, parachromatin=0.2, chromatin_grain=0.45,
-        chromatin_mottle=0.15, nucleus_roughness=0.2, chromatin_rim=2.5, azure=0.17,
-        eosin=0.15,
+        chromatin_mottle=0.15, nucleus_roughness=0.2, chromatin_rim=2.5, azure=0.115,
+        eosin=0.105,
         spread=Spread(nucleus_fraction=0.1, chromatin=0.04, cytoplasm=0.5, hue=0.1)))
     monocyte: CellType = section(lambda: CellType(
-        diameter=17.0, diameter_sd=2.5, roundness=0.08, cell_roughness=0.8,
-        nucleus=NucleusShapes(kidney=3.0, oval=1.0), nucleus_fraction=0.54, chromatin=0.43,
+        diameter=18.0, diameter_sd=2.5, roundness=0.08, cell_roughness=0.8,
+        nucleus=NucleusShapes(kidney=3.0, oval=1.0), nucleus_fraction=0.47, chromatin=0.43,
         chromatin_texture=0.75, parachromatin=0.3, chromatin_grain=0.45, chromatin_mottle=0.25,
         chromatin_rim=1.5, nucleus_roughness=0.2, outline_grain=5.0, azure=0.09, eosin=0.075,
         granules=1.2, granule_stain="chromatin", granule_size=0.25, granule_coverage=0.35,
