@@ -57,7 +57,8 @@ class ImmatureGranulocytes:
     # myelocyte and metamyelocyte: fine secondary granules (0.4 µm) on a lilac-pink ground as
     # dense as the PBC ig cytoplasm (R, G, B OD 0.159, 0.218, 0.065, subject segmentation); the
     # coarser, darker dots they had were what a classifier trained on real cells took for a
-    # monocyte (58 % of them), and TSTR rose 0.57 -> 0.64 (mean of 3 seeds) with this change
+    # monocyte (58 % of them); this change alone raised the quick CNN TSTR (800 images, 12
+    # epochs, mean of seeds 11-13; tests/bench/transfer.py --seeds) from 0.57 to 0.64
     myelocyte: CellType = section(lambda: CellType(
         diameter=14.0, diameter_sd=2.3, roundness=0.07, cell_roughness=0.6,
         nucleus=NucleusShapes(round=1.0, oval=2.0), nucleus_fraction=0.57, eccentricity=1.0,
@@ -115,8 +116,8 @@ class CellTypes:
     # The lymphocyte's nucleus has less coarse mottle (band-pass σ 3-8 px of the relative green
     # OD: PBC 0.10, 0.14 before); its outline is irregular and its nucleus often off-centre, so
     # the cytoplasm is a ragged crescent more often than an even ring (PBC lymphocytes; chosen
-    # by eye at the 96 px a classifier sees: a synthetic-trained CNN called 0-13 % of real
-    # lymphocytes lymphocytes while every synthetic one was a round cell in a concentric ring)
+    # by eye at the 96 px a classifier sees: a synthetic-trained CNN recognised 0-13 % of real
+    # lymphocytes while every synthetic one was a round cell in a concentric ring)
     lymphocyte: CellType = section(lambda: CellType(
         diameter=12.1, diameter_sd=0.8, roundness=0.08, cell_roughness=0.7,
         nucleus=NucleusShapes(round=1.0), nucleus_fraction=0.75, eccentricity=1.0,

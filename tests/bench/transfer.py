@@ -103,9 +103,8 @@ def scores_table(runs: dict[str, dict], classes: list[str]) -> list[str]:
     def row(name: str, values: list[float], digits: int) -> str:
         return f"| {name:13s} | " + " | ".join(f"{v:19.{digits}f}" for v in values) + " |"
 
-    lines = [f"| {'class':13s} | " + " | ".join(f"{k:>19s}" for k in runs) + " |",
-             "|" + "---|" * (len(runs) + 1),
-             row("balanced acc.", [r["balanced_accuracy"] for r in runs.values()], 3)]
+    lines = _header(list(runs)) + [
+        row("balanced acc.", [r["balanced_accuracy"] for r in runs.values()], 3)]
     lines += [row(c, [r["recall"][c] for r in runs.values()], 2) for c in classes]
     lines.append("")
     for name, r in runs.items():
@@ -148,13 +147,18 @@ def one_seed(args: argparse.Namespace, seed: int) -> dict:
     return report
 
 
+def _header(names: list[str]) -> list[str]:
+    """The first two lines of a table with a column per run."""
+    return [f"| {'class':13s} | " + " | ".join(f"{k:>19s}" for k in names) + " |",
+            "|" + "---|" * (len(names) + 1)]
+
+
 def mean_table(reports: list[dict]) -> str:
     """Balanced accuracy and per-class recall of every run, mean (± sd) over the seeds."""
     runs = [_runs(r) for r in reports]
     classes = reports[0]["classes"]
-    lines = [f"mean over seeds {', '.join(str(r['seed']) for r in reports)}:",
-             f"| {'class':13s} | " + " | ".join(f"{k:>19s}" for k in runs[0]) + " |",
-             "|" + "---|" * (len(runs[0]) + 1)]
+    lines = [f"mean over seeds {', '.join(str(r['seed']) for r in reports)}:"] + _header(
+        list(runs[0]))
     for name, get in [("balanced acc.", lambda r: r["balanced_accuracy"])] + [
             (c, lambda r, c=c: r["recall"][c]) for c in classes]:
         cells = [np.array([get(rs[k]) for rs in runs]) for k in runs[0]]
@@ -191,22 +195,23 @@ def main() -> None:
         what = (f"preset {args.preset or 'pbc'}" + (f" + {args.config}" if args.config else "")
                 + "".join(f" --set {s}" for s in args.set)
                 + f", {args.count} balanced, seed {seed}, CNN {args.epochs} epochs")
-        _save(args.json, reports[0] if len(seeds) == 1 else reports)
+        _save(args.json, reports)
         print(table(reports[-1], reports[-1]["compare_classifier_auc"], what) + "\n", flush=True)
     if len(reports) > 1:
         print(mean_table(reports), flush=True)
     if args.real_cv and tr.torch_available():  # last: the slowest, and only a reference
         report = reports[0]
         report["real_cv"] = real_cv(image_files(args.real), report["classes"], args)
-        _save(args.json, report if len(seeds) == 1 else reports)
+        _save(args.json, reports)
         print(f"\nreference (diagnostic only): CNN trained on the real folder, {args.folds}-fold "
               "cross-validation\n" + "\n".join(scores_table({"cnn real CV": report["real_cv"]},
                                                             report["classes"])))
 
 
-def _save(path: Path | None, report: dict | list) -> None:
+def _save(path: Path | None, reports: list[dict]) -> None:
+    """Write the report (one seed) or the list of reports (several) as JSON to `path`."""
     if path is not None:
-        path.write_text(json.dumps(report, indent=1))
+        path.write_text(json.dumps(reports[0] if len(reports) == 1 else reports, indent=1))
 
 if __name__ == "__main__":
     main()
