@@ -16,7 +16,7 @@ from dataclasses import replace
 from sim.config import IG_STAGES, Spread, cell_type, draw_stage
 from sim import texture
 from sim.biconcave import evans_fung_peak
-from sim.morphology import NUCLEUS_MOST, densities, draw, individual
+from sim.morphology import NUCLEOPLASM_STAINS, NUCLEUS_MOST, densities, draw, individual
 from sim.nucleus import NUCLEUS_REACH, area as _area, depth as _depth
 
 CONFIG = load_config("pbc")
@@ -80,6 +80,35 @@ def test_stain_densities_vanish_outside_and_match_the_cell_recipe():
     chromatin, azure = dens[STAINS.index("chromatin")], dens[STAINS.index("azure")]
     assert chromatin[nucleus].mean() > 5 * chromatin[inside & ~nucleus & (_depth(m.nucleus, x, y) < -0.3)].mean()
     assert azure[inside & ~nucleus].max() > 0 and dens[STAINS.index("haemoglobin")].max() == 0
+
+
+@pytest.mark.parametrize("kind", ["lymphocyte", "neutrophil", "erythroblast", "monocyte"])
+def test_nucleoplasm_holds_its_share_of_the_nucleus_evenly(kind):
+    t = replace(getattr(CONFIG.sim.cells, kind), nucleoli=0.0, chromatin_rim=0.0, vacuoles=0.0,
+                spread=Spread(), roundness=0.0, nucleus_roughness=0.0)
+    radii = np.full(64, 6.0, dtype=np.float32)
+    g = np.linspace(-6, 6, 241, dtype=np.float32)
+    x, y = np.meshgrid(g, g)
+    cells = {f: draw(replace(t, nucleoplasm=f), 6.0, "dome", np.random.default_rng(3))
+             for f in (0.0, 0.3)}
+    dens = {f: densities(m, radii, x, y)[1] for f, m in cells.items()}
+    deep = (_depth(cells[0.0].nucleus, x, y) > 0.3) & (np.hypot(x, y) < 4.0)
+    eosin, azure, chromatin = (STAINS.index(s) for s in ("eosin", "azure", "chromatin"))
+    # without a nucleoplasm the nucleus holds chromatin only
+    assert dens[0.0][eosin][deep].max() == 0 and dens[0.0][azure][deep].max() == 0
+    # with one, an even eosin-and-azure ground in the configured proportion...
+    ground_e, ground_a = dens[0.3][eosin][deep], dens[0.3][azure][deep]
+    assert ground_e.std() < 0.01 * ground_e.mean()
+    mix = NUCLEOPLASM_STAINS["eosin"] / NUCLEOPLASM_STAINS["azure"]
+    assert np.allclose(ground_e / ground_a, mix)
+    assert ground_e.mean() == pytest.approx(
+        0.3 * t.chromatin * t.thickness * NUCLEOPLASM_STAINS["eosin"], rel=0.01)
+    # ...while the clumps carry the rest, as contrasted as before, or bare nucleoplasm between
+    clumps = dens[0.3][chromatin][deep]
+    assert clumps.std() > 0.2 * clumps.mean()
+    assert clumps.mean() == pytest.approx(0.7 * dens[0.0][chromatin][deep].mean(), rel=0.1)
+    spaces = clumps.min() / clumps.max()
+    assert spaces == pytest.approx(max(0.0, 1 - t.chromatin_texture / 0.7), abs=0.02)
 
 
 def test_red_cell_has_a_central_pallor():
