@@ -250,3 +250,17 @@ def test_a_crowded_monolayer_flattens_its_red_cells_before_it_stacks_them(seed):
     assert area[lifted].sum() <= 0.01 * area.sum()
     assert np.mean(dent[~lifted] > 0.03) > 0.75
     assert np.count_nonzero(~settled.kept) == 0
+
+
+@settings(max_examples=6, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1),
+       preset=st.sampled_from(["malaria", "sickle", "elliptocytosis", "thalassaemia"]))
+def test_red_cell_kinds_settle_in_a_dense_layer_without_deep_overlaps(seed, preset):
+    """Every red-cell kind, soft ring or rigid outline, touches its neighbours of one layer
+    within the overlap allowance (as rings, elliptocytes and crescents let neighbours sink up
+    to 3 µm into them: they stay rigid, sim.classes.RIGID_CLASSES)."""
+    cfg = load_config(preset, overrides=["sim.population.rbc_coverage=0.8",
+                                         "sim.population.subject=none"])
+    scene = simulate(cfg.sim, 40.0, 40.0, np.random.default_rng(seed))
+    assert scene.stats["rings_failed"] == 0
+    _check_settled(cfg, scene)
