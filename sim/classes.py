@@ -49,10 +49,16 @@ WHITE_CLASSES: tuple[str, ...] = CLASSES[:7] + PATHOLOGICAL_WHITE
 RED_CLASSES: tuple[str, ...] = ("rbc",) + RED_KINDS
 """Red cells, normal and of every kind: drawn, packed and stacked as red cells."""
 
-RIGID_CLASSES: tuple[str, ...] = ("platelet",) + RED_KINDS
-"""Cells that keep their drawn outline when pressed (no soft ring): platelets, and the red-cell
-kinds, less deformable than normal red cells (spherocytes, sickle cells; Bain 2015) and whose
-outline detail (tails, cut edges) a ring of few nodes would smooth away."""
+RIGID_CLASSES: tuple[str, ...] = ("platelet", "spherocyte", "elliptocyte", "dacrocyte",
+                                  "schistocyte", "echinocyte", "acanthocyte", "sickle_cell",
+                                  "pf_gametocyte")
+"""Cells that keep their drawn outline when pressed (no soft ring): platelets; spherocytes,
+less deformable than normal red cells (Bain 2015 ch. 8); and the red-cell kinds whose outline
+is no near-circle that a ring of few, evenly spaced nodes follows (long ellipses, a tail, cut
+edges, spicules, a crescent): pressed as rings, their neighbours sank up to 3 µm into them
+(crowded layers at coverage 0.8, sickle and elliptocytosis presets). The other kinds (target
+cells, stomatocytes, macro-, micro- and hypochromic cells, cells with inclusions or
+parasites) settle as soft rings, as normal red cells do."""
 
 PARENT: dict[str, str] = {
     "myeloblast": "ig", "lymphoblast": "lymphocyte", "apl_promyelocyte": "ig",

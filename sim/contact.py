@@ -86,9 +86,9 @@ def ring_offset(radius: np.ndarray, nodes: int, overlap: float) -> np.ndarray:
 
 def contacts(drafts: list[Draft], cfg: Packing) -> np.ndarray:
     """Radius of the disc each cell's contact shapes reach, µm, shape (n,): its rigid disc
-    (platelets and red-cell kinds, :data:`sim.classes.RIGID_CLASSES`, :func:`hull`), or its farthest ring node plus the node circle (the ring's outline
-    lies less far beyond its node circles than the allowance, see :func:`ring_offset`, so this is
-    a little larger)."""
+    (platelets and the rigid red-cell kinds, :data:`sim.classes.RIGID_CLASSES`, :func:`hull`),
+    or its farthest ring node plus the node circle (the ring's outline lies less far beyond its
+    node circles than the allowance, see :func:`ring_offset`, so this is a little larger)."""
     radius = np.array([s.radius for s in drafts], dtype=float)
     far = np.array([s.radii.max() for s in drafts], dtype=float)
     rigid = far - cfg.overlap * radius

@@ -6,7 +6,7 @@ pallor and haemoglobin (:func:`base`), deforms its outline (:func:`deform`: elon
 tail, straight cut edges) and its biconcave Evans–Fung profile (:func:`densities`: towards a
 sphere cap, a central spot, a slit-like pallor), and may carry spicules around a smaller body
 (drawn as :func:`sim.pathology.projections`). The packing settles the deformed outline like any
-other (:data:`sim.classes.RIGID_CLASSES`: it keeps its shape when pressed).
+other: as a soft ring, or for the kinds of :data:`sim.classes.RIGID_CLASSES` as a rigid outline.
 """
 
 from __future__ import annotations

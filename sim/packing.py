@@ -5,9 +5,12 @@ they share: the space, collision layers and contact reach):
 
 1. **Discs** (here). Every cell is a rigid disc a little smaller than its contact reach, pushed
    apart from its random starting point by contact impulses. This cheap pass removes the large
-   overlaps of random placement, so that the rings of pass 2 start untangled. Discs still jammed
-   after it have no room in their layer: red cells among them are lifted onto the layer above
-   and the pass repeated; cells with no room in any layer are left out (and counted).
+   overlaps of random placement, so that the rings of pass 2 start untangled. Where discs are
+   still jammed after it, the soft red cells yield first: the pass is repeated with each
+   one's disc shrunk to the hexagon it can flatten into (:func:`cores`), so a crowded
+   monolayer packs into touching polygons. Discs jammed even then have no room in their layer:
+   red cells among them are lifted onto the layer above and the pass repeated; cells with no
+   room in any layer are left out (and counted).
 2. **Rings** (:mod:`sim.rings`). Every red and white cell that touches a neighbour or a wall
    becomes a ring of nodes that flattens against its neighbours and keeps its area; the pass
    works through tiles of the field, so its cost grows linearly with the area.
@@ -24,11 +27,12 @@ from dataclasses import replace
 
 import numpy as np
 
-from sim.classes import RED_CLASSES
+from sim.classes import RED_CLASSES, RIGID_CLASSES
 from sim.config import Packing
 from sim.contact import contacts, groups, layer_filter, overlapping, walled_space
 from sim.population import Draft
 from sim.rings import Settled, settle_placed
+from sim.scene import outline_area
 
 PRESQUEEZE = 0.1
 """Discs of pass 1 are this fraction smaller than the cells' contact reach (:func:`contacts`), so
@@ -39,15 +43,40 @@ JAM = 0.05
 """Overlap of two discs after the disc pass, as a fraction of their summed radii, beyond which
 they are jammed (a converged disc pass leaves about 0.01)."""
 
+HEXAGON = float(np.sqrt(np.pi / (2 * np.sqrt(3.0))))
+"""Inscribed radius of a regular hexagon over the radius of the disc of equal area (0.952): a
+soft cell pressed on every side keeps its area and becomes a hexagon, so in a full monolayer of
+such cells neighbouring centres lie this fraction of two area-equivalent radii apart."""
+
 __all__ = ["Settled", "discs", "jammed", "lift", "settle"]
 
 
+def cores(drafts: list[Draft], cfg: Packing, yielded: bool = False) -> np.ndarray:
+    """Radius of every cell's disc in pass 1, µm, shape (n,): its contact reach less
+    :data:`PRESQUEEZE`.
+
+    Once the soft red cells yield (`yielded`), a normal red cell's disc is the inscribed radius
+    of the hexagon it flattens into (:data:`HEXAGON` × its area-equivalent radius) less the
+    overlap allowance; the other cells (rigid, or stiffer white cells) hardly flatten, so
+    their discs grow by the median shrink of the red cells' and a red neighbour keeps as clear
+    of them as before.
+    """
+    radius = contacts(drafts, cfg) * (1.0 - PRESQUEEZE)
+    soft = np.array([s.kind in RED_CLASSES and s.kind not in RIGID_CLASSES for s in drafts],
+                    dtype=bool)
+    if not yielded or not soft.any():
+        return radius
+    equal = np.sqrt([outline_area(s.radii) / np.pi for s in drafts])
+    shrink = radius - equal * (HEXAGON - cfg.overlap)
+    return np.where(soft, radius - shrink, radius + float(np.median(shrink[soft])))
+
+
 def discs(drafts: list[Draft], cfg: Packing, width: float, height: float, margin: float,
-          start: np.ndarray | None = None) -> np.ndarray:
-    """Pass 1: relax rigid discs from their drawn positions (or `start`, µm, (n, 2)); return
-    their centres (µm), shape (n, 2)."""
+          start: np.ndarray | None = None, yielded: bool = False) -> np.ndarray:
+    """Pass 1: relax rigid discs (:func:`cores`) from their drawn positions (or `start`, µm,
+    (n, 2)); return their centres (µm), shape (n, 2)."""
     reach = contacts(drafts, cfg)
-    radius = reach * (1.0 - PRESQUEEZE)
+    radius = cores(drafts, cfg, yielded)
     group = groups(drafts)
     # drawn positions are moved in so that each cell's reach fits inside the box; at the end, a
     # disc that a jam has pushed into a wall is put back on its inner face
@@ -72,12 +101,13 @@ def discs(drafts: list[Draft], cfg: Packing, width: float, height: float, margin
     return inside(at, radius)
 
 
-def jammed(drafts: list[Draft], cfg: Packing, centre: np.ndarray) -> list[int]:
-    """Cells with no room in their layer after the disc pass: of each pair of discs of one
-    layer still overlapping by more than ``JAM`` of their summed radii (there is no room for
-    them even before they grow to full size), the later drawn one that is not pinned, a red
-    cell if the pair has one."""
-    r = contacts(drafts, cfg) * (1.0 - PRESQUEEZE)
+def jammed(drafts: list[Draft], cfg: Packing, centre: np.ndarray, yielded: bool = False
+           ) -> list[int]:
+    """Cells with no room in their layer after the disc pass: of each pair of discs
+    (:func:`cores`) of one layer still overlapping by more than ``JAM`` of their summed radii
+    (there is no room for them even before they grow to full size), the later drawn one that
+    is not pinned, a red cell if the pair has one."""
+    r = cores(drafts, cfg, yielded)
     a, b, depth = overlapping(centre, r, np.array([s.layer for s in drafts]), groups(drafts))
     out = []
     for i, j in zip(a[depth > JAM * (r[a] + r[b])], b[depth > JAM * (r[a] + r[b])]):
@@ -113,14 +143,18 @@ def settle(drafts: list[Draft], cfg: Packing, width: float, height: float, margi
     runs tile by tile (:mod:`sim.rings`).
     """
     centre = discs(drafts, cfg, width, height, margin)
+    # discs jammed: the soft cells yield (flatten into polygons) before any cell is lifted
+    crowded = bool(jammed(drafts, cfg, centre))
+    if crowded:
+        centre = discs(drafts, cfg, width, height, margin, start=centre, yielded=True)
     for _ in range(layers):
-        lifted = lift(drafts, jammed(drafts, cfg, centre), layers)
+        lifted = lift(drafts, jammed(drafts, cfg, centre, crowded), layers)
         if lifted is None:
             break
         drafts = lifted
-        centre = discs(drafts, cfg, width, height, margin, start=centre)
+        centre = discs(drafts, cfg, width, height, margin, start=centre, yielded=crowded)
     kept = np.ones(len(drafts), dtype=bool)
-    kept[jammed(drafts, cfg, centre)] = False
+    kept[jammed(drafts, cfg, centre, crowded)] = False
     inner = settle_placed([s for s, k in zip(drafts, kept) if k], cfg, centre[kept],
                           width, height, margin)
     centre[kept] = inner.centre

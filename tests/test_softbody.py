@@ -10,7 +10,7 @@ from conftest import REFERENCE
 
 from export import load_config, make_image
 from export.job import metadata
-from sim import packing, simulate
+from sim import packing, population, simulate
 from sim.population import Draft
 from sim.scene import outline_area
 from sim.morphology import relative_radius
@@ -227,3 +227,40 @@ def test_settling_leaves_the_callers_drafts_as_they_were(seed):
     for old, new in zip(drafts, settled.drafts):
         assert new is old or (new.kind == "rbc" and new.layer > old.layer
                               and new.stack - old.stack == new.layer - old.layer)
+
+
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_a_crowded_monolayer_flattens_its_red_cells_before_it_stacks_them(seed):
+    """At coverage 0.8 (one layer's capacity, `monolayer`) the red cells touch and flatten
+    into polygons rather than stack: no red-cell area lies in a second layer, and most red
+    cells are dented by their neighbours. Before the red cells yielded (sim.packing.cores),
+    120 µm fields of seeds 0-5 held 5-23 % of their red-cell area in a second layer and 68-79 %
+    of their cells were dented; now 0 % and 82-93 %."""
+    side = 120.0
+    cfg = load_config("crowded", overrides=["sim.population.rbc_coverage=0.8"]).sim
+    drafts, _ = population.draw(cfg, side, side, np.random.default_rng(seed))
+    settled = packing.settle(drafts, cfg.packing, side, side, cfg.population.margin,
+                             cfg.population.layers)
+    red = [i for i, s in enumerate(settled.drafts) if s.kind == "rbc" and settled.kept[i]]
+    area = np.array([settled.drafts[i].radius ** 2 for i in red])
+    lifted = np.array([settled.drafts[i].stack > 0 for i in red])
+    # a dent: somewhere the settled outline lies 3 % of the radius inside the drawn one
+    dent = np.array([np.max(1 - settled.radii[i] / settled.drafts[i].radii) for i in red])
+    assert area[lifted].sum() <= 0.01 * area.sum()
+    assert np.mean(dent[~lifted] > 0.03) > 0.75
+    assert np.count_nonzero(~settled.kept) == 0
+
+
+@settings(max_examples=6, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1),
+       preset=st.sampled_from(["malaria", "sickle", "elliptocytosis", "thalassaemia"]))
+def test_red_cell_kinds_settle_in_a_dense_layer_without_deep_overlaps(seed, preset):
+    """Every red-cell kind, soft ring or rigid outline, touches its neighbours of one layer
+    within the overlap allowance (as rings, elliptocytes and crescents let neighbours sink up
+    to 3 µm into them: they stay rigid, sim.classes.RIGID_CLASSES)."""
+    cfg = load_config(preset, overrides=["sim.population.rbc_coverage=0.8",
+                                         "sim.population.subject=none"])
+    scene = simulate(cfg.sim, 40.0, 40.0, np.random.default_rng(seed))
+    assert scene.stats["rings_failed"] == 0
+    _check_settled(cfg, scene)
