@@ -50,7 +50,7 @@ class ImmatureGranulocytes:
     promyelocyte: CellType = section(lambda: CellType(
         diameter=16.5, diameter_sd=2.6, roundness=0.07, cell_roughness=0.6,
         nucleus=NucleusShapes(round=1.0, oval=2.0), nucleus_fraction=0.57, eccentricity=0.8,
-        chromatin=0.34, chromatin_texture=0.4, parachromatin=0.3, chromatin_grain=0.45,
+        chromatin=0.32, chromatin_texture=0.4, parachromatin=0.3, chromatin_grain=0.45,
         chromatin_mottle=0.35, chromatin_rim=0.8, nucleus_roughness=0.1, azure=0.14, eosin=0.08,
         granules=2.5, granule_stain="chromatin", granule_size=0.55, granule_coverage=0.45,
         nucleoli=1.5, spread=IG_SPREAD))
@@ -62,13 +62,13 @@ class ImmatureGranulocytes:
     myelocyte: CellType = section(lambda: CellType(
         diameter=14.0, diameter_sd=2.3, roundness=0.07, cell_roughness=0.6,
         nucleus=NucleusShapes(round=1.0, oval=2.0), nucleus_fraction=0.57, eccentricity=1.0,
-        chromatin=0.53, chromatin_texture=0.8, chromatin_grain=0.45, chromatin_mottle=0.35,
+        chromatin=0.49, chromatin_texture=0.8, chromatin_grain=0.45, chromatin_mottle=0.35,
         chromatin_rim=2.0, nucleus_roughness=0.15, azure=0.11, eosin=0.14, granules=1.8,
         granule_stain="chromatin", granule_size=0.4, granule_coverage=0.3, spread=IG_SPREAD))
     metamyelocyte: CellType = section(lambda: CellType(
         diameter=13.0, diameter_sd=2.0, roundness=0.07, cell_roughness=0.5,
         nucleus=NucleusShapes(kidney=1.0), nucleus_fraction=0.57, eccentricity=0.6,
-        chromatin=0.54, chromatin_texture=0.8, chromatin_grain=0.45, chromatin_mottle=0.35,
+        chromatin=0.50, chromatin_texture=0.8, chromatin_grain=0.45, chromatin_mottle=0.35,
         chromatin_rim=2.5, nucleus_roughness=0.15, azure=0.085, eosin=0.14, granules=1.5,
         granule_stain="chromatin", granule_size=0.4, granule_coverage=0.25, spread=IG_SPREAD))
 
@@ -83,7 +83,7 @@ class CellTypes:
     neutrophil: CellType = section(lambda: CellType(
         diameter=14.3, diameter_sd=0.8, cell_roughness=0.2,
         nucleus=NucleusShapes(band=1.0, lobed=1.0), nucleus_fraction=0.37, lobes=(2, 5),
-        lobe_length=2.0, lobe_gap=0.25, chromatin=0.63, chromatin_rim=2.5,
+        lobe_length=2.0, lobe_gap=0.25, chromatin=0.57, chromatin_rim=2.5,
         chromatin_texture=0.8, parachromatin=0.2, chromatin_grain=0.45, chromatin_mottle=0.35,
         nucleus_roughness=0.15, eosin=0.075, azure=0.04, granules=1.05,
         granule_stain="chromatin", granule_size=0.25, granule_coverage=0.25,
@@ -94,7 +94,7 @@ class CellTypes:
     # it was 0.26 (subject segmentation, median of 30 images each)
     eosinophil: CellType = section(lambda: CellType(
         diameter=14.5, diameter_sd=1.2, cell_roughness=0.2, nucleus=NucleusShapes(lobed=1.0),
-        nucleus_fraction=0.55, lobes=(2, 2), lobe_length=1.5, chromatin=0.48,
+        nucleus_fraction=0.55, lobes=(2, 2), lobe_length=1.5, chromatin=0.43,
         chromatin_texture=0.8, parachromatin=0.2, chromatin_grain=0.45, chromatin_mottle=0.35,
         chromatin_rim=2.0, nucleus_roughness=0.2, eosin=0.15, azure=0.09, granules=1.3,
         granule_stain="eosin", granule_size=0.6, granule_coverage=0.75, granule_zone=0.9,
@@ -121,7 +121,7 @@ class CellTypes:
     lymphocyte: CellType = section(lambda: CellType(
         diameter=12.1, diameter_sd=0.8, roundness=0.08, cell_roughness=0.7,
         nucleus=NucleusShapes(round=1.0), nucleus_fraction=0.75, eccentricity=1.0,
-        chromatin=0.63, chromatin_texture=0.8, parachromatin=0.2, chromatin_grain=0.45,
+        chromatin=0.57, chromatin_texture=0.8, parachromatin=0.2, chromatin_grain=0.45,
         chromatin_mottle=0.15, nucleus_roughness=0.2, chromatin_rim=2.5, azure=0.115,
         eosin=0.105,
         spread=Spread(nucleus_fraction=0.1, chromatin=0.04, cytoplasm=0.5, hue=0.1)))
@@ -141,7 +141,7 @@ class CellTypes:
     erythroblast: CellType = section(lambda: CellType(
         diameter=11.0, diameter_sd=1.5, roundness=0.07, cell_roughness=0.4,
         nucleus=NucleusShapes(round=1.0), nucleus_fraction=0.4, eccentricity=0.5,
-        chromatin=0.8, chromatin_texture=0.8, chromatin_grain=0.5, chromatin_mottle=0.35,
+        chromatin=0.72, chromatin_texture=0.8, chromatin_grain=0.5, chromatin_mottle=0.35,
         parachromatin=0.15, chromatin_rim=2.0, nucleus_roughness=0.1, azure=0.1, eosin=0.08,
         haemoglobin=0.4,
         spread=Spread(nucleus_fraction=0.34, chromatin=0.06, cytoplasm=0.3, hue=0.2)))
