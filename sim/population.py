@@ -123,7 +123,8 @@ def draw(cfg: SimConfig, width: float, height: float, rng: np.random.Generator
     Red cells are drawn last, as many as cover `rbc_coverage` of the area the others leave free,
     each of a kind drawn from `red_mix` (normal unless it weighs other kinds), placed along the
     smear-zone coverage field and stacked where one layer cannot hold them (those that would
-    need more than `layers` layers are left out).
+    need more than `layers` layers are left out); a share `overlap` of the first layer's lies
+    over it instead, overlapping its neighbours.
 
     Returns
     -------
@@ -166,11 +167,14 @@ def draw(cfg: SimConfig, width: float, height: float, rng: np.random.Generator
     # one layer holds `monolayer` of the area the other cells leave free
     stack = smear.layers(smear.coverage(pop.rbc_coverage, g, x, width), pop.monolayer, rng)
     keep = stack < pop.layers
+    lifted = _lifted(stack, pop, rng)[keep]
     normal = pop.red_mix.weights()[1:].sum() <= 0  # every red cell normal: nothing to draw
     rbcs = [place("rbc" if normal else pop.red_mix.draw(rng), (float(a), float(b)),
-                  layer=int(s), stack=int(s)) for a, b, s in zip(x[keep], y[keep], stack[keep])]
+                  layer=int(s + up), stack=int(s + up))
+            for a, b, s, up in zip(x[keep], y[keep], stack[keep], lifted)]
     if pop.layers > 1:
-        _rouleaux([r for r in rbcs if r.stack > 0], pop, types.rbc.diameter, rng)
+        _rouleaux([r for r, up in zip(rbcs, lifted) if r.stack > 0 and not up], pop,
+                  types.rbc.diameter, rng)
     dropped = int(n - keep.sum())
     return drafts + rbcs, {"rbc_coverage_requested": round(float(requested), 4),
                           "rbc_dropped": dropped, "density_reached": dropped == 0}
@@ -213,6 +217,14 @@ def _platelet_density(pop, rng: np.random.Generator) -> float:
         return pop.platelets
     shape = 1.0 / pop.platelet_spread ** 2
     return pop.platelets * rng.gamma(shape, 1.0 / shape)
+
+
+def _lifted(stack: np.ndarray, pop, rng: np.random.Generator) -> np.ndarray:
+    """(n,) bool: the first-layer red cells (`stack` 0) that lie over it instead, a share
+    `pop.overlap` of them (none, and no draw, at 0 or with one layer)."""
+    if pop.overlap <= 0 or pop.layers < 2:
+        return np.zeros(stack.shape, bool)
+    return (stack == 0) & (rng.random(stack.shape) < pop.overlap)
 
 
 def _rouleaux(stacked: list[Draft], pop, diameter: float, rng: np.random.Generator) -> None:

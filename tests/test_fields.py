@@ -10,8 +10,8 @@ from hypothesis import given, settings, strategies as st
 
 from export import load_config, make_image
 from optics import slide
-from sim.population import (OUTLINE_SAMPLES, _oval, _platelet_density, _spicules, _spread,
-                            draw_radii)
+from sim.population import (OUTLINE_SAMPLES, _lifted, _oval, _platelet_density, _spicules,
+                            _spread, draw_radii)
 from sim.rings import detail
 from sim.scene import outline_area
 
@@ -104,3 +104,27 @@ def test_best_candidate_spacing_spreads_red_cells_within_the_box(seed, pbc):
 
     # the best of several candidates lies farther from its neighbours than a uniform draw
     assert nearest(8) > nearest(1)
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), share=st.floats(0.05, 0.95))
+def test_overlap_lifts_its_share_of_the_first_layer_only(seed, share, pbc):
+    pop = dataclasses.replace(pbc.sim.population, overlap=share)
+    stack = np.zeros(3000, int)
+    stack[:500] = 1
+    up = _lifted(stack, pop, np.random.default_rng(seed))
+    assert not up[:500].any()  # stacked cells stay where they are
+    assert abs(up[500:].mean() - share) < 5 * np.sqrt(share * (1 - share) / 2500)
+    for off in (dataclasses.replace(pop, overlap=0.0), dataclasses.replace(pop, layers=1)):
+        assert not _lifted(stack, off, np.random.default_rng(seed)).any()
+
+
+def test_lifted_red_cells_lie_over_their_neighbours_in_a_thin_film(pbc):
+    def red_stacks(share):
+        cfg = load_config("pbc", overrides=[f"sim.population.overlap={share}"])
+        return np.array([c.stack for seed in range(6)
+                         for c in make_image(cfg, seed, 0).scene.cells if c.kind == "rbc"])
+
+    assert red_stacks(0.0).max() == 0  # the pbc film is thin: one layer
+    lifted = red_stacks(0.3)
+    assert 0.15 < (lifted == 1).mean() < 0.45 and lifted.max() == 1  # none in rouleaux

@@ -10,8 +10,9 @@ For each of the three detection classes (WBC, RBC, Platelets; smearsim ids mappe
 the box side in px (median and quartiles of the geometric mean of width and height), for red
 cells the share of boxes that touch no other red-cell box (free-standing, with 2 px of slack)
 and of boxes cut by the frame, and for platelets the share that touch another platelet box
-(clumped) and the size of their clumps, and for both the long / short side of the
-uncut boxes. Boxes are read from ``labels/**.txt`` beside
+(clumped) and the size of their clumps, for both the share of boxes that cover over
+:data:`OVERLAP` of another's (overlapping cells) and the long / short side of the uncut
+boxes. Boxes are read from ``labels/**.txt`` beside
 ``images/**``; both sides are measured by the same code.
 """
 
@@ -26,6 +27,9 @@ from PIL import Image
 from export.realism.detection import TO_REAL
 
 NAMES = ("WBC", "RBC", "Platelets")
+
+OVERLAP = 0.4
+"""Share of the smaller box two boxes must have in common to count as overlapping cells."""
 
 EDGE = 2.0
 """A box within this many px of the frame is cut by it (TXL-PBC's annotators stop a box of a cut
@@ -58,6 +62,19 @@ def touching(b: np.ndarray, slack: float = 2.0) -> np.ndarray:
     t = np.all(hi - lo > -slack, axis=2)
     np.fill_diagonal(t, False)
     return t
+
+
+def overlapping(b: np.ndarray, least: float = OVERLAP) -> np.ndarray:
+    """(n,) bool: boxes whose intersection with another box covers more than `least` of the
+    smaller of the two (two touching discs' boxes share at most 0.09 of one: more is an
+    overlap of the cells)."""
+    lo = np.maximum(b[:, None, :2], b[None, :, :2])
+    hi = np.minimum(b[:, None, 2:4], b[None, :, 2:4])
+    inter = np.prod(np.clip(hi - lo, 0.0, None), axis=2)
+    area = np.prod(b[:, 2:4] - b[:, :2], axis=1)
+    share = inter / np.minimum(area[:, None], area[None, :])
+    np.fill_diagonal(share, 0.0)
+    return (share > least).any(axis=1)
 
 
 def clumps(t: np.ndarray) -> list[int]:
@@ -106,6 +123,8 @@ def summary(fields: list) -> dict:
             sizes = [s for b in boxes for s in clumps(touching(b))]
             alone = sum(s == 1 for s in sizes) / max(sum(sizes), 1)
             r["free-standing"] = f"{alone:.2f}"
+            r["overlapping"] = (f"{np.mean(np.concatenate([overlapping(b) for b in boxes])):.2f}"
+                                if len(allb) else "-")
             big = [s for s in sizes if s > 1]
             r["groups >1"] = (f"{len(big) / len(fields):.2f}/field, sizes median "
                               f"{np.median(big):.0f}, max {max(big)}" if big else "none")
