@@ -66,8 +66,9 @@ def hull(draft: Draft, cfg: Packing) -> float:
     return float(draft.radii.max()) - cfg.overlap * draft.radius
 
 
-def ring_offset(radius: np.ndarray, nodes: int, overlap: float) -> np.ndarray:
-    """Distance δ (µm) from the node ring out to the outline of cells of mean radius `radius`.
+def ring_offset(radius: np.ndarray, nodes: int | np.ndarray, overlap: float) -> np.ndarray:
+    """Distance δ (µm) from the node ring out to the outline of cells of mean radius `radius`
+    whose rings have `nodes` nodes (per cell, or one count for all).
 
     The node circle radius is r = NODE_OVERLAP · s for node spacing s = 2π (R − δ) / N. A
     neighbour touching the node circles can still sink into the valley between two of them, by
@@ -84,6 +85,26 @@ def ring_offset(radius: np.ndarray, nodes: int, overlap: float) -> np.ndarray:
     return radius * (a - b + overlap) / (1.0 + a - b)
 
 
+def feature(drafts: list[Draft], name: str, default: float) -> np.ndarray:
+    """Packing feature `name` of every cell (:class:`sim.rare.Features`: ``spreading``,
+    ``stiffness``, ``ring_nodes``), `default` for cells without features, shape (n,)."""
+    return np.array([default if s.features is None else getattr(s.features, name)
+                     for s in drafts], dtype=float)
+
+
+def spreading(drafts: list[Draft]) -> np.ndarray:
+    """How much smaller than drawn every cell lands, a fraction of its radius, shape (n,): its
+    class's ``spreading``; 0 for pinned cells, which keep their drawn outline."""
+    return np.where([s.pinned for s in drafts], 0.0, feature(drafts, "spreading", 0.0))
+
+
+def ring_nodes(drafts: list[Draft], cfg: Packing) -> np.ndarray:
+    """Nodes in every cell's ring, shape (n,): its class's own ``ring_nodes`` (a pathological
+    cell's, when not 0) or ``cfg.ring_nodes``."""
+    own = feature(drafts, "ring_nodes", 0.0).astype(int)
+    return np.where(own > 0, own, cfg.ring_nodes)
+
+
 def contacts(drafts: list[Draft], cfg: Packing) -> np.ndarray:
     """Radius of the disc each cell's contact shapes reach, µm, shape (n,): its rigid disc
     (platelets and the rigid red-cell kinds, :data:`sim.classes.RIGID_CLASSES`, :func:`hull`),
@@ -92,8 +113,9 @@ def contacts(drafts: list[Draft], cfg: Packing) -> np.ndarray:
     radius = np.array([s.radius for s in drafts], dtype=float)
     far = np.array([s.radii.max() for s in drafts], dtype=float)
     rigid = far - cfg.overlap * radius
-    delta = ring_offset(radius, cfg.ring_nodes, cfg.overlap)
-    node = NODE_OVERLAP * 2 * np.pi * (radius - delta) / cfg.ring_nodes
+    nodes = ring_nodes(drafts, cfg)
+    delta = ring_offset(radius, nodes, cfg.overlap)
+    node = NODE_OVERLAP * 2 * np.pi * (radius - delta) / nodes
     keep = np.array([s.kind in RIGID_CLASSES for s in drafts], dtype=bool)
     return np.where(keep, rigid, np.maximum(far - delta + node, rigid))
 

@@ -29,7 +29,8 @@ import numpy as np
 
 from sim.classes import RED_CLASSES, RIGID_CLASSES
 from sim.config import Packing
-from sim.contact import contacts, groups, layer_filter, overlapping, walled_space
+from sim.contact import (contacts, groups, layer_filter, overlapping, spreading,
+                         walled_space)
 from sim.population import Draft
 from sim.rings import Settled, settle_placed
 from sim.scene import outline_area
@@ -53,7 +54,8 @@ __all__ = ["Settled", "discs", "jammed", "lift", "settle"]
 
 def cores(drafts: list[Draft], cfg: Packing, yielded: bool = False) -> np.ndarray:
     """Radius of every cell's disc in pass 1, µm, shape (n,): its contact reach less
-    :data:`PRESQUEEZE`.
+    :data:`PRESQUEEZE`, and by its ``spreading`` for a cell that lands smaller and spreads in
+    pass 2 (:func:`sim.rings.settle_placed`).
 
     Once the soft red cells yield (`yielded`), a normal red cell's disc is the inscribed radius
     of the hexagon it flattens into (:data:`HEXAGON` × its area-equivalent radius) less the
@@ -61,7 +63,7 @@ def cores(drafts: list[Draft], cfg: Packing, yielded: bool = False) -> np.ndarra
     their discs grow by the median shrink of the red cells' and a red neighbour keeps as clear
     of them as before.
     """
-    radius = contacts(drafts, cfg) * (1.0 - PRESQUEEZE)
+    radius = contacts(drafts, cfg) * (1.0 - PRESQUEEZE) * (1.0 - spreading(drafts))
     soft = np.array([s.kind in RED_CLASSES and s.kind not in RIGID_CLASSES for s in drafts],
                     dtype=bool)
     if not yielded or not soft.any():

@@ -13,7 +13,8 @@ from functools import cached_property
 import numpy as np
 
 from sim import erythro, smear
-from sim.config import CellType, CellTypes, SimConfig, cell_type, draw_stage
+from sim.config import CellType, CellTypes, RareType, SimConfig, cell_type, draw_stage
+from sim.rare import Features
 from sim.redshapes import RedShape
 
 OUTLINE_SAMPLES = 64
@@ -34,6 +35,8 @@ class Draft:
     level, which orders what lies over what (equal to `layer` in the regular layers).
     `rouleau` numbers the rouleau the cell belongs to (0: none); rouleaux lie over all layers,
     in a collision layer of their own, their stack rising by one per cell along the row.
+    `features` are a pathological white cell's (:class:`sim.rare.Features`; the packing reads
+    how it spreads and yields), None for other cells.
     """
 
     kind: str
@@ -46,6 +49,7 @@ class Draft:
     stack: int = 0
     rouleau: int = 0
     stage: str = ""
+    features: Features | None = None
 
     @cached_property
     def radius(self) -> float:
@@ -115,6 +119,12 @@ def outline(types: CellTypes, kind: str, stage: str, rng: np.random.Generator) -
     return draw_radii(t, rng)
 
 
+def features(types: CellTypes, kind: str) -> Features | None:
+    """The features of pathological white class `kind`, None for other classes."""
+    t = cell_type(types, kind)
+    return t.features if isinstance(t, RareType) else None
+
+
 def draw(cfg: SimConfig, width: float, height: float, rng: np.random.Generator
          ) -> tuple[list[Draft], dict]:
     """Draw every cell of a `width` × `height` µm field (and its margin).
@@ -140,7 +150,7 @@ def draw(cfg: SimConfig, width: float, height: float, rng: np.random.Generator
         pos = at if at is not None else (rng.uniform(-m, width + m), rng.uniform(-m, height + m))
         stage = draw_stage(types, kind, rng)
         return Draft(kind, scale * outline(types, kind, stage, rng), pos,
-                     rng.uniform(0, 2 * np.pi), stage=stage, **kw)
+                     rng.uniform(0, 2 * np.pi), stage=stage, features=features(types, kind), **kw)
 
     drafts = []
     if pop.subject == "centre":

@@ -5,7 +5,10 @@ Chipmunk bodies with a contact circle each, :mod:`sim.chipmunk`) held together b
 bending and area term of :mod:`sim.softbody`, whose forces are computed for all rings at once
 with numpy and handed to Chipmunk in one batch; Chipmunk resolves the contacts. A pressed cell
 flattens against its neighbour and keeps its area. Platelets, and cells touching nothing, stay rigid
-discs with their drawn outline. The pass works through tiles of the field, holding the cells
+discs with their drawn outline. A pathological class may settle its own way
+(:class:`sim.rare.Features`): a softer ring with more nodes, landing smaller and spreading round
+its neighbours (the reactive lymphocyte, scalloped by red cells); rings of each node count are
+computed together. The pass works through tiles of the field, holding the cells
 around each tile fixed, so its cost grows linearly with the area.
 
 The outline is the node ring pushed out by the node circle radius plus the overlap allowance
@@ -23,8 +26,8 @@ import numpy as np
 from sim.classes import RED_CLASSES, RIGID_CLASSES
 from sim.config import Packing
 from sim.chipmunk import Space
-from sim.contact import (TOUCH, contacts, groups, hull, layer_filter, ring_offset, touching,
-                         walled_space)
+from sim.contact import (TOUCH, contacts, feature, groups, hull, layer_filter, ring_nodes,
+                         ring_offset, spreading, touching, walled_space)
 from sim.population import Draft
 from sim.softbody import NODE_OVERLAP, Rings, resample, signed_area
 
@@ -104,6 +107,58 @@ def _rest_rings(drafts: list[Draft], centres: np.ndarray, nodes: int, overlap: f
 
 
 @dataclass
+class RingGroup:
+    """The rings of one node count (:func:`sim.contact.ring_nodes`), at rest and at the start.
+
+    Attributes
+    ----------
+    members
+        Their indices in the ring pass's `ring` (its slots), (G,).
+    nodes
+        Node count of each ring.
+    rings
+        Their mechanics (:class:`sim.softbody.Rings`).
+    rest, start
+        Rest and starting node positions, µm, (G, N, 2): a spreading cell
+        (:attr:`sim.rare.Features.spreading`) starts shrunk about its centre and spreads to its
+        rest size against its neighbours.
+    theta, delta, node_r, fine
+        Node angles (N,), ring offsets (G,), node circle radii (G,), outline detail (G, K), as
+        :func:`_rest_rings` gives them.
+    """
+
+    members: np.ndarray
+    nodes: int
+    rings: Rings
+    rest: np.ndarray
+    start: np.ndarray
+    theta: np.ndarray
+    delta: np.ndarray
+    node_r: np.ndarray
+    fine: np.ndarray
+
+    @classmethod
+    def build(cls, drafts: list[Draft], cfg: Packing, centre: np.ndarray, ring: np.ndarray,
+              members: np.ndarray, nodes: int) -> "RingGroup":
+        """The group of rings `ring[members]` (cells of `drafts` at `centre`, µm, (n, 2)) of
+        `nodes` nodes: red cells as stiff as ``cfg.rbc_*``, white cells ``cfg.wbc_*`` times
+        their class's ``stiffness``."""
+        cells = ring[members]
+        rs = [drafts[i] for i in cells]
+        p0, theta, delta, node_r, fine = _rest_rings(rs, centre[cells], nodes, cfg.overlap)
+        red = np.array([s.kind in RED_CLASSES for s in rs])
+        give = feature(rs, "stiffness", 1.0)
+        rings = Rings.at_rest(p0, np.where(red, cfg.rbc_stretch, cfg.wbc_stretch * give),
+                              np.where(red, cfg.rbc_bending, cfg.wbc_bending * give),
+                              cfg.pressure)
+        start, spread = p0.copy(), spreading(rs)
+        grow = spread > 0
+        c = centre[cells[grow]][:, None]
+        start[grow] = c + (p0[grow] - c) * (1.0 - spread[grow])[:, None, None]
+        return cls(members, nodes, rings, p0, start, theta, delta, node_r, fine)
+
+
+@dataclass
 class RingPass:
     """The state of the ring pass over one field, which its tiles update in turn.
 
@@ -115,12 +170,14 @@ class RingPass:
         Field width, height and populated margin, µm.
     ring
         Indices of the cells that are rings.
-    nodes
-        Node positions of every ring (R, N, 2), µm, in the order of `ring`; updated.
+    groups
+        The rings by node count (:class:`RingGroup`).
     centre
         Centre of every cell (n, 2), µm; updated for disc cells.
-    rings, node_r
-        Ring mechanics (:class:`sim.softbody.Rings`) and node circle radii (R,), µm.
+    nodes
+        Node positions of every ring, (N, 2) arrays in µm, in the order of `ring`; updated.
+    node_r, part, local
+        Per ring: node circle radius, µm, its group and its row in that group's mechanics.
     is_ring, slot, group
         Per cell: whether it is a ring, its index in `ring` (−1 if not), its collision group.
     """
@@ -129,21 +186,30 @@ class RingPass:
     cfg: Packing
     box: tuple[float, float, float]
     ring: np.ndarray
-    nodes: np.ndarray
+    groups: list[RingGroup]
     centre: np.ndarray
-    rings: Rings
-    node_r: np.ndarray
+    nodes: list[np.ndarray] = field(init=False)
+    node_r: np.ndarray = field(init=False)
+    part: np.ndarray = field(init=False)
+    local: np.ndarray = field(init=False)
     is_ring: np.ndarray = field(init=False)
     slot: np.ndarray = field(init=False)
     group: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
-        n = len(self.drafts)
+        n, r = len(self.drafts), len(self.ring)
         self.is_ring = np.zeros(n, dtype=bool)
         self.is_ring[self.ring] = True
         self.slot = np.full(n, -1)
-        self.slot[self.ring] = np.arange(len(self.ring))
+        self.slot[self.ring] = np.arange(r)
         self.group = groups(self.drafts)
+        self.nodes, self.node_r = [np.empty(0)] * r, np.zeros(r)
+        self.part, self.local = np.zeros(r, dtype=int), np.zeros(r, dtype=int)
+        for k, g in enumerate(self.groups):
+            self.part[g.members], self.local[g.members] = k, np.arange(len(g.members))
+            self.node_r[g.members] = g.node_r
+            for m, p in zip(g.members, g.start):
+                self.nodes[m] = p.copy()
 
     def tiles(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """``(active, fixed)`` cell indices of every tile of about :data:`RELAX_TILE` µm that
@@ -195,27 +261,37 @@ class RingPass:
         Working tile by tile keeps each Chipmunk space small, and with it the cost of its
         contact cache: the cost grows linearly with the field.
         """
-        drafts, n_nodes = self.drafts, self.cfg.ring_nodes
+        drafts = self.drafts
         fixed = np.concatenate([fixed, [i for i in active if drafts[i].pinned]]).astype(int)
         cells = np.array([i for i in active if not drafts[i].pinned], dtype=int)
-        size = np.where(self.is_ring[cells], n_nodes, 1)
-        soft = self.is_ring[cells]
-        sub = self.rings.subset(self.slot[cells[soft]])
+        soft, slot = self.is_ring[cells], self.slot[cells]
+        size = np.ones(len(cells), dtype=int)
+        size[soft] = [len(self.nodes[k]) for k in slot[soft]]
         first = np.cumsum(np.concatenate([[0], size]))[:-1]
-        rows = (first[soft][:, None] + np.arange(n_nodes)).ravel()
+        # the tile's rings of each group: their mechanics, node count and body rows
+        parts = []
+        for k, g in enumerate(self.groups):
+            mine = soft & (self.part[slot] == k)
+            if mine.any():
+                rows = (first[mine][:, None] + np.arange(g.nodes)).ravel()
+                parts.append((g.rings.subset(self.local[slot[mine]]), g.nodes, rows))
+        ends = np.cumsum([0] + [len(rows) for _, _, rows in parts])
         with walled_space(*self.box, self.cfg.ring_damping, 2 * float(self.node_r.mean()),
                           int(size.sum() + len(fixed))) as space:
             self._hold(space, fixed)
             self._free(space, cells)
-            def push(at: np.ndarray) -> np.ndarray:
-                return sub.forces(at.reshape(-1, n_nodes, 2)).reshape(-1, 2)
 
-            for _ in range(self.cfg.ring_steps if soft.any() else 0):
+            def push(at: np.ndarray) -> np.ndarray:
+                return np.concatenate([sub.forces(at[a:b].reshape(-1, n, 2)).reshape(-1, 2)
+                                       for (sub, n, _), a, b in zip(parts, ends, ends[1:])])
+
+            rows = np.concatenate([rows for _, _, rows in parts]) if parts else None
+            for _ in range(self.cfg.ring_steps if parts else 0):
                 space.step(rows, push)
             pos = space.positions()
         for k, i in enumerate(cells):
             if self.is_ring[i]:
-                self.nodes[self.slot[i]] = pos[first[k]:first[k] + n_nodes]
+                self.nodes[self.slot[i]] = pos[first[k]:first[k] + size[k]]
             else:
                 self.centre[i] = pos[first[k]]
 
@@ -223,7 +299,7 @@ class RingPass:
 def settle_placed(drafts: list[Draft], cfg: Packing, centre: np.ndarray, width: float,
                   height: float, margin: float) -> Settled:
     """Pass 2 (rings) for cells whose discs settled at `centre` (µm, (n, 2)); the arguments are
-    left as they were."""
+    left as they were. Rings of each node count are one :class:`RingGroup`."""
     centre = centre.copy()
     angle = np.array([s.angle for s in drafts], dtype=float)
     radii = [s.radii for s in drafts]
@@ -232,23 +308,25 @@ def settle_placed(drafts: list[Draft], cfg: Packing, centre: np.ndarray, width: 
                     dtype=int)
     if cfg.ring_steps == 0 or not len(ring):
         return Settled(centre, angle, radii, 0)
-    rs = [drafts[i] for i in ring]
-    p0, theta, delta, node_r, fine = _rest_rings(rs, centre[ring], cfg.ring_nodes, cfg.overlap)
-    red = np.array([s.kind in RED_CLASSES for s in rs])
-    rings = Rings.at_rest(p0, np.where(red, cfg.rbc_stretch, cfg.wbc_stretch),
-                          np.where(red, cfg.rbc_bending, cfg.wbc_bending), cfg.pressure)
-    state = RingPass(drafts, cfg, (width, height, margin), ring, p0.copy(), centre, rings, node_r)
+    count = ring_nodes([drafts[i] for i in ring], cfg)
+    parts = [RingGroup.build(drafts, cfg, centre, ring, np.flatnonzero(count == n), int(n))
+             for n in np.unique(count)]
+    state = RingPass(drafts, cfg, (width, height, margin), ring, parts, centre)
     for active, fixed in state.tiles():
         state.relax_tile(active, fixed)
-    nodes = state.nodes
     lo, hi = np.array([-margin, -margin]), np.array([width + margin, height + margin])
-    ok = (np.all(np.isfinite(nodes), axis=(1, 2))
-          & (np.abs(signed_area(nodes) / rings.area - 1.0) < BROKEN)
-          & np.all((nodes >= lo) & (nodes <= hi), axis=(1, 2)))
-    nodes[~ok] = p0[~ok]
-    c, a, r = resample(nodes, theta, angle[ring], delta, radii[0].size)
-    for j, i in enumerate(ring):
-        if not drafts[i].pinned:
-            centre[i], angle[i] = c[j], a[j]
-            radii[i] = r[j] + fine[j]
-    return Settled(centre, angle, radii, int(np.count_nonzero(~ok)))
+    failed = 0
+    for g in parts:
+        nodes = np.stack([state.nodes[k] for k in g.members])
+        ok = (np.all(np.isfinite(nodes), axis=(1, 2))
+              & (np.abs(signed_area(nodes) / g.rings.area - 1.0) < BROKEN)
+              & np.all((nodes >= lo) & (nodes <= hi), axis=(1, 2)))
+        nodes[~ok] = g.rest[~ok]
+        failed += int(np.count_nonzero(~ok))
+        cells = ring[g.members]
+        c, a, r = resample(nodes, g.theta, angle[cells], g.delta, radii[0].size)
+        for j, i in enumerate(cells):
+            if not drafts[i].pinned:
+                centre[i], angle[i] = c[j], a[j]
+                radii[i] = r[j] + g.fine[j]
+    return Settled(centre, angle, radii, failed)

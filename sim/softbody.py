@@ -9,8 +9,8 @@ resolve them.
 
 Time is counted in physics steps and node mass is 1, so every stiffness is the squared angular
 frequency of its mode per step² (dimensionless); an explicit (symplectic Euler) step is stable
-for values well below 1. All rings share the node count, so the state is an array ``(C, N, 2)``
-in µm.
+for values well below 1. The rings of one :class:`Rings` share the node count, so their state
+is an array ``(C, N, 2)`` in µm.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from pycocotools import coco as coco_api
 
 from export import generate, load_config, make_image
 from export.config import with_subject
-from sim import erythro, pathology
+from sim import erythro, pathology, simulate
 from sim.classes import (BASE_CLASSES, CLASS_ID, CLASSES, PARENT, PATHOLOGICAL_WHITE, RED_KINDS,
                          STAINS, label_ids, parents)
 from sim.config import SimConfig, cell_type
@@ -348,3 +348,34 @@ def test_balanced_weighs_equally_the_classes_a_preset_draws(tmp_path, capsys):
                                    "large_granular_lymphocyte"), 1.0)
     pbc = load_config("pbc", overrides=[]).sim.population.subject_mix
     assert all(getattr(pbc, c) == 0 for c in PATHOLOGICAL_WHITE)  # pbc draws none of them
+
+
+FIELD_PRESETS = {"aml_field": ("myeloblast", 0.2), "apl_field": ("apl_promyelocyte", 0.3),
+                 "cll_field": ("lymphocyte", 0.5), "hcl_field": ("hairy_cell", 0.1)}
+"""Leukaemia field presets, each with its disease's cell and the least share of the white cells
+it has in that blood: blasts >= 20 % (WHO 2022 AML), abnormal promyelocytes dominating the
+white count in hypergranular APL, a lymphocytosis in CLL, hairy cells few among a low count in
+HCL (Bain 2015 ch. 9)."""
+
+
+@pytest.mark.parametrize("preset", FIELD_PRESETS)
+def test_leukaemia_field_presets_hold_their_disease_at_its_prevalence(preset, tmp_path):
+    config = load_config(preset, overrides=["export.split=[1.0, 0.0, 0.0]"])
+    field = load_config("field").sim.population
+    own, least = FIELD_PRESETS[preset]
+    mix, frame = config.sim.population.white_mix, config.optics.frame
+    assert config.sim.population.subject == "none"
+    assert (frame.width, frame.height, frame.pixel_size) == (640, 480, 0.075)
+    white = [c.kind for seed in range(30) for c in
+             simulate(config.sim, 48.0, 36.0, np.random.default_rng(seed)).cells
+             if c.kind in (*BASE_CLASSES[:7], *PATHOLOGICAL_WHITE)]
+    share = white.count(own) / len(white)
+    assert share >= least
+    assert abs(share - getattr(mix, own) / mix.weights().sum()) < 4 * np.sqrt(0.25 / len(white))
+    # raised white count in AML and CLL, low in APL and HCL
+    assert ((config.sim.population.white_cells > field.white_cells)
+            == (preset in ("aml_field", "cll_field")))
+    generate(config, count=3, out=tmp_path / "ds", seed=1, workers=1)
+    allowed = {k for k in mix.options() if getattr(mix, k) > 0} | {"rbc", "platelet"}
+    written = {CLASSES[i] for v in _yolo_ids(tmp_path / "ds").values() for i in v}
+    assert "rbc" in written and written <= allowed

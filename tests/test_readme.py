@@ -49,3 +49,10 @@ def test_readme_layout_names_every_module_of_each_package():
         modules = {p.stem for p in (root / package).glob("*.py") if p.stem != "__init__"}
         assert modules <= words, f"{package}/ modules missing from the README layout: " \
                                  f"{sorted(modules - words)}"
+
+
+def test_readme_names_every_preset():
+    from export.config import presets
+    text = README.read_text(encoding="utf-8")
+    missing = [name for name in presets() if f"`{name}`" not in text]
+    assert not missing, f"presets missing from the README: {missing}"
