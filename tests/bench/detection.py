@@ -78,7 +78,9 @@ def main() -> None:
     p.add_argument("--dataset", type=Path, default=None,
                    help="train on this smearsim dataset instead of generating one")
     p.add_argument("--synthetic", type=int, default=180, help="synthetic fields to generate")
-    p.add_argument("--real-train", type=int, default=180, help="real fields for the reference")
+    p.add_argument("--real-train", type=int, default=180, help="real fields for the reference "
+                   "(0: no reference run; its figures depend only on the real folder, --test "
+                   "and the training settings)")
     p.add_argument("--test", type=int, default=100, help="held-out real fields")
     for name in ("epochs", "imgsz", "batch", "seed"):
         p.add_argument(f"--{name}", type=int, default=getattr(detection.Training, name))
@@ -92,6 +94,8 @@ def main() -> None:
         generate(load_config(a.preset), a.synthetic, dataset, seed=a.seed, workers=1)
     print(f"synthetic set: {dataset} ({cpu_seconds() - t:.0f} s CPU)", flush=True)
     runs = {"synthetic": detection.labelled_images(dataset), "real": real_train}
+    if not real_train:
+        del runs["real"]
     reports = {}
     for name, pairs in runs.items():
         t = cpu_seconds()
