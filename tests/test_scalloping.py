@@ -48,7 +48,8 @@ def hull_depth(p: np.ndarray) -> np.ndarray:
     at = np.searchsorted(v, np.arange(len(p)), side="right") - 1
     a, b = p[v[at % len(v)]], p[v[(at + 1) % len(v)]]
     edge = (b - a) / np.linalg.norm(b - a, axis=1, keepdims=True)
-    return np.abs(np.cross(edge, p - a))
+    d = p - a
+    return np.abs(edge[:, 0] * d[:, 1] - edge[:, 1] * d[:, 0])
 
 
 def _inside(p: np.ndarray, settled, j: int) -> np.ndarray:
