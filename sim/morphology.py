@@ -53,9 +53,9 @@ NUCLEOPLASM_STAINS = {"eosin": 1.24, "azure": 0.84}
 """Eosin and azure concentration of the nucleoplasm per unit of the chromatin concentration it
 stands for: under the default stain spectra (green OD per µm 0.71 chromatin, 0.43 eosin, 0.21
 azure; optics.stain.tables) its green OD is that of the chromatin it replaces, 3 : 1 from eosin
-and azure, the mix that with the chromatin gives the R : G : B OD of PBC nuclei (0.62 : 1 : 0.23,
-median over the reference's seven nucleated classes, subject segmentation; chromatin alone
-0.59 : 1 : 0.15)."""
+and azure, the mix that with the chromatin gives an R : G : B OD of 0.62 : 1 : 0.23 (PBC nuclei:
+0.57-0.65 : 1 : 0.21-0.25 in the reference's seven nucleated classes, subject segmentation;
+the chromatin alone 0.59 : 1 : 0.15)."""
 
 GRANULE_EDGE = 0.15
 """Soft edge of a granule, in units of the granule texture (a fifth of its radius)."""
