@@ -260,8 +260,7 @@ class Population:
     rouleau_length: float = param(4.0, "", "mean number of red cells in a rouleau", 1.0, 20.0)
     overlap: float = param(0.0, "", "share of the first layer's red cells lying over it instead, "
                            "on their neighbours, however thin the film (the spreading leaves "
-                           "some cells on top; none over a centred subject, which is "
-                           "photographed because it lies clear; TXL-PBC fields: 15 % of red-cell boxes cover over "
+                           "some cells on top; TXL-PBC fields: 15 % of red-cell boxes cover over "
                            "0.4 of another's, tests/bench/field_stats.py; 2 % without)", 0.0, 1.0)
     platelets: float = param(0.52, "1/(1000 µm²)", "mean density of free platelets (TXL-PBC "
                              "fields: 0.75 platelet boxes per 35.5 × 35.8 µm field)", 0.0, 100.0)

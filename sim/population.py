@@ -174,8 +174,7 @@ def draw(cfg: SimConfig, width: float, height: float, rng: np.random.Generator
     n = rng.poisson(requested * area / rbc_area)
     x, y = _spread(n, pop, (-m, width + m, -m, height + m), width,
                    [(*s.position, s.radius - types.rbc.diameter / 2) for s in drafts], rng)
-    subject = [(*s.position, s.radius + types.rbc.diameter / 2) for s in drafts if s.subject]
-    rbcs, dropped = _red_cells(x, y, pop, types.rbc.diameter, width, place, subject, rng)
+    rbcs, dropped = _red_cells(x, y, pop, types.rbc.diameter, width, place, rng)
     return drafts + rbcs, {"rbc_coverage_requested": round(float(requested), 4),
                           "rbc_dropped": dropped, "density_reached": dropped == 0}
 
@@ -220,21 +219,18 @@ def _platelet_density(pop, rng: np.random.Generator) -> float:
 
 
 def _red_cells(x: np.ndarray, y: np.ndarray, pop, diameter: float, width: float, place,
-               subject: list, rng: np.random.Generator) -> tuple[list[Draft], int]:
+               rng: np.random.Generator) -> tuple[list[Draft], int]:
     """The red cells starting at `x`, `y` (µm), made by `place`, and how many were left out.
 
     Each lies in the stacking layer the local coverage gives it (one layer holds `monolayer`
     of the area the other cells leave free; cells that would need more than `layers` layers
-    are left out), a share `overlap` of the first layer's over it instead, but none that
-    starts within reach of the subject (`subject`: (x, y, reach) in µm: a photographed cell is
-    one that lies clear); each of a kind drawn from `red_mix`; some stacked ones lined up in
-    rouleaux (`diameter`: the red cell's, µm).
+    are left out), a share `overlap` of the first layer's over it instead; each of a kind drawn
+    from `red_mix`; some stacked ones lined up in rouleaux (`diameter`: the red cell's, µm).
     """
     stack = smear.layers(smear.coverage(pop.rbc_coverage, pop.coverage_gradient, x, width),
                          pop.monolayer, rng)
     keep = stack < pop.layers
-    clear = np.all([np.hypot(x - a, y - b) > r for a, b, r in subject], axis=0)
-    lifted = (_lifted(stack, pop, rng) & clear)[keep]
+    lifted = _lifted(stack, pop, rng)[keep]
     normal = pop.red_mix.weights()[1:].sum() <= 0  # every red cell normal: nothing to draw
     rbcs = [place("rbc" if normal else pop.red_mix.draw(rng), (float(a), float(b)),
                   layer=int(s + up), stack=int(s + up))
