@@ -145,18 +145,21 @@ def settle(drafts: list[Draft], cfg: Packing, width: float, height: float, margi
     runs tile by tile (:mod:`sim.rings`).
     """
     centre = discs(drafts, cfg, width, height, margin)
+    jam = jammed(drafts, cfg, centre)
     # discs jammed: the soft cells yield (flatten into polygons) before any cell is lifted
-    crowded = bool(jammed(drafts, cfg, centre))
+    crowded = bool(jam)
     if crowded:
         centre = discs(drafts, cfg, width, height, margin, start=centre, yielded=True)
+        jam = jammed(drafts, cfg, centre, yielded=True)
     for _ in range(layers):
-        lifted = lift(drafts, jammed(drafts, cfg, centre, crowded), layers)
+        lifted = lift(drafts, jam, layers)
         if lifted is None:
             break
         drafts = lifted
         centre = discs(drafts, cfg, width, height, margin, start=centre, yielded=crowded)
+        jam = jammed(drafts, cfg, centre, crowded)
     kept = np.ones(len(drafts), dtype=bool)
-    kept[jammed(drafts, cfg, centre, crowded)] = False
+    kept[jam] = False
     inner = settle_placed([s for s, k in zip(drafts, kept) if k], cfg, centre[kept],
                           width, height, margin)
     centre[kept] = inner.centre
