@@ -117,6 +117,9 @@ class CellType:
                                "0.3 chosen by the transfer benchmark (quick CNN TSTR 0.61 -> "
                                "0.68, tests/bench/transfer.py --seeds 11,12,13 --count 800 "
                                "--epochs 12)", 0.0, 0.9)
+    cytoplasm_texture: float = param(0.0, "", "rms relative variation of the cytoplasm's stain "
+                                     "concentration over a fine texture (organelles, clustered "
+                                     "ribosomes: the granular look of real cytoplasm)", 0.0, 1.0)
     haemoglobin: float = param(0.0, "", "haemoglobin concentration in cytoplasm", 0.0, 5.0)
     eosin: float = param(0.0, "", "eosinophilic (eosin-binding) concentration in cytoplasm",
                          0.0, 5.0)

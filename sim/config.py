@@ -20,6 +20,17 @@ from sim.weights import WeightTable
 IG_STAGES = ("promyelocyte", "myelocyte", "metamyelocyte")
 """Maturation stages of the immature granulocytes (class ``ig``)."""
 
+CYTOPLASM_TEXTURE = 0.3
+"""Rms relative variation of every nucleated cell's (and platelet's) cytoplasmic stain over the
+fine texture of :data:`sim.morphology.CYTOPLASM_GRAIN`: real cytoplasm is not an even film
+(organelles, clustered ribosomes, unresolved granules). PBC cytoplasm has about twice the
+band-pass contrast of smooth synthetic cytoplasm at 0.1-0.4 µm (green OD, 30 cells a class:
+neutrophil 0.011 and 0.016 against 0.005 and 0.008 in the 1-2 and 2-4 px bands); 0.3 brings the
+0.1-0.2 µm band to PBC's and raised the quick CNN TSTR (tests/bench/transfer.py --seeds 11,12,13
+--count 800 --epochs 12) from 0.713 to 0.719, 0.733 with the neutrophil's and monocyte's fine
+granules twice as many at half the stain (their isolated dots were the local-binary-pattern
+figures furthest from PBC's, 3-5 reference IQRs)."""
+
 IG_SPREAD = Spread(nucleus_fraction=0.15, chromatin=0.05, cytoplasm=0.1, hue=0.2, granules=0.3)
 """Cell-to-cell spread of every ``ig`` stage (PBC ig: σ of log N:C 0.33, cytoplasm OD 0.12)."""
 
@@ -48,7 +59,8 @@ class ImmatureGranulocytes:
 
     stages: StageMix = section(StageMix)
     promyelocyte: CellType = section(lambda: CellType(
-        diameter=16.5, diameter_sd=2.6, roundness=0.07, cell_roughness=0.6,
+        diameter=16.5, diameter_sd=2.6, cytoplasm_texture=CYTOPLASM_TEXTURE,
+        roundness=0.07, cell_roughness=0.6,
         nucleus=NucleusShapes(round=1.0, oval=2.0), nucleus_fraction=0.57, eccentricity=0.8,
         chromatin=0.32, chromatin_texture=0.4, parachromatin=0.3, chromatin_grain=0.45,
         chromatin_mottle=0.35, chromatin_rim=0.8, nucleus_roughness=0.1, azure=0.14, eosin=0.08,
@@ -60,13 +72,15 @@ class ImmatureGranulocytes:
     # monocyte (58 % of them); this change alone raised the quick CNN TSTR (800 images, 12
     # epochs, mean of seeds 11-13; tests/bench/transfer.py --seeds) from 0.57 to 0.64
     myelocyte: CellType = section(lambda: CellType(
-        diameter=14.0, diameter_sd=2.3, roundness=0.07, cell_roughness=0.6,
+        diameter=14.0, diameter_sd=2.3, cytoplasm_texture=CYTOPLASM_TEXTURE,
+        roundness=0.07, cell_roughness=0.6,
         nucleus=NucleusShapes(round=1.0, oval=2.0), nucleus_fraction=0.57, eccentricity=1.0,
         chromatin=0.49, chromatin_texture=0.8, chromatin_grain=0.45, chromatin_mottle=0.35,
         chromatin_rim=2.0, nucleus_roughness=0.15, azure=0.11, eosin=0.14, granules=1.8,
         granule_stain="chromatin", granule_size=0.4, granule_coverage=0.3, spread=IG_SPREAD))
     metamyelocyte: CellType = section(lambda: CellType(
-        diameter=13.0, diameter_sd=2.0, roundness=0.07, cell_roughness=0.5,
+        diameter=13.0, diameter_sd=2.0, cytoplasm_texture=CYTOPLASM_TEXTURE,
+        roundness=0.07, cell_roughness=0.5,
         nucleus=NucleusShapes(kidney=1.0), nucleus_fraction=0.57, eccentricity=0.6,
         chromatin=0.50, chromatin_texture=0.8, chromatin_grain=0.45, chromatin_mottle=0.35,
         chromatin_rim=2.5, nucleus_roughness=0.15, azure=0.085, eosin=0.14, granules=1.5,
@@ -86,19 +100,21 @@ class CellTypes:
     # now); quick CNN TSTR (tests/bench/transfer.py --seeds 11,12,13 --count 800 --epochs 12)
     # 0.678 -> 0.713
     neutrophil: CellType = section(lambda: CellType(
-        diameter=14.3, diameter_sd=0.8, cell_roughness=0.2,
+        diameter=14.3, diameter_sd=0.8, cytoplasm_texture=CYTOPLASM_TEXTURE,
+        cell_roughness=0.2,
         nucleus=NucleusShapes(band=1.0, lobed=1.0), nucleus_fraction=0.37, lobes=(2, 5),
         lobe_length=2.0, lobe_gap=0.25, chromatin=0.57, chromatin_rim=2.5,
         chromatin_texture=0.8, parachromatin=0.3, chromatin_grain=0.45, chromatin_mottle=0.35,
-        nucleus_roughness=0.15, eosin=0.075, azure=0.04, granules=1.05,
-        granule_stain="chromatin", granule_size=0.25, granule_coverage=0.25,
+        nucleus_roughness=0.15, eosin=0.075, azure=0.04, granules=0.525,
+        granule_stain="chromatin", granule_size=0.25, granule_coverage=0.5,
         spread=Spread(nucleus_fraction=0.05, chromatin=0.04, cytoplasm=0.25, hue=0.15,
                       granules=0.3)))
     # eosinophil granules leave the outer tenth of the cell pale: PBC eosinophils' cytoplasm in
     # the outer fifth between nucleus and margin has green OD 0.14, with granules up to the edge
     # it was 0.26 (subject segmentation, median of 30 images each)
     eosinophil: CellType = section(lambda: CellType(
-        diameter=14.5, diameter_sd=1.2, cell_roughness=0.2, nucleus=NucleusShapes(lobed=1.0),
+        diameter=14.5, diameter_sd=1.2, cytoplasm_texture=CYTOPLASM_TEXTURE,
+        cell_roughness=0.2, nucleus=NucleusShapes(lobed=1.0),
         nucleus_fraction=0.55, lobes=(2, 2), lobe_length=1.5, chromatin=0.43,
         chromatin_texture=0.8, parachromatin=0.3, chromatin_grain=0.45, chromatin_mottle=0.35,
         chromatin_rim=2.0, nucleus_roughness=0.2, eosin=0.15, azure=0.09, granules=1.3,
@@ -108,7 +124,8 @@ class CellTypes:
     # (R, G, B 0.448, 0.751, 0.170; it was 0.464, 0.812, 0.160): the darkest class was where a
     # synthetic-trained CNN put real cells it could not place
     basophil: CellType = section(lambda: CellType(
-        diameter=13.2, diameter_sd=1.5, roundness=0.06, cell_roughness=0.5,
+        diameter=13.2, diameter_sd=1.5, cytoplasm_texture=CYTOPLASM_TEXTURE,
+        roundness=0.06, cell_roughness=0.5,
         nucleus=NucleusShapes(lobed=2.0, kidney=1.0), nucleus_fraction=0.6, lobes=(2, 3),
         chromatin=0.45, eosin=0.12, azure=0.06, granules=2.2, granule_stain="chromatin",
         granule_size=0.7, granule_coverage=0.8,
@@ -124,18 +141,20 @@ class CellTypes:
     # by eye at the 96 px a classifier sees: a synthetic-trained CNN recognised 0-13 % of real
     # lymphocytes while every synthetic one was a round cell in a concentric ring)
     lymphocyte: CellType = section(lambda: CellType(
-        diameter=12.1, diameter_sd=0.8, roundness=0.08, cell_roughness=0.7,
+        diameter=12.1, diameter_sd=0.8, cytoplasm_texture=CYTOPLASM_TEXTURE,
+        roundness=0.08, cell_roughness=0.7,
         nucleus=NucleusShapes(round=1.0), nucleus_fraction=0.75, eccentricity=1.0,
         chromatin=0.57, chromatin_texture=0.8, parachromatin=0.3, chromatin_grain=0.45,
         chromatin_mottle=0.15, nucleus_roughness=0.2, chromatin_rim=2.5, azure=0.115,
         eosin=0.105,
         spread=Spread(nucleus_fraction=0.1, chromatin=0.04, cytoplasm=0.5, hue=0.1)))
     monocyte: CellType = section(lambda: CellType(
-        diameter=18.0, diameter_sd=2.5, roundness=0.08, cell_roughness=0.8,
+        diameter=18.0, diameter_sd=2.5, cytoplasm_texture=CYTOPLASM_TEXTURE,
+        roundness=0.08, cell_roughness=0.8,
         nucleus=NucleusShapes(kidney=3.0, oval=1.0), nucleus_fraction=0.47, chromatin=0.43,
         chromatin_texture=0.75, parachromatin=0.3, chromatin_grain=0.45, chromatin_mottle=0.25,
         chromatin_rim=1.5, nucleus_roughness=0.2, outline_grain=5.0, azure=0.09, eosin=0.075,
-        granules=1.2, granule_stain="chromatin", granule_size=0.25, granule_coverage=0.35,
+        granules=0.6, granule_stain="chromatin", granule_size=0.25, granule_coverage=0.7,
         vacuoles=4.0, vacuole_size=1.8,
         spread=Spread(nucleus_fraction=0.3, chromatin=0.08, cytoplasm=0.27, hue=0.1,
                       granules=0.3)))
@@ -144,7 +163,8 @@ class CellTypes:
     # R, G, B OD of the PBC erythroblast cytoplasm (0.157, 0.194, 0.067 by the subject
     # segmentation of export.realism.segmentation: lilac, polychromatic)
     erythroblast: CellType = section(lambda: CellType(
-        diameter=11.0, diameter_sd=1.5, roundness=0.07, cell_roughness=0.4,
+        diameter=11.0, diameter_sd=1.5, cytoplasm_texture=CYTOPLASM_TEXTURE,
+        roundness=0.07, cell_roughness=0.4,
         nucleus=NucleusShapes(round=1.0), nucleus_fraction=0.4, eccentricity=0.5,
         chromatin=0.72, chromatin_texture=0.8, chromatin_grain=0.5, chromatin_mottle=0.35,
         parachromatin=0.3, chromatin_rim=2.0, nucleus_roughness=0.1, azure=0.1, eosin=0.08,
@@ -156,7 +176,8 @@ class CellTypes:
     # 2.7–3.5 µm; tests/bench/field_stats.py); granulomere extent to the PBC platelet
     # morphometry (granulomere : hyalomere area 0.9, hyalomere OD 0.09)
     platelet: CellType = section(lambda: CellType(
-        diameter=2.7, diameter_sd=0.55, roundness=0.2, thickness=1.5, azure=0.2, eosin=0.2,
+        diameter=2.7, diameter_sd=0.55, cytoplasm_texture=CYTOPLASM_TEXTURE,
+        roundness=0.2, thickness=1.5, azure=0.2, eosin=0.2,
         granules=4.0, granule_stain="chromatin", granule_size=0.45, granule_coverage=0.75,
         granule_zone=0.72, spiculated=0.6, spicules=5.0, spicule_length=0.3))
     # red cells: centre thickness and its spread are fitted to the radial optical-density profile

@@ -25,8 +25,9 @@ EDGE = 0.15
 RIM = 0.3
 """Depth over which chromatin condenses along the nuclear envelope, µm."""
 
-VACUOLE_DEPTH = 0.8
-"""Fraction of the cell's thickness a vacuole leaves empty."""
+VACUOLE_DEPTH = 1.0
+"""Fraction of the cell's thickness a vacuole leaves empty (a clear hole: the crisp, white
+vacuoles of PBC monocytes)."""
 
 NUCLEOLUS_CLEARING = 0.6
 """Fraction of chromatin displaced inside a nucleolus."""
@@ -56,6 +57,9 @@ azure; optics.stain.tables) its green OD is that of the chromatin it replaces, 3
 and azure, the mix that with the chromatin gives an R : G : B OD of 0.62 : 1 : 0.23 (PBC nuclei:
 0.57-0.65 : 1 : 0.21-0.25 in the reference's seven nucleated classes, subject segmentation;
 the chromatin alone 0.59 : 1 : 0.15)."""
+
+CYTOPLASM_GRAIN = 0.5
+"""Lattice cell of the cytoplasm's fine texture, µm (features 0.2–0.5 µm across)."""
 
 GRANULE_EDGE = 0.15
 """Soft edge of a granule, in units of the granule texture (a fifth of its radius)."""
@@ -87,8 +91,9 @@ class Morphology:
         clumping, µm; relative amplitude of the coarse blotches over it.
     nucleus_roughness, outline_grain
         Rms excursion of the nucleus outline from the smooth shape and its lattice cell, µm.
-    cytoplasm
-        Concentration of each stain in the cytoplasm.
+    cytoplasm, cytoplasm_texture
+        Concentration of each stain in the cytoplasm; rms relative variation of it over a fine
+        texture of lattice cell :data:`CYTOPLASM_GRAIN`.
     granules, granule_stain, granule_size, granule_coverage, granule_zone
         Stain concentration inside granules, which stain, granule diameter (µm), area fraction,
         outer edge of the granule-bearing zone (cell radii).
@@ -116,6 +121,7 @@ class Morphology:
     nucleus_roughness: float
     outline_grain: float
     cytoplasm: dict[str, float]
+    cytoplasm_texture: float
     granules: float
     granule_stain: str
     granule_size: float
@@ -154,6 +160,24 @@ def _discs(n: int, size: tuple[float, float], centre: np.ndarray, spread: tuple[
                      np.zeros(n)], axis=1)
 
 
+def _clear_of(nucleus: np.ndarray, discs: np.ndarray, reach: float) -> np.ndarray:
+    """The `discs` each moved outwards along its direction from the cell centre to the first
+    of 16 steps where it lies clear of the `nucleus`, within `reach` µm of the centre; a disc
+    with no such place is dropped."""
+    if not len(discs) or not len(nucleus):
+        return discs
+    d0 = np.maximum(np.hypot(discs[:, 0], discs[:, 1]), 1e-6)[:, None]
+    r = discs[:, 2:3]
+    dist = d0 + np.linspace(0.0, 1.0, 16)[None, :] * np.maximum(reach - r - d0, 0.0)
+    x, y = (discs[:, i:i + 1] / d0 * dist for i in (0, 1))
+    clear = ellipse_depth(nucleus, x.astype(np.float32), y.astype(np.float32)) < -r
+    step, keep = clear.argmax(axis=1), clear.any(axis=1)
+    rows = np.arange(len(discs))
+    moved = discs.copy()
+    moved[:, 0], moved[:, 1] = x[rows, step], y[rows, step]
+    return moved[keep]
+
+
 def ruffle(radii: np.ndarray, depth: float, rng: np.random.Generator) -> np.ndarray:
     """The outline radii (µm, at uniform angles) ruffled inwards by up to `depth` µm: a random
     sum of the :data:`RUFFLE_MODES`, scaled to [0, 1] and subtracted. Inward only, so a settled
@@ -189,7 +213,8 @@ def draw(t: CellType, radius: float, profile: str, rng: np.random.Generator,
     (µm).
 
     Vacuoles (a Poisson number of mean ``t.vacuoles``) have radii from 0.4 to 1 × half of
-    ``t.vacuole_size`` and lie 0.5–0.85 cell radii from the centre, in the cytoplasm. Nucleoli
+    ``t.vacuole_size`` and are drawn 0.5–0.85 cell radii from the centre, then moved out of the
+    nucleus (:func:`_clear_of`: a vacuole is a clear space in the cytoplasm). Nucleoli
     (Poisson, mean ``t.nucleoli``) have radii 0.35–0.6 µm (0.7–1.2 µm across, the pale round
     nucleoli of promyelocytes in the PBC reference; chosen by eye, no morphometry figure checks
     them) and lie within 0.4 of the main nuclear bead's smaller semi-axis of its centre. The
@@ -200,6 +225,7 @@ def draw(t: CellType, radius: float, profile: str, rng: np.random.Generator,
     half = t.vacuole_size / 2
     vacuoles = _discs(rng.poisson(t.vacuoles) if len(nucleus) else 0, (0.4 * half, half),
                       np.zeros(2), (0.5 * radius, max(0.5 * radius, 0.85 * radius - half)), rng)
+    vacuoles = _clear_of(nucleus, vacuoles, 0.9 * radius)
     main = nucleus[0] if len(nucleus) else np.zeros(5)
     nucleoli = _discs(rng.poisson(t.nucleoli) if len(nucleus) else 0, (0.35, 0.6), main[:2],
                       (0.0, 0.4 * min(main[2], main[3])), rng)
@@ -219,6 +245,7 @@ def draw(t: CellType, radius: float, profile: str, rng: np.random.Generator,
         nucleus_roughness=t.nucleus_roughness,
         outline_grain=t.outline_grain,
         cytoplasm={s: getattr(t, s) for s in ("haemoglobin", "eosin", "azure") if getattr(t, s)},
+        cytoplasm_texture=t.cytoplasm_texture,
         granules=t.granules,
         granule_stain=t.granule_stain,
         granule_size=t.granule_size,
@@ -320,8 +347,13 @@ def densities(m: Morphology, radii: np.ndarray, x: np.ndarray, y: np.ndarray
         depth += m.nucleus_roughness * texture.sample("chromatin", x, y, m.outline_grain,
                                                       m.texture[4:6])
     nuc = _inside(depth) if depth is not None else 0.0
+    cytoplasm = thick
+    if m.cytoplasm_texture > 0:
+        # the chromatin offset serves: nucleus and cytoplasm do not overlap
+        grain = texture.sample("chromatin", x, y, CYTOPLASM_GRAIN, m.texture[:2])
+        cytoplasm = cytoplasm * np.maximum(1.0 + m.cytoplasm_texture * grain, 0.0)
     for stain, conc in m.cytoplasm.items():
-        dens[STAINS.index(stain)] = conc * thick * (1.0 - nuc)
+        dens[STAINS.index(stain)] = conc * cytoplasm * (1.0 - nuc)
     if depth is not None:
         _chromatin(m, depth, thick, nuc, x, y, dens)
     if m.granules > 0 and m.granule_coverage > 0:

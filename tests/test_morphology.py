@@ -111,6 +111,38 @@ def test_nucleoplasm_holds_its_share_of_the_nucleus_evenly(kind):
     assert spaces == pytest.approx(max(0.0, 1 - t.chromatin_texture / 0.7), abs=0.02)
 
 
+@pytest.mark.parametrize("kind", ["lymphocyte", "monocyte"])
+def test_cytoplasm_texture_varies_the_cytoplasm_about_its_mean(kind):
+    t = replace(getattr(CONFIG.sim.cells, kind), vacuoles=0.0, granules=0.0, spread=Spread(),
+                roundness=0.0, nucleus_fraction=0.25)
+    radii = np.full(64, 7.0, dtype=np.float32)
+    g = np.linspace(-7, 7, 281, dtype=np.float32)
+    x, y = np.meshgrid(g, g)
+    cells = {a: draw(replace(t, cytoplasm_texture=a), 7.0, "dome", np.random.default_rng(5))
+             for a in (0.0, 0.3)}
+    azure = STAINS.index("azure")
+    dens = {a: densities(m, radii, x, y)[1][azure] for a, m in cells.items()}
+    # the flat part of the dome, clear of the nucleus
+    ring = (_depth(cells[0.0].nucleus, x, y) < -0.5) & (np.hypot(x, y) < 5.0)
+    assert ring.sum() > 500
+    smooth, grainy = dens[0.0][ring], dens[0.3][ring]
+    assert smooth.std() < 0.03 * smooth.mean()
+    assert grainy.std() == pytest.approx(0.3 * smooth.mean(), rel=0.35)
+    assert grainy.mean() == pytest.approx(smooth.mean(), rel=0.1)
+    assert grainy.min() >= 0
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_vacuoles_lie_in_the_cytoplasm_clear_of_the_nucleus(seed):
+    t = replace(CONFIG.sim.cells.monocyte, vacuoles=6.0)
+    m = draw(t, 9.0, "dome", np.random.default_rng(seed))
+    if len(m.vacuoles):
+        cx, cy, r = (m.vacuoles[:, i].astype(np.float32) for i in range(3))
+        assert np.all(_depth(m.nucleus, cx, cy) < -r)
+        assert np.all(np.hypot(cx, cy) + r <= 0.9 * 9.0 + 1e-4)
+
+
 def test_red_cell_has_a_central_pallor():
     t = CONFIG.sim.cells.rbc
     m = draw(t, 3.91, "biconcave", np.random.default_rng(0))
