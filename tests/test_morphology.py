@@ -85,7 +85,7 @@ def test_stain_densities_vanish_outside_and_match_the_cell_recipe():
 @pytest.mark.parametrize("kind", ["lymphocyte", "neutrophil", "erythroblast", "monocyte"])
 def test_nucleoplasm_holds_its_share_of_the_nucleus_evenly(kind):
     t = replace(getattr(CONFIG.sim.cells, kind), nucleoli=0.0, chromatin_rim=0.0, vacuoles=0.0,
-                spread=Spread(), roundness=0.0, nucleus_roughness=0.0)
+                chromatin_mottle=0.0, spread=Spread(), roundness=0.0, nucleus_roughness=0.0)
     radii = np.full(64, 6.0, dtype=np.float32)
     g = np.linspace(-6, 6, 241, dtype=np.float32)
     x, y = np.meshgrid(g, g)
