@@ -115,13 +115,51 @@ def place(t: CellType, radius: float, rng: np.random.Generator) -> np.ndarray:
     return e
 
 
-def depth(ellipses: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Approximate signed depth (µm) of points inside a union of ellipses (negative outside)."""
-    depth = np.full(x.shape, -np.inf, dtype=np.float32)
-    for cx, cy, a, b, th in ellipses:
-        c, s = np.cos(th), np.sin(th)
-        dx, dy = x - cx, y - cy
-        u, v = (c * dx + s * dy) / a, (-s * dx + c * dy) / b
-        # signed depth inside the ellipse, in µm of its minor semi-axis
-        np.maximum(depth, (1.0 - np.sqrt(u * u + v * v)) * min(a, b), out=depth)
-    return depth
+WINDOW_MARGIN = 2
+"""Pixels added on every side of an ellipse's window in :func:`depth` (far more than the
+rounding of the grid's coordinates)."""
+
+
+def depth(ellipses: np.ndarray, x: np.ndarray, y: np.ndarray, floor: float | None = None
+          ) -> np.ndarray:
+    """Approximate signed depth (µm) of points inside a union of ellipses (negative outside).
+
+    With `floor` (µm) and `x`, `y` a 2-D grid affine in the array index (a raster's pixels in a
+    cell frame), each ellipse is evaluated only in the window of rows and columns where it may
+    be deeper than −`floor` (:func:`_window`): the result is the exact depth wherever that is
+    above −`floor`, and at most −`floor` (−inf where no ellipse was evaluated) elsewhere.
+    """
+    out = np.full(x.shape, -np.inf, dtype=np.float32)
+    grid = floor is not None and x.ndim == 2 and min(x.shape) >= 2
+    for e in ellipses:
+        part = _window(e, x, y, floor) if grid else ...
+        _deepen(out[part], x[part], y[part], e)
+    return out
+
+
+def _deepen(out: np.ndarray, x: np.ndarray, y: np.ndarray, ellipse: np.ndarray) -> None:
+    """Raise `out` (float32) to the signed depth of the points (`x`, `y`) in `ellipse`
+    ``(cx, cy, a, b, theta)``, in µm of its minor semi-axis, where that is larger."""
+    cx, cy, a, b, th = ellipse
+    c, s = np.cos(th), np.sin(th)
+    dx, dy = x - cx, y - cy
+    u, v = (c * dx + s * dy) / a, (-s * dx + c * dy) / b
+    np.maximum(out, (1.0 - np.sqrt(u * u + v * v)) * min(a, b), out=out)
+
+
+def _window(ellipse: np.ndarray, x: np.ndarray, y: np.ndarray, floor: float
+            ) -> tuple[slice, slice]:
+    """Rows and columns of the affine 2-D grid (`x`, `y`) within reach of `ellipse`'s points of
+    depth above −`floor`: those less than max(a, b) (1 + `floor` / min(a, b)) from its centre,
+    plus :data:`WINDOW_MARGIN`."""
+    cx, cy, a, b, _ = ellipse
+    reach = max(a, b) * (1.0 + floor / min(a, b))
+    h, w = x.shape
+    col = np.array([x[0, -1] - x[0, 0], y[0, -1] - y[0, 0]], dtype=float) / (w - 1)
+    row = np.array([x[-1, 0] - x[0, 0], y[-1, 0] - y[0, 0]], dtype=float) / (h - 1)
+    j, i = np.linalg.solve(np.stack([col, row], axis=1),
+                           np.array([cx - float(x[0, 0]), cy - float(y[0, 0])]))
+    di = reach / np.hypot(*row) + WINDOW_MARGIN
+    dj = reach / np.hypot(*col) + WINDOW_MARGIN
+    return (slice(max(int(np.floor(i - di)), 0), max(int(np.ceil(i + di)) + 1, 0)),
+            slice(max(int(np.floor(j - dj)), 0), max(int(np.ceil(j + dj)) + 1, 0)))
