@@ -128,3 +128,17 @@ def test_lifted_red_cells_lie_over_their_neighbours_in_a_thin_film(pbc):
     assert red_stacks(0.0).max() == 0  # the pbc film is thin: one layer
     lifted = red_stacks(0.3)
     assert 0.15 < (lifted == 1).mean() < 0.45 and lifted.max() == 1  # none in rouleaux
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 4), radius=st.floats(0.1, 12.0),
+       h=st.integers(40, 700), w=st.integers(40, 700))
+def test_blobs_blurred_in_their_window_are_those_of_the_whole_frame(seed, n, radius, h, w):
+    # bit for bit, whatever the window's size and where it meets the frame's edges
+    ij, weight = slide._impulses((h, w), n, np.random.default_rng(seed))
+    ij[0] = [(h - 1) * (seed % 2), (w - 1) * (seed // 2 % 2)]  # a corner
+    whole = slide._paint((slice(0, h), slice(0, w)), ij, weight)
+    window = slide._window((h, w), ij, radius)
+    part = np.zeros((h, w), np.float32)
+    part[window] = slide._blob(slide._paint(window, ij, weight), radius)
+    np.testing.assert_array_equal(part, slide._blob(whole, radius))
