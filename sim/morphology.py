@@ -315,8 +315,9 @@ def densities(m: Morphology, radii: np.ndarray, x: np.ndarray, y: np.ndarray
     inside = rho < 1.0
     thick = _thickness(m, rho, inside, x, y)
     dens = np.zeros((len(STAINS),) + x.shape, dtype=np.float32)
-    # depths below -EDGE less the roughness's largest dent affect no stain: not computed exactly
-    floor = EDGE + 2.0 * m.nucleus_roughness * texture.extreme("chromatin")
+    # depths below -EDGE / 2 less the roughness's largest dent (and 0.01 µm to spare) stain
+    # nothing: they need not be computed exactly
+    floor = EDGE / 2 + m.nucleus_roughness * texture.extreme("chromatin") + 0.01
     depth = ellipse_depth(m.nucleus, x, y, floor) if len(m.nucleus) else None
     if depth is not None and m.nucleus_roughness > 0:
         depth += m.nucleus_roughness * texture.sample("chromatin", x, y, m.outline_grain,
