@@ -70,15 +70,15 @@ def draw_radii(t: CellType, rng: np.random.Generator) -> np.ndarray:
     each radius kept within 0.5–1.5 of the mean radius and the diameter at least 0.5 µm; then
     stretched into an oval (:func:`_oval`) and, for a share `t.spiculated` of cells, given
     spicules (:func:`_spicules`)."""
-    d = t.diameter + t.diameter_sd * float(np.clip(rng.standard_normal(), -3.0, 3.0))
+    d = t.diameter + t.diameter_sd * min(max(rng.standard_normal(), -3.0), 3.0)
     theta, k = _THETA, _MODES
     amp = t.roundness / k * rng.standard_normal((len(OUTLINE_MODES), 1))
     shape = 1.0 + np.sum(amp * np.cos(_MODE_PHASE + rng.uniform(0, 2 * np.pi,
                                                                 (len(OUTLINE_MODES), 1))), axis=0)
     shape = np.clip(shape, 0.5, 1.5)
     if t.elongation > 0:
-        shape = shape * _oval(theta, t.elongation * abs(float(np.clip(rng.standard_normal(),
-                                                                     -2.0, 2.0))), rng)
+        shape = shape * _oval(theta, t.elongation * abs(min(max(rng.standard_normal(), -2.0),
+                                                            2.0)), rng)
     if t.spiculated > 0 and rng.random() < t.spiculated:
         shape = shape * _spicules(theta, rng.poisson(t.spicules), t.spicule_length, rng)
     return 0.5 * max(d, 0.5) * shape
