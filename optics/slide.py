@@ -54,24 +54,36 @@ def _impulses(shape: tuple[int, int], n: int, rng: np.random.Generator, cluster:
     return ij[ok], rng.uniform(0.5, 1.0, ok.sum()).astype(np.float32)
 
 
-def _window(shape: tuple[int, int], ij: np.ndarray, radius_px: float
-            ) -> tuple[slice, slice] | None:
-    """Rows and columns of the frame that hold every blob of radius up to `radius_px` about the
-    pixels `ij` (:func:`_blob`) with room to spare, the left edge aligned to :data:`ALIGN`
-    (the blobs blurred in it are those of the whole frame, bit for bit, and zero outside it);
-    None without impulses."""
-    if not len(ij):
-        return None
+def _windows(shape: tuple[int, int], ij: np.ndarray, radius_px: float
+             ) -> list[tuple[slice, slice]]:
+    """Disjoint windows (rows, columns) of the frame holding, with room to spare, every blob of
+    radius up to `radius_px` about the pixels `ij` (:func:`_blob`): each pixel's box, its left
+    edge aligned to :data:`ALIGN`, merged with every box it meets. Blobs blurred window by window
+    are those of the whole frame, bit for bit, and zero outside the windows."""
+    h, w = shape
     margin = 2 * (int(np.ceil(4 * _sigma(radius_px))) + 1) + ALIGN
-    lo, hi = np.maximum(ij.min(axis=0) - margin, 0), ij.max(axis=0) + margin + 1
-    return slice(lo[0], min(hi[0], shape[0])), slice(lo[1] // ALIGN * ALIGN, min(hi[1], shape[1]))
+    out: list[list[int]] = []
+    for i, j in ij.tolist():
+        box = [max(i - margin, 0), min(i + margin + 1, h),
+               max(j - margin, 0) // ALIGN * ALIGN, min(j + margin + 1, w)]
+        while hit := [b for b in out if b[0] < box[1] and box[0] < b[1] and b[2] < box[3]
+                      and box[2] < b[3]]:
+            for b in hit:
+                out.remove(b)
+                box = [min(box[0], b[0]), max(box[1], b[1]), min(box[2], b[2]),
+                       max(box[3], b[3])]
+        out.append(box)
+    return [(slice(a, b), slice(c, d)) for a, b, c, d in out]
 
 
 def _paint(window: tuple[slice, slice], ij: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """A float32 map of the window holding the impulses `weight` at the frame's pixels `ij`."""
+    """A float32 map of the window holding the impulses `weight` at those of the frame's pixels
+    `ij` that lie in it."""
     ys, xs = window
     out = np.zeros((ys.stop - ys.start, xs.stop - xs.start), np.float32)
-    np.add.at(out, (ij[:, 0] - ys.start, ij[:, 1] - xs.start), weight)
+    inside = ((ij[:, 0] >= ys.start) & (ij[:, 0] < ys.stop) & (ij[:, 1] >= xs.start)
+              & (ij[:, 1] < xs.stop))
+    np.add.at(out, (ij[inside, 0] - ys.start, ij[inside, 1] - xs.start), weight[inside])
     return out
 
 
@@ -103,8 +115,7 @@ def deposit(density: np.ndarray, cfg: OpticsConfig, rng: np.random.Generator) ->
     n = _count(s.precipitate, shape, p, rng)
     if n:
         grains = _impulses(shape, n, rng, s.precipitate_cluster, 2 * s.precipitate_size / p)
-        window = _window(shape, grains[0], s.precipitate_size / 2 / p)
-        if window is not None:
+        for window in _windows(shape, grains[0], s.precipitate_size / 2 / p):
             density[(STAINS.index("chromatin"),) + window] += s.precipitate_density * _blob(
                 _paint(window, *grains), s.precipitate_size / 2 / p)
     if s.film > 0:
@@ -138,9 +149,9 @@ def specks(transmittance: np.ndarray, cfg: OpticsConfig, rng: np.random.Generato
         return
     size = s.speck_size / 2 / p
     dust, ring = _impulses(shape, dust, rng), _impulses(shape, refractile, rng)
-    window = _window(shape, np.concatenate([dust[0], ring[0]]), REFRACTILE_RING * size)
-    od = s.dust_density * _blob(_paint(window, *dust), size)
-    ring = _paint(window, *ring)
-    od += s.refractile_density * np.clip(_blob(ring, REFRACTILE_RING * size)
-                                         - _blob(ring, size), 0.0, None)
-    transmittance[window] *= np.power(np.float32(10.0), -od)[..., None]
+    for window in _windows(shape, np.concatenate([dust[0], ring[0]]), REFRACTILE_RING * size):
+        od = s.dust_density * _blob(_paint(window, *dust), size)
+        rings = _paint(window, *ring)
+        od += s.refractile_density * np.clip(_blob(rings, REFRACTILE_RING * size)
+                                             - _blob(rings, size), 0.0, None)
+        transmittance[window] *= np.power(np.float32(10.0), -od)[..., None]
