@@ -34,9 +34,8 @@ def demosaic(raw: np.ndarray, method: str) -> np.ndarray:
     fixed = np.empty(raw.shape, np.uint16)
     for rows in strips(*raw.shape):
         fixed[rows] = np.clip(raw[rows] * np.float32(DEMOSAIC_SCALE) + np.float32(0.5), 0, 65535)
-    out = cv2.cvtColor(fixed, DEMOSAIC[method]).astype(np.float32)
-    out *= np.float32(1 / DEMOSAIC_SCALE)
-    return out
+    return np.multiply(cv2.cvtColor(fixed, DEMOSAIC[method]), np.float32(1 / DEMOSAIC_SCALE),
+                       dtype=np.float32)
 
 
 def target_background(cfg: OpticsConfig, white: np.ndarray | None = None) -> np.ndarray:

@@ -119,8 +119,10 @@ def deposit(density: np.ndarray, cfg: OpticsConfig, rng: np.random.Generator) ->
             density[(STAINS.index("chromatin"),) + window] += s.precipitate_density * _blob(
                 _paint(window, *grains), s.precipitate_size / 2 / p)
     if s.film > 0:
-        density[STAINS.index("eosin")] += s.film * np.clip(_film(shape, s.film_scale / p, rng),
-                                                           0.0, None)
+        film = _film(shape, s.film_scale / p, rng)
+        np.clip(film, 0.0, None, out=film)
+        film *= s.film
+        density[STAINS.index("eosin")] += film
 
 
 def _film(shape: tuple[int, int], scale_px: float, rng: np.random.Generator) -> np.ndarray:
