@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from optics.raster import Raster
+from optics.strips import strips
 from sim.classes import CLASS_ID
 from sim.scene import Scene
 
@@ -150,7 +151,9 @@ def label_cells(scene: Scene, raster: Raster, pixel_size: float, min_visible: fl
     """
     n = len(scene.cells)
     h, w = raster.owner.shape
-    counts = np.bincount((raster.owner + 1).ravel(), minlength=n + 1)[1:]  # 0: background
+    # pixels on top of each cell, counted a strip at a time (owner + 1: 0 is the background)
+    counts = sum(np.bincount((raster.owner[rows] + 1).ravel(), minlength=n + 1)
+                 for rows in strips(h, w))[1:]
     ext = outline_extents(scene, pixel_size)
     truncated = (ext[:, 0] < 0) | (ext[:, 1] < 0) | (ext[:, 2] > w) | (ext[:, 3] > h)
     # every pixel inside the whole cell, covered or not, sampled in the same raster pass

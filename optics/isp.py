@@ -95,12 +95,19 @@ def colour_correct(image: np.ndarray, cfg: OpticsConfig, white: np.ndarray | Non
 
 def sharpen_to_uint8(image: np.ndarray, amount: float, sigma: float) -> np.ndarray:
     """Unsharp mask, image + amount × (image − Gaussian(image, σ px)), quantised like
-    :func:`quantise` in the same pass."""
+    :func:`quantise` in the same pass; a strip of rows at a time, each blurred with the rows
+    the kernel reaches beyond it (the frame's own values: rows are filtered alike wherever they
+    lie, and the frame's top and bottom are mirrored as before)."""
     size = 2 * int(np.ceil(3 * sigma)) + 1  # ±3σ (OpenCV's default for float32 is ±4σ)
-    low = cv2.GaussianBlur(image, (size, size), sigmaX=sigma, sigmaY=sigma,
-                           borderType=cv2.BORDER_REFLECT)
-    return cv2.addWeighted(image, (1.0 + amount) * LEVELS, low, -amount * LEVELS, 0.0,
-                           dtype=cv2.CV_8U)
+    h, reach = image.shape[0], size // 2
+    out = np.empty(image.shape, np.uint8)
+    for rows in strips(*image.shape[:2]):
+        a, b = max(rows.start - reach, 0), min(rows.stop + reach, h)
+        low = cv2.GaussianBlur(image[a:b], (size, size), sigmaX=sigma, sigmaY=sigma,
+                               borderType=cv2.BORDER_REFLECT)[rows.start - a:rows.stop - a]
+        cv2.addWeighted(image[rows], (1.0 + amount) * LEVELS, low, -amount * LEVELS, 0.0,
+                        dst=out[rows], dtype=cv2.CV_8U)
+    return out
 
 
 def quantise(image: np.ndarray) -> np.ndarray:

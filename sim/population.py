@@ -199,10 +199,12 @@ def _spread(n: int, pop, box: tuple[float, float, float, float], width: float,
     placed[:len(others)] = np.reshape(others, (-1, 3))
     size = np.array([box[1] - box[0], box[3] - box[2]])
     for i in range(n):
-        # distances across the box's edges too (periodic), so the edges draw no cells
-        dx, dy = (np.abs(c[i, :, None] - placed[None, :, j]) for j, c in enumerate((x, y)))
+        # distances across the box's edges too (periodic), so the edges draw no cells; to the
+        # cells placed so far (those still to place lie at infinity: no gap is smaller)
+        seen = placed[:len(others) + i]
+        dx, dy = (np.abs(c[i, :, None] - seen[None, :, j]) for j, c in enumerate((x, y)))
         gap = np.min(np.hypot(np.minimum(dx, size[0] - dx), np.minimum(dy, size[1] - dy))
-                     - placed[None, :, 2], axis=1)
+                     - seen[None, :, 2], axis=1, initial=np.inf)
         j = int(np.argmax(gap))
         placed[len(others) + i, :2] = x[i, j], y[i, j]
     return placed[len(others):, 0].copy(), placed[len(others):, 1].copy()
