@@ -17,8 +17,6 @@ import signal
 import sys
 from pathlib import Path
 
-from export.realism.calibrate import calibrate, check_out, write_preset
-from export.realism.compare import compare
 from export.realism import detection
 from export.config import dump_config, load_config, presets
 from export.errors import OutputError, SmearsimError
@@ -26,7 +24,6 @@ from export.fetch import SOURCES, fetch
 from export.files import json_bytes
 from export.parallel import tune_memory
 from export.realism.gallery import write_gallery
-from export.realism.transfer import summary as transfer_summary
 from export.job import generate
 from export.preview import contact_sheet
 from optics import effects
@@ -226,7 +223,9 @@ def _add_fetch(sub) -> None:
 
 
 def _run(args: argparse.Namespace) -> None:
-    """Carry out the parsed command."""
+    """Carry out the parsed command. The modules of ``compare`` and ``calibrate`` are imported
+    when those commands run: they import SciPy (0.3 s of CPU), which ``generate`` and its
+    spawned workers (each imports this module as its main) have no use for."""
     if args.command == "presets":
         for name, text in presets().items():
             print(f"{name:10s} {text}")
@@ -235,6 +234,8 @@ def _run(args: argparse.Namespace) -> None:
     elif args.command == "preview":
         print(contact_sheet(args.dir, args.out, args.count, args.columns))
     elif args.command == "compare":
+        from export.realism.compare import compare
+        from export.realism.transfer import summary as transfer_summary
         report = compare(args.real, args.synthetic, args.out, args.seed, args.transfer,
                          args.epochs, sys.stderr)
         summary = {k: report["overall"][k] for k in ("images", "classifier_auc",
@@ -243,6 +244,7 @@ def _run(args: argparse.Namespace) -> None:
             summary["transfer_balanced_accuracy"] = transfer_summary(report["transfer"])
         print(json_bytes(summary, indent=None).decode())
     elif args.command == "calibrate":
+        from export.realism.calibrate import calibrate, check_out, write_preset
         out = Path(args.out)
         check_out(out, args.overwrite)
         if not 2 <= args.images <= 200:

@@ -21,6 +21,7 @@ from functools import lru_cache, partial
 from pathlib import Path
 from typing import TextIO
 
+import cv2
 import numpy as np
 
 from export import budget, formats, parallel, splits
@@ -87,7 +88,7 @@ def _check_finite(image: Image, index: int) -> None:
         Naming the first stage with a non-finite value.
     """
     for name, values in {"irradiance": image.irradiance, **image.stages}.items():
-        if not np.isfinite(values).all():
+        if not cv2.checkRange(values)[0]:  # any NaN or infinity (no frame-sized mask made)
             raise ConfigError(f"image {index}: the optical chain gave non-finite values (NaN or "
                               f"infinity) in its {name} stage; this configuration cannot be "
                               "imaged: check the values set in its optics section")

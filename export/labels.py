@@ -22,9 +22,9 @@ from typing import Mapping
 
 import cv2
 import numpy as np
-from scipy import ndimage
 
 from optics.raster import Raster
+from optics.strips import strips
 from sim.classes import CLASS_ID
 from sim.scene import Scene
 
@@ -121,6 +121,16 @@ def trace(mask: np.ndarray, origin: tuple[int, int], tolerance: float) -> list[l
     return out
 
 
+def visible_box(raster: Raster, i: int) -> tuple[tuple[int, int, int, int], np.ndarray]:
+    """Box ``(x0, y0, x1, y1)`` of the pixels where cell `i` is on top, and the mask of those
+    pixels over it, found within the cell's whole extent (:attr:`Raster.extent`, which holds
+    every pixel the cell covers); an empty box for a cell on top nowhere."""
+    x0, y0, x1, y1 = (int(v) for v in raster.extent[i])
+    mine = raster.owner[y0:y1, x0:x1] == i
+    bx, by, bw, bh = cv2.boundingRect(mine.view(np.uint8))
+    return (x0 + bx, y0 + by, x0 + bx + bw, y0 + by + bh), mine[by:by + bh, bx:bx + bw]
+
+
 def label_cells(scene: Scene, raster: Raster, pixel_size: float, min_visible: float,
                 tolerance: float | None = None, ids: Mapping[str, int] = CLASS_ID) -> list[Label]:
     """Labels of every cell with at least `min_visible` of its area visible.
@@ -141,24 +151,23 @@ def label_cells(scene: Scene, raster: Raster, pixel_size: float, min_visible: fl
     """
     n = len(scene.cells)
     h, w = raster.owner.shape
-    owner = raster.owner + 1  # 0: background
-    slices = ndimage.find_objects(owner, max_label=n)
-    counts = np.bincount(owner.ravel(), minlength=n + 1)[1:]
+    # pixels on top of each cell, counted a strip at a time (owner + 1: 0 is the background)
+    counts = sum(np.bincount((raster.owner[rows] + 1).ravel(), minlength=n + 1)
+                 for rows in strips(h, w))[1:]
     ext = outline_extents(scene, pixel_size)
     truncated = (ext[:, 0] < 0) | (ext[:, 1] < 0) | (ext[:, 2] > w) | (ext[:, 3] > h)
     # every pixel inside the whole cell, covered or not, sampled in the same raster pass
     whole = raster.extent
     out = []
-    for cell, sl in zip(scene.cells, slices):
+    for cell in scene.cells:
         i = cell.index
         visible = counts[i] / max(raster.area[i], 1e-9)
-        if sl is None or visible < min_visible or counts[i] == 0:
+        if visible < min_visible or counts[i] == 0:
             continue
-        ys, xs = sl
-        box = (xs.start, ys.start, xs.stop, ys.stop)
+        box, mine = visible_box(raster, i)
         polygons = None
         if tolerance is not None:  # a cell too thin to trace: its visible box as polygon
-            polygons = (trace(raster.owner[sl] == i, box[:2], tolerance)
+            polygons = (trace(mine, box[:2], tolerance)
                         or [[float(v) for v in (box[0], box[1], box[2], box[1], box[2], box[3],
                                                 box[0], box[3])]])
         amodal = (min(box[0], whole[i, 0]), min(box[1], whole[i, 1]), max(box[2], whole[i, 2]),

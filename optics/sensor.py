@@ -47,12 +47,15 @@ def _site_values(values: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return np.tile(tile, (-(-h // 2), -(-w // 2)))[:h, :w]
 
 
-@lru_cache(maxsize=8)
 def fixed_pattern(cfg: Sensor, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """PRNU gain (1 + σ N(0, 1)) and DSNU offset (σ N(0, 1) e⁻) maps of the camera, float32."""
+    """PRNU gain (1 + σ N(0, 1)) and DSNU offset (σ N(0, 1) e⁻) maps of the camera, float32,
+    computed in place (each map of a 4096² mosaic is 67 MB, and each fresh one page-faulted in)."""
     rng = np.random.default_rng(CAMERA_SEED)
-    gain = 1.0 + cfg.prnu * rng.standard_normal(shape, dtype=np.float32)
-    offset = cfg.dsnu * rng.standard_normal(shape, dtype=np.float32)
+    gain = rng.standard_normal(shape, dtype=np.float32)
+    gain *= cfg.prnu
+    gain += 1.0
+    offset = rng.standard_normal(shape, dtype=np.float32)
+    offset *= cfg.dsnu
     return gain, offset
 
 
@@ -60,14 +63,18 @@ def fixed_pattern(cfg: Sensor, shape: tuple[int, ...]) -> tuple[np.ndarray, np.n
 def _maps(cfg: Sensor, electrons: tuple[float, ...], shape: tuple[int, ...]
           ) -> tuple[np.ndarray, ...]:
     """Per-pixel maps of one camera and exposure: electrons per unit irradiance (PRNU included),
-    offset in e⁻ (dark signal and DSNU), and the DN → white-balanced-unit factor and offset."""
+    offset in e⁻ (dark signal and DSNU), and the DN → white-balanced-unit factor and offset
+    (made once per camera, exposure and frame: the camera's :func:`fixed_pattern` is not kept
+    besides them)."""
     scale = _site_values(electrons, shape)
     gain, offset = fixed_pattern(cfg, shape)
     dark = np.float32(cfg.dark_current * cfg.exposure_time)
-    k = np.float32(cfg.gain)
-    to_unit = np.broadcast_to(1.0 / (k * scale), shape).astype(np.float32)
-    dark_unit = np.broadcast_to(dark / scale, shape).astype(np.float32)
-    return scale * gain, offset + dark, to_unit, dark_unit
+    to_unit = np.multiply(np.float32(cfg.gain), scale, out=np.empty(shape, np.float32))
+    np.divide(1.0, to_unit, out=to_unit)
+    dark_unit = np.divide(dark, scale, out=np.empty(shape, np.float32))
+    gain *= scale
+    offset += dark
+    return gain, offset, to_unit, dark_unit
 
 
 def capture(irradiance: np.ndarray, electrons: np.ndarray, cfg: Sensor,

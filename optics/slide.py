@@ -31,28 +31,71 @@ REFRACTILE_RING = 1.6
 out of focus: bright core, dark Airy-like ring; chosen by eye)."""
 
 
+ALIGN = 64
+"""A window's left edge lies on a multiple of this many columns: OpenCV's Gaussian filter
+computes a pixel in a vector lane or in the scalar tail of a row according to its column's place
+in the row, with sums rounded differently; aligned windows keep every column's place."""
+
+
 def _impulses(shape: tuple[int, int], n: int, rng: np.random.Generator, cluster: float = 0.0,
-              spread: float = 0.0) -> np.ndarray:
-    """A float32 map of `n` unit impulses at random pixels; with `cluster` > 0 each impulse is
-    the seed of a cluster of 1 + Poisson(`cluster`) impulses within `spread` px of it."""
+              spread: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """`n` unit impulses at random pixels, as pixel indices (m, 2) (row, column; those inside
+    the frame) and weights (m,) float32; with `cluster` > 0 each impulse is the seed of a cluster
+    of 1 + Poisson(`cluster`) impulses within `spread` px of it."""
     h, w = shape
-    out = np.zeros(shape, np.float32)
     if n == 0:
-        return out
+        return np.zeros((0, 2), int), np.zeros(0, np.float32)
     seeds = rng.uniform((0, 0), (h, w), (n, 2))
     if cluster > 0:
         seeds = np.repeat(seeds, 1 + rng.poisson(cluster, n), axis=0)
         seeds += rng.normal(0.0, spread, seeds.shape) * (np.arange(len(seeds)) > 0)[:, None]
     ij = np.floor(seeds).astype(int)
     ok = (ij[:, 0] >= 0) & (ij[:, 0] < h) & (ij[:, 1] >= 0) & (ij[:, 1] < w)
-    np.add.at(out, (ij[ok, 0], ij[ok, 1]), rng.uniform(0.5, 1.0, ok.sum()).astype(np.float32))
+    return ij[ok], rng.uniform(0.5, 1.0, ok.sum()).astype(np.float32)
+
+
+def _windows(shape: tuple[int, int], ij: np.ndarray, radius_px: float
+             ) -> list[tuple[slice, slice]]:
+    """Disjoint windows (rows, columns) of the frame holding, with room to spare, every blob of
+    radius up to `radius_px` about the pixels `ij` (:func:`_blob`): each pixel's box, its left
+    edge aligned to :data:`ALIGN`, merged with every box it meets. Blobs blurred window by window
+    are those of the whole frame, bit for bit, and zero outside the windows."""
+    h, w = shape
+    margin = 2 * (int(np.ceil(4 * _sigma(radius_px))) + 1) + ALIGN
+    out: list[list[int]] = []
+    for i, j in ij.tolist():
+        box = [max(i - margin, 0), min(i + margin + 1, h),
+               max(j - margin, 0) // ALIGN * ALIGN, min(j + margin + 1, w)]
+        while hit := [b for b in out if b[0] < box[1] and box[0] < b[1] and b[2] < box[3]
+                      and box[2] < b[3]]:
+            for b in hit:
+                out.remove(b)
+                box = [min(box[0], b[0]), max(box[1], b[1]), min(box[2], b[2]),
+                       max(box[3], b[3])]
+        out.append(box)
+    return [(slice(a, b), slice(c, d)) for a, b, c, d in out]
+
+
+def _paint(window: tuple[slice, slice], ij: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """A float32 map of the window holding the impulses `weight` at those of the frame's pixels
+    `ij` that lie in it."""
+    ys, xs = window
+    out = np.zeros((ys.stop - ys.start, xs.stop - xs.start), np.float32)
+    inside = ((ij[:, 0] >= ys.start) & (ij[:, 0] < ys.stop) & (ij[:, 1] >= xs.start)
+              & (ij[:, 1] < xs.stop))
+    np.add.at(out, (ij[inside, 0] - ys.start, ij[inside, 1] - xs.start), weight[inside])
     return out
+
+
+def _sigma(radius_px: float) -> float:
+    """σ of the Gaussian of a blob of `radius_px` (:func:`_blob`)."""
+    return max(radius_px / 2.0, 0.3)
 
 
 def _blob(impulses: np.ndarray, radius_px: float) -> np.ndarray:
     """Impulses spread into round blobs of about `radius_px` px, peak about the impulse's
     weight (a Gaussian of σ = radius / 2, scaled to a unit peak)."""
-    sigma = max(radius_px / 2.0, 0.3)
+    sigma = _sigma(radius_px)
     return cv2.GaussianBlur(impulses, (0, 0), sigma) * np.float32(2 * np.pi * sigma ** 2)
 
 
@@ -72,11 +115,14 @@ def deposit(density: np.ndarray, cfg: OpticsConfig, rng: np.random.Generator) ->
     n = _count(s.precipitate, shape, p, rng)
     if n:
         grains = _impulses(shape, n, rng, s.precipitate_cluster, 2 * s.precipitate_size / p)
-        density[STAINS.index("chromatin")] += s.precipitate_density * _blob(
-            grains, s.precipitate_size / 2 / p)
+        for window in _windows(shape, grains[0], s.precipitate_size / 2 / p):
+            density[(STAINS.index("chromatin"),) + window] += s.precipitate_density * _blob(
+                _paint(window, *grains), s.precipitate_size / 2 / p)
     if s.film > 0:
-        density[STAINS.index("eosin")] += s.film * np.clip(_film(shape, s.film_scale / p, rng),
-                                                           0.0, None)
+        film = _film(shape, s.film_scale / p, rng)
+        np.clip(film, 0.0, None, out=film)
+        film *= s.film
+        density[STAINS.index("eosin")] += film
 
 
 def _film(shape: tuple[int, int], scale_px: float, rng: np.random.Generator) -> np.ndarray:
@@ -104,8 +150,10 @@ def specks(transmittance: np.ndarray, cfg: OpticsConfig, rng: np.random.Generato
     if not dust + refractile:
         return
     size = s.speck_size / 2 / p
-    od = s.dust_density * _blob(_impulses(shape, dust, rng), size)
-    ring = _impulses(shape, refractile, rng)
-    od += s.refractile_density * np.clip(_blob(ring, REFRACTILE_RING * size)
-                                         - _blob(ring, size), 0.0, None)
-    transmittance *= np.power(np.float32(10.0), -od)[..., None]
+    dust, ring = _impulses(shape, dust, rng), _impulses(shape, refractile, rng)
+    for window in _windows(shape, np.concatenate([dust[0], ring[0]]), REFRACTILE_RING * size):
+        od = s.dust_density * _blob(_paint(window, *dust), size)
+        rings = _paint(window, *ring)
+        od += s.refractile_density * np.clip(_blob(rings, REFRACTILE_RING * size)
+                                             - _blob(rings, size), 0.0, None)
+        transmittance[window] *= np.power(np.float32(10.0), -od)[..., None]

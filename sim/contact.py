@@ -12,7 +12,6 @@ Time is counted in steps of 1 (Chipmunk's time unit is one step): only the settl
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from sim.chipmunk import Filter, Space
 from sim.classes import RIGID_CLASSES
@@ -122,15 +121,26 @@ def contacts(drafts: list[Draft], cfg: Packing) -> np.ndarray:
 
 def overlapping(centre: np.ndarray, r: np.ndarray, layer: np.ndarray, group: np.ndarray
                 ) -> tuple[np.ndarray, ...]:
-    """Pairs (a, b) of cells of one layer, not of one group, whose discs of radius `r` overlap,
-    and the depth of their overlap, µm."""
-    if len(centre) < 2:
+    """Pairs (a, b), a < b, in lexicographic order, of cells of one layer, not of one group,
+    whose discs of radius `r` overlap, and the depth of their overlap, µm.
+
+    The candidates are the pairs at most 2 max(`r`) apart in x (a sweep over the cells sorted
+    by x; numpy, without a KD-tree, whose import cost each process 0.24 s), a superset of the
+    overlapping ones.
+    """
+    n = len(centre)
+    if n < 2:
         return np.zeros(0, int), np.zeros(0, int), np.zeros(0)
-    pairs = np.array(sorted(cKDTree(centre).query_pairs(2 * r.max())), dtype=int).reshape(-1, 2)
-    a, b = pairs.T
+    order = np.argsort(centre[:, 0], kind="stable")
+    x = centre[order, 0]
+    later = np.searchsorted(x, x + 2 * r.max(), side="right") - np.arange(1, n + 1)
+    first = np.repeat(np.arange(n), later)
+    second = first + 1 + np.arange(len(first)) - np.repeat(np.cumsum(later) - later, later)
+    a, b = np.minimum(order[first], order[second]), np.maximum(order[first], order[second])
     depth = r[a] + r[b] - np.hypot(*(centre[a] - centre[b]).T)
     hit = (layer[a] == layer[b]) & (group[a] != group[b]) & (depth > 0)
-    return a[hit], b[hit], depth[hit]
+    sort = np.lexsort((b[hit], a[hit]))
+    return a[hit][sort], b[hit][sort], depth[hit][sort]
 
 
 def touching(drafts: list[Draft], cfg: Packing, centre: np.ndarray, width: float, height: float,

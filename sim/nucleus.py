@@ -115,13 +115,76 @@ def place(t: CellType, radius: float, rng: np.random.Generator) -> np.ndarray:
     return e
 
 
-def depth(ellipses: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Approximate signed depth (µm) of points inside a union of ellipses (negative outside)."""
-    depth = np.full(x.shape, -np.inf, dtype=np.float32)
-    for cx, cy, a, b, th in ellipses:
-        c, s = np.cos(th), np.sin(th)
-        dx, dy = x - cx, y - cy
-        u, v = (c * dx + s * dy) / a, (-s * dx + c * dy) / b
-        # signed depth inside the ellipse, in µm of its minor semi-axis
-        np.maximum(depth, (1.0 - np.sqrt(u * u + v * v)) * min(a, b), out=depth)
-    return depth
+WINDOW_MARGIN = 2
+"""Pixels added on every side of an ellipse's window in :func:`depth` (far more than the
+rounding of the grid's coordinates)."""
+
+
+def depth(ellipses: np.ndarray, x: np.ndarray, y: np.ndarray, floor: float | None = None
+          ) -> np.ndarray:
+    """Approximate signed depth (µm) of points inside a union of ellipses (negative outside).
+
+    With `floor` (µm) and `x`, `y` a 2-D grid affine in the array index (a raster's pixels in a
+    cell frame), each ellipse is evaluated only in the window of rows and columns where it may
+    be deeper than −`floor` (:func:`_windows`): the result is the exact depth wherever that is
+    above −`floor`, and at most −`floor` (−inf where no ellipse was evaluated) elsewhere.
+    """
+    out = np.full(x.shape, -np.inf, dtype=np.float32)
+    if floor is None or x.ndim != 2 or min(x.shape) < 2:
+        parts = [...] * len(ellipses)
+    else:
+        parts = [np.s_[r0:r1, c0:c1] for r0, r1, c0, c1 in _windows(ellipses, x, y, floor)]
+    for e, part in zip(ellipses, parts):
+        _deepen(out[part], x[part], y[part], e)
+    return out
+
+
+def _deepen(out: np.ndarray, x: np.ndarray, y: np.ndarray, ellipse: np.ndarray) -> None:
+    """Raise `out` (float32) to the signed depth of the points (`x`, `y`) in `ellipse`
+    ``(cx, cy, a, b, theta)``, in µm of its minor semi-axis, where that is larger: ρ from
+    u = (c dx + s dy) / a, v = (−s dx + c dy) / b, computed in float64 in place."""
+    cx, cy, a, b, th = ellipse
+    c, s = np.cos(th), np.sin(th)
+    dx, dy = np.subtract(x, cx), np.subtract(y, cy)
+    u, t = np.multiply(c, dx), np.multiply(s, dy)
+    u += t
+    u /= a
+    v = np.multiply(-s, dx)
+    v += np.multiply(c, dy, out=t)
+    v /= b
+    u *= u
+    v *= v
+    u += v
+    np.sqrt(u, out=u)
+    u = np.subtract(1.0, u, out=u)
+    u *= min(a, b)
+    np.maximum(out, u, out=out)
+
+
+def _windows(ellipses: np.ndarray, x: np.ndarray, y: np.ndarray, floor: float) -> list:
+    """Rows and columns ``[r0, r1, c0, c1]`` of the affine 2-D grid (`x`, `y`) that hold each
+    ellipse's points of depth above −`floor`, plus :data:`WINDOW_MARGIN`: the points of
+    relative radius below 1 + `floor` / min(a, b), an ellipse of that many times its
+    semi-axes, projected on the grid's rows and columns."""
+    cx, cy, a, b, th = ellipses.T
+    h, w = x.shape
+    x0, y0 = float(x[0, 0]), float(y[0, 0])
+    # µm per column and per row, and the grid index (j, i) of each centre (orthogonal axes)
+    col = ((float(x[0, -1]) - x0) / (w - 1), (float(y[0, -1]) - y0) / (w - 1))
+    row = ((float(x[-1, 0]) - x0) / (h - 1), (float(y[-1, 0]) - y0) / (h - 1))
+    det = col[0] * row[1] - col[1] * row[0]
+    j = ((cx - x0) * row[1] - (cy - y0) * row[0]) / det
+    i = ((cy - y0) * col[0] - (cx - x0) * col[1]) / det
+    scale = 1.0 + floor / np.minimum(a, b)
+    c, s = np.cos(th), np.sin(th)
+
+    def half(step: tuple[float, float]) -> np.ndarray:
+        """Half-extent of each scaled ellipse along the grid axis `step` (µm per index), in
+        indices, with the margin."""
+        major, minor = c * step[0] + s * step[1], c * step[1] - s * step[0]
+        return scale * np.hypot(a * major, b * minor) / (step[0] ** 2 + step[1] ** 2) + (
+            WINDOW_MARGIN)
+
+    di, dj = half(row), half(col)
+    edges = np.stack([np.floor(i - di), np.ceil(i + di) + 1, np.floor(j - dj), np.ceil(j + dj) + 1])
+    return np.maximum(edges, 0).astype(int).T.tolist()

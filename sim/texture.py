@@ -78,6 +78,12 @@ def threshold(name: str, coverage: float) -> float:
     return float(values[min(int((1.0 - coverage) * values.size), values.size - 1)])
 
 
+def extreme(name: str) -> float:
+    """Largest magnitude of the values of tile `name`, which bounds its bilinear samples."""
+    values = _sorted(name)
+    return float(max(-values[0], values[-1]))
+
+
 TILES = {"chromatin": chromatin_tile, "granules": granule_tile}
 """The texture tiles by name."""
 

@@ -128,3 +128,19 @@ def test_lifted_red_cells_lie_over_their_neighbours_in_a_thin_film(pbc):
     assert red_stacks(0.0).max() == 0  # the pbc film is thin: one layer
     lifted = red_stacks(0.3)
     assert 0.15 < (lifted == 1).mean() < 0.45 and lifted.max() == 1  # none in rouleaux
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 30), radius=st.floats(0.1, 12.0),
+       h=st.integers(40, 900), w=st.integers(40, 900))
+def test_blobs_blurred_in_their_windows_are_those_of_the_whole_frame(seed, n, radius, h, w):
+    # bit for bit, whatever the windows' sizes, how they merge and where they meet the frame
+    ij, weight = slide._impulses((h, w), n, np.random.default_rng(seed))
+    ij[0] = [(h - 1) * (seed % 2), (w - 1) * (seed // 2 % 2)]  # a corner
+    whole = slide._paint((slice(0, h), slice(0, w)), ij, weight)
+    part, cover = np.zeros((h, w), np.float32), np.zeros((h, w), int)
+    for window in slide._windows((h, w), ij, radius):
+        part[window] = slide._blob(slide._paint(window, ij, weight), radius)
+        cover[window] += 1
+    assert cover.max() == 1  # disjoint windows
+    np.testing.assert_array_equal(part, slide._blob(whole, radius))

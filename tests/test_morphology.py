@@ -232,3 +232,20 @@ def test_ig_stages_are_drawn_with_their_weights_and_each_has_its_own_morphology(
         subject = next(c for c in make_image(cfg, 3, 0).scene.cells if c.subject)
         assert subject.to_dict()["morphology"]["stage"] == stage
         assert len(subject.morphology.nucleus) == beads
+
+
+@settings(max_examples=30, deadline=None)
+@given(kind=st.sampled_from(["neutrophil", "eosinophil", "monocyte", "lymphocyte", "basophil"]),
+       seed=st.integers(0, 2**32 - 1), angle=st.floats(0.0, 2 * np.pi),
+       floor=st.floats(0.05, 1.0))
+def test_nucleus_depth_with_a_floor_is_exact_above_it(kind, seed, angle, floor):
+    # a raster's grid in the cell frame: only depths above -floor need be computed exactly
+    rng = np.random.default_rng(seed)
+    e = draw(cell_type(CONFIG.sim.cells, kind), 6.0, "dome", rng).nucleus
+    a = np.arange(-70, 71, dtype=np.float32) * np.float32(0.1) + np.float32(rng.uniform(-1, 1))
+    c, s = np.float32(np.cos(angle)), np.float32(np.sin(angle))
+    x, y = (c * a)[None, :] + (s * a)[:, None], (c * a)[:, None] - (s * a)[None, :]
+    exact, fast = _depth(e, x, y), _depth(e, x, y, floor)
+    above = exact > -floor
+    np.testing.assert_array_equal(fast[above], exact[above])
+    assert np.all(fast[~above] <= -floor)

@@ -42,3 +42,22 @@ def test_settled_cells_stay_in_the_box_and_the_subject_centred(seed, coverage):
     assert sorted(c.z for c in scene.cells) == list(range(len(scene.cells)))
 
 
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 200), span=st.floats(5.0, 200.0))
+def test_overlapping_pairs_are_those_a_kd_tree_finds(seed, n, span):
+    # the sweep finds the pairs, in the order, that the KD-tree query it replaced found
+    from scipy.spatial import cKDTree
+    from sim.contact import overlapping
+    rng = np.random.default_rng(seed)
+    centre, r = rng.uniform(0.0, span, (n, 2)), rng.uniform(1.0, 5.0, n)
+    centre[: n // 4, 0] = np.round(centre[: n // 4, 0])  # ties in x
+    layer, group = rng.integers(0, 2, n), np.where(rng.random(n) < 0.2, n, np.arange(n))
+    pairs = np.array(sorted(cKDTree(centre).query_pairs(2 * r.max())) if n > 1 else [],
+                     dtype=int).reshape(-1, 2)
+    a, b = pairs.T
+    depth = r[a] + r[b] - np.hypot(*(centre[a] - centre[b]).T)
+    hit = (layer[a] == layer[b]) & (group[a] != group[b]) & (depth > 0)
+    for got, want in zip(overlapping(centre, r, layer, group), (a[hit], b[hit], depth[hit])):
+        np.testing.assert_array_equal(got, want)
