@@ -306,9 +306,8 @@ def _chromatin(m: Morphology, depth: np.ndarray, thick: np.ndarray, nuc: np.ndar
     clumps = texture.clumping(x, y, m.chromatin_grain, m.texture[:2], m.parachromatin,
                               min(1.0, m.chromatin_texture / share))
     if m.chromatin_mottle > 0:
-        coarse = texture.sample("chromatin", x, y, MOTTLE_GRAINS * m.chromatin_grain,
-                                m.texture[6:8])
-        clumps *= np.maximum(1.0 + m.chromatin_mottle * coarse, MOTTLE_FLOOR)
+        clumps *= texture.modulation(x, y, MOTTLE_GRAINS * m.chromatin_grain, m.texture[6:8],
+                                     m.chromatin_mottle, MOTTLE_FLOOR)
     rim = m.chromatin_rim * np.exp(-np.maximum(depth, 0.0) / RIM)
     chromatin = m.chromatin * thick * nuc * (share * clumps + rim)
     if len(m.nucleoli):
@@ -357,8 +356,8 @@ def densities(m: Morphology, radii: np.ndarray, x: np.ndarray, y: np.ndarray
     cytoplasm = thick
     if m.cytoplasm_texture > 0:
         # the chromatin offset serves: nucleus and cytoplasm do not overlap
-        grain = texture.sample("chromatin", x, y, CYTOPLASM_GRAIN, m.texture[:2])
-        cytoplasm = cytoplasm * np.maximum(1.0 + m.cytoplasm_texture * grain, 0.0)
+        cytoplasm = cytoplasm * texture.modulation(x, y, CYTOPLASM_GRAIN, m.texture[:2],
+                                                   m.cytoplasm_texture, 0.0)
     for stain, conc in m.cytoplasm.items():
         dens[STAINS.index(stain)] = conc * cytoplasm * (1.0 - nuc)
     if depth is not None:

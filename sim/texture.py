@@ -131,6 +131,14 @@ def clumping(x: np.ndarray, y: np.ndarray, cell_um: float, offset: tuple[float, 
     return c * np.float32(1.0 / mean)
 
 
+def modulation(x: np.ndarray, y: np.ndarray, cell_um: float, offset: tuple[float, float],
+               amplitude: float, floor: float) -> np.ndarray:
+    """A concentration factor 1 + `amplitude` × the chromatin tile (zero mean, unit variance)
+    at lattice cell `cell_um` (µm) and tile `offset`, at least `floor`: blotches of denser and
+    paler stain about a mean of 1."""
+    return np.maximum(1.0 + amplitude * sample("chromatin", x, y, cell_um, offset), floor)
+
+
 def sample(name: str, x: np.ndarray, y: np.ndarray, cell_um: float,
            offset: tuple[float, float]) -> np.ndarray:
     """Sample tile `name` at points given in µm.
