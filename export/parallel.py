@@ -6,6 +6,7 @@ workers need no shared file system and the output cannot depend on where an imag
 
 from __future__ import annotations
 
+import collections
 import ctypes
 import gc
 import itertools
@@ -14,10 +15,8 @@ import os
 import signal
 import threading
 from importlib.util import find_spec
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
-from multiprocessing.connection import wait
+from multiprocessing.connection import Connection, wait
 from typing import Callable, Iterable, Iterator
 
 import cv2
@@ -25,7 +24,17 @@ import cv2
 from export.errors import ConfigError, SchedulerError, option
 
 IN_FLIGHT = 4
-"""Batches queued per worker: enough to keep it busy, few enough to bound memory."""
+"""Batches out per worker (queued, being made or made and not yet written): enough to keep it
+busy, few enough to bound memory."""
+
+QUEUED = 2
+"""Batches sent to a worker and not yet returned: the next one is there when it finishes."""
+
+JOIN_TIMEOUT = 10.0
+"""Seconds a worker has to end before it is killed."""
+
+LOST = ("a worker process ended abruptly: killed, out of memory, or generate() called from a "
+        "script without an `if __name__ == \"__main__\":` guard")
 
 
 class WorkerLost(SchedulerError):
@@ -152,40 +161,110 @@ class Serial:
         return map(fn, work)
 
 
+def _serve(link: Connection, fn: Callable) -> None:
+    """The life of a pool worker: set up (:func:`start_worker`), then ``fn(batch)`` for every
+    batch that arrives on `link`, sending back ``(True, result)`` or ``(False, exception)``,
+    until the driver closes its end."""
+    start_worker()
+    while True:
+        try:
+            batch = link.recv()
+        except EOFError:
+            return
+        try:
+            reply = True, fn(batch)
+        except Exception as e:  # raised in the driver, in the batch's turn
+            reply = False, e
+        link.send(reply)
+
+
 class Pool(Serial):
-    """A local pool of `workers` spawned processes."""
+    """A local pool of `workers` spawned processes, each fed its batches through its own pipe.
+
+    The driver waits on the pipes and on the processes themselves, with no helper thread:
+    ProcessPoolExecutor's manager thread blocks for ever on a result that a worker stopped
+    mid-write had half sent, and the interpreter then hangs at exit joining that thread (seen
+    once in 85 SIGTERMs on a busy machine).
+    """
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
+        self.links: list[tuple[multiprocessing.Process, Connection]] = []
 
     def __enter__(self) -> "Pool":
-        self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=get_context("spawn"),
-                                        initializer=start_worker)
         return self
 
     def __exit__(self, kind, *exc) -> None:
-        if kind is not None:  # interrupted or failed: stop the workers now, not after their batch
-            for process in list((getattr(self.pool, "_processes", None) or {}).values()):
+        """Interrupted or failed: stop the workers now, not after their batch; else close their
+        pipes, which ends them."""
+        for process, link in self.links:
+            if kind is not None:
                 process.terminate()
-        self.pool.shutdown(wait=kind is None, cancel_futures=True)
+            link.close()
+        for process, _ in self.links:
+            process.join(JOIN_TIMEOUT)
+            if process.is_alive():
+                process.kill()
+                process.join()
+        self.links = []
+
+    def _start(self, fn: Callable) -> None:
+        spawn = get_context("spawn")
+        for _ in range(self.workers):
+            mine, theirs = spawn.Pipe()
+            process = spawn.Process(target=_serve, args=(theirs, fn), daemon=True)
+            process.start()
+            theirs.close()
+            self.links.append((process, mine))
 
     def run(self, fn: Callable, work: Iterable[list[int]]) -> Iterator:
-        """``fn(batch)`` for every batch, in order, with at most four batches per worker queued
-        (so the work is never listed whole)."""
-        queue, work = [], iter(work)
-        try:
-            for batch in itertools.islice(work, IN_FLIGHT * self.workers):
-                queue.append(self.pool.submit(fn, batch))
-            while queue:
-                result = queue.pop(0).result()
-                nxt = next(work, None)
-                if nxt is not None:
-                    queue.append(self.pool.submit(fn, nxt))
-                yield result
-        except BrokenProcessPool:
-            raise WorkerLost("a worker process ended abruptly: killed, out of memory, or "
-                             "generate() called from a script without an "
-                             "`if __name__ == \"__main__\":` guard") from None
+        """``fn(batch)`` for every batch, in order. Each worker has at most :data:`QUEUED`
+        batches waiting, and at most :data:`IN_FLIGHT` per worker are out (made or being made,
+        not yet yielded), so the work is never listed whole and memory stays bounded."""
+        self._start(fn)
+        work = enumerate(work)
+        queues = [collections.deque() for _ in self.links]
+        replies: dict[int, tuple[bool, object]] = {}
+        sent = done = 0
+
+        def feed(worker: int) -> None:
+            nonlocal sent
+            while len(queues[worker]) < QUEUED and sent - done < IN_FLIGHT * self.workers:
+                item = next(work, None)
+                if item is None:
+                    return
+                try:
+                    self.links[worker][1].send(item[1])
+                except OSError:  # the worker is gone
+                    raise WorkerLost(LOST) from None
+                queues[worker].append(item[0])
+                sent += 1
+
+        for worker in range(self.workers):
+            feed(worker)
+        while done < sent:
+            while done not in replies:
+                self._collect(queues, replies, feed)
+            ok, value = replies.pop(done)
+            if not ok:
+                raise value
+            done += 1
+            yield value
+            for worker in range(self.workers):
+                feed(worker)
+
+    def _collect(self, queues: list, replies: dict, feed: Callable[[int], None]) -> None:
+        """Wait for replies (or a worker's end) and file them by batch number."""
+        links = {link: worker for worker, (_, link) in enumerate(self.links) if queues[worker]}
+        ready = wait([*links, *(process.sentinel for process, _ in self.links)])
+        for link in ready:
+            if link not in links:  # a sentinel: a worker process ended
+                raise WorkerLost(LOST)
+            try:
+                replies[queues[links[link]].popleft()] = link.recv()
+            except (EOFError, OSError):  # the worker ended mid-reply
+                raise WorkerLost(LOST) from None
+            feed(links[link])
 
 
 class Dask(Serial):
