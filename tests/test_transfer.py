@@ -2,6 +2,7 @@
 
 import io
 import json
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -108,10 +109,27 @@ def test_separable_toy_problem_is_learnt_both_ways(toy, tmp_path):
         assert r["balanced_accuracy"] == 1.0 and r["accuracy"] == 1.0
         assert np.array_equal(np.array(r["confusion"]), 4 * np.eye(3))
         assert r["top_confusions"] == [] and r["train_images"] == r["test_images"] == 12
+        assert r["misclassified"] == []
     saved = json.loads((tmp_path / "report" / "report.json").read_text())
     assert saved["transfer"] == t
     png = cv2.imread(str(tmp_path / "report" / "report.png"))
     assert png.shape[0] > png.shape[1]  # four rows of panels: the transfer rows added
+
+
+def test_the_images_a_learner_gets_wrong_are_named(toy, tmp_path):
+    real, _ = toy
+    swapped = tmp_path / "swapped"  # synthetic eosinophils filed as lymphocytes and back
+    for kind, shown in zip(KINDS, ("lymphocyte", "eosinophil", "platelet")):
+        _folder(swapped, np.random.default_rng(3), 4, kinds=(kind,))
+        (swapped / kind).rename(swapped / f"_{shown}")
+    for d in swapped.iterdir():
+        d.rename(swapped / d.name[1:])
+    t = tr.transfer_report(image_files(real), image_files(swapped), ("features",))
+    wrong = t["features"]["synthetic_to_real"]["misclassified"]
+    assert sorted((Path(w["file"]).name, w["true"], w["predicted"]) for w in wrong) == sorted(
+        [(f"eosinophil_{i}.png", "eosinophil", "lymphocyte") for i in range(4)]
+        + [(f"lymphocyte_{i}.png", "lymphocyte", "eosinophil") for i in range(4)])
+    assert all(Path(w["file"]).parent == real / w["true"] for w in wrong)
 
 
 def test_features_see_the_nucleus(toy):

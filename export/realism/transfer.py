@@ -180,10 +180,11 @@ def fit_features(x: np.ndarray, y: np.ndarray, seed: int):
     return model.fit(np.where(np.isnan(x).all(axis=0), 0.0, x), y)  # (all-NaN columns: 0)
 
 
-def _direction(learner: str, direction: str, sets: dict, classes: list[str], epochs: int,
-               seed: int, stream: TextIO | None) -> dict:
+def _direction(learner: str, direction: str, sets: dict, files: dict, classes: list[str],
+               epochs: int, seed: int, stream: TextIO | None) -> dict:
     """Train `learner` on one side of `sets` (side → (features, thumbnails, labels)) and score
-    it on the other, as `direction` says."""
+    it on the other, as `direction` says; `files` (side → image files, in the order of `sets`)
+    names the test images it got wrong."""
     source, target = direction.split("_to_")
     (xf, xt, y), (tf, tt, truth) = sets[source], sets[target]
     _say(stream, f"{learner}: train on {len(y)} {source} images, test on {len(truth)} {target}")
@@ -199,8 +200,10 @@ def _direction(learner: str, direction: str, sets: dict, classes: list[str], epo
         model, losses = cnn.train(xt, y, len(classes), epochs, seed, stream)
         predicted = cnn.predict(model, tt)
         extra = {"epochs": epochs, "train_loss": [round(v, 5) for v in losses]}
+    wrong = [{"file": str(f), "true": classes[t], "predicted": classes[q]}
+             for f, t, q in zip(files[target], truth, predicted) if t != q]
     return {"train_images": int(len(y)), "test_images": int(len(truth)),
-            **scores(truth, predicted, classes), **extra}
+            **scores(truth, predicted, classes), **extra, "misclassified": wrong}
 
 
 def labelled(groups: dict[str, list[Path]], classes: list[str], cache: Path | None = None,
@@ -221,6 +224,8 @@ def transfer_report(real: dict[str, list[Path]], synthetic: dict[str, list[Path]
 
     `real` and `synthetic` map the same class names to image files. A ``cnn`` request without
     PyTorch is reported as skipped (one line on `stream`) and the feature learner runs instead.
+    Each learner and direction lists the test images it got wrong (``misclassified``: file,
+    true and predicted class), to look at beside the synthetic ones.
     """
     if "cnn" in run and not torch_available():
         _say(stream, f"warning: {NO_TORCH}")
@@ -229,13 +234,14 @@ def transfer_report(real: dict[str, list[Path]], synthetic: dict[str, list[Path]
     else:
         skipped = {}
     classes = class_order(list(real))
-    sets = {side: labelled(groups, classes, cache, stream, side)
-            for side, groups in (("real", real), ("synthetic", synthetic))}
+    sides = {"real": real, "synthetic": synthetic}
+    sets = {side: labelled(groups, classes, cache, stream, side) for side, groups in sides.items()}
+    files = {side: [f for c in classes for f in groups[c]] for side, groups in sides.items()}
     report = {"classes": classes,
               "images": {side: {c: len(g[c]) for c in classes}
                          for side, g in (("real", real), ("synthetic", synthetic))}}
     for learner in run:
-        report[learner] = {d: _direction(learner, d, sets, classes, epochs, seed, stream)
+        report[learner] = {d: _direction(learner, d, sets, files, classes, epochs, seed, stream)
                            for d in DIRECTIONS}
     return {**report, **skipped}
 

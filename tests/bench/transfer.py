@@ -5,7 +5,8 @@ pbc --balanced --count 1600 --seed 11 --formats yolo,crops`` (or the given prese
 ``--set`` overrides, count and seed), then with :mod:`export.realism.transfer` trains on its
 ``crops/`` and tests on the real folder (TSTR), and the reverse as a diagnostic. Prints the
 balanced accuracy of each learner and direction, the per-class recall, the largest confusions,
-the CNN's training loss by epoch and the ``compare`` classifier AUC of the same two sets.
+the CNN's training loss by epoch, the ``compare`` classifier AUC of the same two sets and
+the real images each learner trained on synthetic got wrong.
 ``--real-cv`` adds the reference figure of a CNN trained on the real folder itself
 (stratified k-fold cross-validation; a diagnostic only, never used to train on synthetic).
 
@@ -129,7 +130,21 @@ def table(report: dict, auc: float, what: str) -> str:
     if "skipped" in report.get("cnn", {}):
         lines.append(f"cnn: {report['cnn']['skipped']}")
     lines.append(f"compare classifier AUC (real vs synthetic): {auc:.3f}")
-    return "\n".join(lines)
+    return "\n".join(lines + misclassified(report))
+
+
+def misclassified(report: dict) -> list[str]:
+    """The real images each learner trained on synthetic got wrong, by true class."""
+    lines = []
+    for learner in ("cnn", "features"):
+        wrong = report.get(learner, {}).get(tr.DIRECTIONS[0], {}).get("misclassified", [])
+        if wrong:
+            lines.append(f"real images {learner} TSTR got wrong (file -> predicted):")
+        for c in report["classes"]:
+            mine = [f"{Path(w['file']).stem} -> {w['predicted']}" for w in wrong if w["true"] == c]
+            if mine:
+                lines.append(f"  {c}: " + ", ".join(mine))
+    return lines
 
 
 def one_seed(args: argparse.Namespace, seed: int) -> dict:
