@@ -206,11 +206,17 @@ def _direction(learner: str, direction: str, sets: dict, files: dict, classes: l
             **scores(truth, predicted, classes), **extra, "misclassified": wrong}
 
 
+def ordered(groups: dict[str, list[Path]], classes: list[str]) -> list[Path]:
+    """The image files of `groups`, class after class in `classes` order (the row order of
+    :func:`labelled`)."""
+    return [f for c in classes for f in groups[c]]
+
+
 def labelled(groups: dict[str, list[Path]], classes: list[str], cache: Path | None = None,
              stream: TextIO | None = None, side: str = ""
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(features, thumbnails, label indices) of every image of `groups`, in `classes` order."""
-    files = [f for c in classes for f in groups[c]]
+    files = ordered(groups, classes)
     _say(stream, f"cell features and thumbnails of {len(files)} {side} images".replace("  ", " "))
     features, thumbs = image_arrays(files, cache, stream)
     labels = np.repeat(np.arange(len(classes)), [len(groups[c]) for c in classes])
@@ -236,10 +242,9 @@ def transfer_report(real: dict[str, list[Path]], synthetic: dict[str, list[Path]
     classes = class_order(list(real))
     sides = {"real": real, "synthetic": synthetic}
     sets = {side: labelled(groups, classes, cache, stream, side) for side, groups in sides.items()}
-    files = {side: [f for c in classes for f in groups[c]] for side, groups in sides.items()}
+    files = {side: ordered(groups, classes) for side, groups in sides.items()}
     report = {"classes": classes,
-              "images": {side: {c: len(g[c]) for c in classes}
-                         for side, g in (("real", real), ("synthetic", synthetic))}}
+              "images": {side: {c: len(g[c]) for c in classes} for side, g in sides.items()}}
     for learner in run:
         report[learner] = {d: _direction(learner, d, sets, files, classes, epochs, seed, stream)
                            for d in DIRECTIONS}

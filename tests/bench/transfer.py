@@ -156,7 +156,7 @@ def one_seed(args: argparse.Namespace, seed: int) -> dict:
     run = tr.learners(args.learners, real, synthetic, args.epochs)
     report = tr.transfer_report(real, synthetic, run, args.epochs, seed, sys.stderr, args.cache)
     report["compare_classifier_auc"] = compare_auc(
-        [f for c in report["classes"] for f in real[c]],
+        tr.ordered(real, report["classes"]),
         [f for c in report["classes"] for f in synthetic[c][:len(real[c])]], args.cache)
     report["seed"] = seed
     return report
