@@ -74,6 +74,12 @@ class CellType:
                                  "logarithm (0: every cell alike)", 0.0, 2.0)
     nucleus: NucleusShapes = section(NucleusShapes)
     nucleus_fraction: float = param(0.0, "", "nucleus area / cell area", 0.0, 0.95)
+    nucleus_coupling: float = param(1.0, "", "exponent by which the nucleus area follows the "
+                                    "cell's: 1, every cell of a class has the same N:C ratio "
+                                    "(but for the spread); 0, the nucleus's size does not depend "
+                                    "on the cell's (PBC nuclei: monocyte diameter σ of log 0.055 "
+                                    "against the cell's 0.18, tests/bench/morphometry.py)",
+                                    0.0, 1.0)
     eccentricity: float = param(0.2, "", "largest shift of the nucleus from the centre, as a "
                                 "fraction of the room it has", 0.0, 1.0)
     lobes: tuple[int, ...] = param((1, 1), "", "min and max lobe count of a lobed nucleus",
@@ -133,6 +139,10 @@ class CellType:
     granule_zone: float = param(1.0, "", "outer edge of the granule-bearing zone, in cell radii "
                                 "(1: the whole cytoplasm; platelets: the central granulomere "
                                 "inside a clear hyalomere)", 0.1, 1.0)
+    granule_veil: float = param(1.0, "", "granule density over the nucleus relative to over "
+                                "the cytoplasm (1: granules veil the nucleus as in basophils "
+                                "and promyelocytes; eosinophils: few, the lobes stay clear, "
+                                "Bain 2015 ch. 3)", 0.0, 1.0)
     vacuoles: float = param(0.0, "", "mean number of cytoplasmic vacuoles", 0.0, 20.0)
     vacuole_size: float = param(1.0, "µm", "largest vacuole diameter", 0.2, 4.0)
     nucleoli: float = param(0.0, "", "mean number of visible nucleoli (immature cells)", 0.0, 5.0)

@@ -94,9 +94,10 @@ class Morphology:
     cytoplasm, cytoplasm_texture
         Concentration of each stain in the cytoplasm; rms relative variation of it over a fine
         texture of lattice cell :data:`CYTOPLASM_GRAIN`.
-    granules, granule_stain, granule_size, granule_coverage, granule_zone
+    granules, granule_stain, granule_size, granule_coverage, granule_zone, granule_veil
         Stain concentration inside granules, which stain, granule diameter (µm), area fraction,
-        outer edge of the granule-bearing zone (cell radii).
+        outer edge of the granule-bearing zone (cell radii), density over the nucleus relative
+        to over the cytoplasm.
     vacuoles, nucleoli
         Discs ``(cx, cy, r, r, 0)`` in µm: clear vacuoles in the cytoplasm, pale RNA-rich
         nucleoli in the nucleus (may be empty).
@@ -127,6 +128,7 @@ class Morphology:
     granule_size: float
     granule_coverage: float
     granule_zone: float
+    granule_veil: float
     vacuoles: np.ndarray
     nucleoli: np.ndarray
     texture: tuple[float, ...]
@@ -218,9 +220,14 @@ def draw(t: CellType, radius: float, profile: str, rng: np.random.Generator,
     (Poisson, mean ``t.nucleoli``) have radii 0.35–0.6 µm (0.7–1.2 µm across, the pale round
     nucleoli of promyelocytes in the PBC reference; chosen by eye, no morphometry figure checks
     them) and lie within 0.4 of the main nuclear bead's smaller semi-axis of its centre. The
-    class's values are first made the cell's own (:func:`individual`).
+    class's values are first made the cell's own (:func:`individual`), and its nucleus fraction
+    scaled by (cell diameter / class diameter) ** (2 (``nucleus_coupling`` − 1)): the nucleus
+    area grows as the cell area to the power ``nucleus_coupling``.
     """
     t = individual(t, rng)
+    if t.nucleus_coupling != 1.0:
+        scale = (2.0 * radius / t.diameter) ** (2.0 * (t.nucleus_coupling - 1.0))
+        t = replace(t, nucleus_fraction=min(t.nucleus_fraction * scale, NUCLEUS_MOST))
     nucleus = place_nucleus(t, radius, rng)
     half = t.vacuole_size / 2
     vacuoles = _discs(rng.poisson(t.vacuoles) if len(nucleus) else 0, (0.4 * half, half),
@@ -251,6 +258,7 @@ def draw(t: CellType, radius: float, profile: str, rng: np.random.Generator,
         granule_size=t.granule_size,
         granule_coverage=t.granule_coverage,
         granule_zone=t.granule_zone,
+        granule_veil=t.granule_veil,
         vacuoles=vacuoles,
         nucleoli=nucleoli,
         texture=tuple(float(v) for v in rng.uniform(0, texture.TILE_PX, 8)),
@@ -368,5 +376,7 @@ def densities(m: Morphology, radii: np.ndarray, x: np.ndarray, y: np.ndarray
         g = texture.sample("granules", x, y, cell, m.texture[2:4])
         level = texture.threshold("granules", m.granule_coverage)
         grains = np.clip((g - level) / GRANULE_EDGE, 0.0, 1.0) * (rho < m.granule_zone)
+        if m.granule_veil < 1.0:
+            grains *= 1.0 - (1.0 - m.granule_veil) * nuc
         dens[STAINS.index(m.granule_stain)] += m.granules * m.granule_size * grains
     return inside, dens

@@ -41,6 +41,19 @@ def test_nucleus_has_the_configured_area_and_stays_inside_the_cell(kind, seed):
         assert area == pytest.approx(target, rel=0.08)
 
 
+@settings(max_examples=20, deadline=None)
+@given(coupling=st.floats(0.0, 1.0), scale=st.floats(0.8, 1.25), seed=st.integers(0, 2**32 - 1))
+def test_nucleus_area_grows_as_the_cell_area_to_the_coupling(coupling, scale, seed):
+    # a lymphocyte-sized round nucleus at N:C 0.3 always fits, so its area is as drawn
+    t = replace(CONFIG.sim.cells.lymphocyte, spread=Spread(), nucleus_fraction=0.3,
+                nucleus_roughness=0.0, nucleus_coupling=coupling)
+    radius = t.diameter / 2
+    areas = [_area(draw(t, r, "dome", np.random.default_rng(seed)).nucleus, samples=96)
+             for r in (radius, scale * radius)]
+    assert areas[0] == pytest.approx(0.3 * np.pi * radius ** 2, rel=0.02)
+    assert areas[1] / areas[0] == pytest.approx(scale ** (2 * coupling), rel=0.02)
+
+
 @settings(max_examples=10, deadline=None)
 @given(kind=st.sampled_from(["neutrophil", "eosinophil", "basophil", "lymphocyte", "monocyte",
                              "erythroblast"]), seed=st.integers(0, 2**32 - 1))
@@ -130,6 +143,30 @@ def test_cytoplasm_texture_varies_the_cytoplasm_about_its_mean(kind):
     assert grainy.std() == pytest.approx(0.3 * smooth.mean(), rel=0.35)
     assert grainy.mean() == pytest.approx(smooth.mean(), rel=0.1)
     assert grainy.min() >= 0
+
+
+@pytest.mark.parametrize("veil", [0.0, 0.4, 1.0])
+def test_granule_veil_scales_the_granules_over_the_nucleus_only(veil):
+    t = replace(CONFIG.sim.cells.eosinophil, vacuoles=0.0, spread=Spread(), roundness=0.0,
+                nucleus_roughness=0.0, granule_zone=1.0)
+    radii = np.full(64, 7.0, dtype=np.float32)
+    g = np.linspace(-7, 7, 281, dtype=np.float32)
+    x, y = np.meshgrid(g, g)
+    # the same cell (same draw) with and without granules isolates the granules' eosin
+    cell = draw(replace(t, granule_veil=veil), 7.0, "dome", np.random.default_rng(4))
+    eosin = STAINS.index("eosin")
+    grains = densities(cell, radii, x, y)[1][eosin] - densities(
+        replace(cell, granules=0.0), radii, x, y)[1][eosin]
+    depth = _depth(cell.nucleus, x, y)
+    deep, clear = depth > 0.3, (depth < -0.3) & (np.hypot(x, y) < 6.0)
+    assert deep.sum() > 500 and clear.sum() > 500
+    inside = replace(cell, granule_veil=1.0)
+    full = densities(inside, radii, x, y)[1][eosin] - densities(
+        replace(inside, granules=0.0), radii, x, y)[1][eosin]
+    # the same granules, veiled over the nucleus by the given share and untouched elsewhere
+    assert np.allclose(grains[deep], veil * full[deep], atol=1e-6)
+    assert np.array_equal(grains[clear], full[clear])
+    assert full[deep].mean() == pytest.approx(full[clear].mean(), rel=0.25)
 
 
 @settings(max_examples=30, deadline=None)
