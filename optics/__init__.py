@@ -73,7 +73,8 @@ def render(scene: Scene, cfg: OpticsConfig, rng: np.random.Generator,
     conditions = variation.draw(cfg, slide_rng)
     raster = rasterize(scene, cfg.frame)
     slide.deposit(raster.density, cfg, extras_rng)
-    stages = {"transmittance": stain.transmittance(raster.density, cfg, conditions.stain)}
+    stages = {"transmittance": stain.transmittance(raster.density, cfg, conditions.stain,
+                                                    conditions.red_azure)}
     slide.specks(stages["transmittance"], cfg, extras_rng)
     # without keep_stages the transmittance is not kept: light it in place
     stages["illuminated"] = illumination.illuminate(
@@ -84,7 +85,7 @@ def render(scene: Scene, cfg: OpticsConfig, rng: np.random.Generator,
         del stages["transmittance"], stages["illuminated"]
     light = sensor.mosaic(stages["blurred"]) if cfg.bayer.enabled else stages["blurred"]
     stages["raw"] = sensor.capture(light, illumination.electrons_per_unit(cfg), cfg.sensor,
-                                   noise_rng)
+                                   noise_rng, conditions.exposure)
     del light
     rgb, jpeg = isp.process(stages["raw"], cfg, conditions.white)
     return Image(irradiance=stages["blurred"], raster=raster, conditions=conditions, jpeg=jpeg,

@@ -78,7 +78,7 @@ def _maps(cfg: Sensor, electrons: tuple[float, ...], shape: tuple[int, ...]
 
 
 def capture(irradiance: np.ndarray, electrons: np.ndarray, cfg: Sensor,
-            rng: np.random.Generator) -> np.ndarray:
+            rng: np.random.Generator, exposure: float = 1.0) -> np.ndarray:
     """Expose, read and digitise; return the signal in white-balanced units (fraction of full
     scale), float32, same shape as `irradiance` — (H, W) for a mosaic, (H, W, 3) otherwise.
 
@@ -93,12 +93,17 @@ def capture(irradiance: np.ndarray, electrons: np.ndarray, cfg: Sensor,
         Sensor configuration; with ``enabled`` off the irradiance is returned unchanged.
     rng
         Source of the temporal noise.
+    exposure
+        Factor on `electrons` for this image (more or less light, :mod:`optics.variation`),
+        undone by the camera's normalisation: it changes the noise, not the mean signal.
     """
     if not cfg.enabled:
         return irradiance
     per_unit, offset, to_unit, dark = _maps(cfg, tuple(float(e) for e in electrons),
                                             irradiance.shape)
     e = np.multiply(irradiance, per_unit)
+    if exposure != 1.0:
+        e *= np.float32(exposure)
     e += offset
     noise = rng.standard_normal(e.shape, dtype=np.float32)
     for rows in strips(*e.shape[:2]):
@@ -113,4 +118,6 @@ def capture(irradiance: np.ndarray, electrons: np.ndarray, cfg: Sensor,
     np.clip(e, 0, 2 ** cfg.adc_bits - 1, out=e)
     e *= to_unit
     e -= dark
+    if exposure != 1.0:
+        e *= np.float32(1.0 / exposure)
     return e

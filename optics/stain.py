@@ -22,6 +22,12 @@ from sim.classes import STAINS
 
 LN10 = float(np.log(10.0))
 
+RED_CELL_AZURE = ("azure_b",)
+"""Components of the ``haemoglobin`` mixture whose uptake varies from slide to slide: the free
+azure B the red cells take up, absorbing in the red; more of it turns them grey-mauve, less
+leaves them pink (an alkaline buffer stains red cells grey-blue; B. J. Bain, Blood Cells, 5th
+ed. 2015, ch. 1)."""
+
 
 def tables(cfg: OpticsConfig) -> spectra.Bands:
     """Band tables for the stains, lamp and camera of `cfg`."""
@@ -32,14 +38,22 @@ def tables(cfg: OpticsConfig) -> spectra.Bands:
 
 
 @lru_cache(maxsize=16)
-def _matrices(cfg: OpticsConfig) -> tuple[list[np.ndarray], list[np.ndarray]]:
+def _extinction(cfg: OpticsConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What Beer–Lambert is applied with: OD per µm of each stain (S, B) on the B bands (the
+    three channels in RGB mode), each band's share of each channel (3, B), and the part of the
+    ``haemoglobin`` row that is the azure the red cells take up (:data:`RED_CELL_AZURE`), (B,)."""
+    t = tables(cfg)
+    mixture = spectra.MIXTURES["haemoglobin"]
+    red_azure = sum(cfg.stains.haemoglobin[mixture.index(c)]
+                    * spectra.component_bands(c, cfg.stains.bands) for c in RED_CELL_AZURE)
+    if cfg.stains.mode == "rgb":
+        return t.rgb_extinction(), np.eye(3, dtype=np.float32), red_azure @ t.weights.T
+    return t.extinction, t.weights, red_azure
+
+
+def _matrices(ext: np.ndarray, weights: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """cv2.transform matrices, bands in groups of four: density → −ln 10 × OD per band, and
     per-band transmittance → channel (a fourth, zero row pads the output to four channels)."""
-    t = tables(cfg)
-    if cfg.stains.mode == "rgb":
-        ext, weights = t.rgb_extinction(), np.eye(3, dtype=np.float32)
-    else:
-        ext, weights = t.extinction, t.weights
     n = -(-ext.shape[1] // 4) * 4
     ext = np.pad(ext, ((0, 0), (0, n - ext.shape[1])))
     weights = np.pad(weights, ((0, 1), (0, n - weights.shape[1])))
@@ -49,8 +63,8 @@ def _matrices(cfg: OpticsConfig) -> tuple[list[np.ndarray], list[np.ndarray]]:
     return to_od, to_rgb
 
 
-def transmittance(density: np.ndarray, cfg: OpticsConfig, scale: np.ndarray | None = None
-                  ) -> np.ndarray:
+def transmittance(density: np.ndarray, cfg: OpticsConfig, scale: np.ndarray | None = None,
+                  red_azure: float = 1.0) -> np.ndarray:
     """Fraction of light transmitted in each camera channel, float32 (H, W, 3) in (0, 1].
 
     Parameters
@@ -63,12 +77,19 @@ def transmittance(density: np.ndarray, cfg: OpticsConfig, scale: np.ndarray | No
     scale
         Factor on the density of each stain, shape (S,) (a slide stained more or less strongly,
         :mod:`optics.variation`); None for 1.
+    red_azure
+        Factor on the azure in the ``haemoglobin`` stain (:data:`RED_CELL_AZURE`: red cells that
+        took up more or less of it, :mod:`optics.variation`).
     """
     h, w = density.shape[1:]
     out = np.empty((h, w, 3), np.float32)
-    to_ods, to_rgbs = _matrices(cfg)
+    ext, weights, red = _extinction(cfg)
+    if red_azure != 1.0:
+        ext = ext.copy()
+        ext[STAINS.index("haemoglobin")] += (red_azure - 1.0) * red
     if scale is not None:
-        to_ods = [m * np.asarray(scale, np.float32) for m in to_ods]  # columns: stains
+        ext = ext * np.asarray(scale, np.float32)[:, None]
+    to_ods, to_rgbs = _matrices(ext, weights)
     for rows in strips(h, w):
         stack = cv2.merge(list(density[:, rows]))
         total = None

@@ -280,3 +280,14 @@ def test_the_jpeg_bytes_decode_to_the_image_pixels(pbc):
                            cv2.COLOR_BGR2RGB)
     assert np.array_equal(decoded, img.rgb)
     assert img.jpeg[:2] == b"\xff\xd8"
+
+
+def test_oxyhaemoglobin_follows_the_tabulated_spectrum_from_soret_to_q_bands():
+    """The band model against S. Prahl's molar extinction (cm⁻¹/M, Gratzer and Kollias) at the
+    Soret peak, its blue tail, the trough and the Q bands, relative to the Soret peak."""
+    table = {414: 524280, 440: 102580, 460: 44480, 480: 26629.2, 500: 20932.8, 510: 20035.2,
+             542: 53292, 560: 32613.2, 576: 55540, 600: 3200}
+    lam = np.array(list(table), float)
+    model = spectra.component("oxyhaemoglobin", lam)
+    expected = np.array(list(table.values())) / 524280
+    assert np.allclose(model, expected, rtol=0.08, atol=0.003)

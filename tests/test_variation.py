@@ -1,19 +1,21 @@
 """Image-to-image variation of staining, white balance and focus: statistics, physics, fitting."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from export import load_config, make_image
 from export.realism.calibrate import fit_spreads, spread, _stats
-from optics import stain, variation
+from optics import sensor, spectra, stain, variation
 from optics.config import OpticsConfig
 
 
 def config(**sigma):
     """The pbc optics with the variation σ given (others 0, no second white balance)."""
     v = {"stain": [0.0] * 4, "white_balance": [0.0] * 3, "defocus": 0.0, "ph": 0.0,
-         "alternate_fraction": 0.0} | sigma
+         "red_cell_azure": 0.0, "exposure": 0.0, "alternate_fraction": 0.0} | sigma
     return load_config("pbc", overrides=[f"optics.variation.{k}={x}".replace("'", "")
                                          for k, x in v.items()])
 
@@ -95,6 +97,58 @@ def test_a_stain_factor_scales_that_stains_density():
     assert np.allclose(stain.transmittance(d, cfg, factor),
                        stain.transmittance(d * factor[:, None, None].astype(np.float32), cfg),
                        rtol=1e-5, atol=1e-6)
+
+
+@settings(max_examples=8, deadline=None)
+@given(red=st.floats(0.05, 0.8), light=st.floats(0.05, 0.8), seed=st.integers(0, 2**32 - 1))
+def test_red_cell_azure_is_log_normal_and_the_light_never_exceeds_the_configured(red, light,
+                                                                                 seed):
+    """log red-cell azure factor ~ N(0, σ); log light factor = −σ |z|, so it is at most 1 and
+    its mean is −σ √(2/π)."""
+    cfg = config(red_cell_azure=red, exposure=light).optics
+    rng = np.random.default_rng(seed)
+    draws = [variation.draw(cfg, rng) for _ in range(2000)]
+    log_red = np.log([c.red_azure for c in draws])
+    log_light = np.log([c.exposure for c in draws])
+    assert np.std(log_red) == pytest.approx(red, rel=0.08)
+    assert abs(log_red.mean()) < 5 * red / np.sqrt(2000)
+    assert np.all(log_light <= 0)
+    # a half-normal's mean σ√(2/π) and its σ √(1 − 2/π) ≈ 0.60 σ: 5 standard errors
+    assert -log_light.mean() == pytest.approx(light * np.sqrt(2 / np.pi),
+                                              abs=5 * 0.61 * light / np.sqrt(2000))
+    assert all(np.all(c.stain == 1) and np.all(c.white == 1) for c in draws)
+
+
+def test_the_red_cells_azure_factor_scales_only_their_free_azure():
+    """A red-cell azure factor is the same as that much more azure B in the haemoglobin
+    mixture, and leaves every other stain's colour as it was."""
+    cfg = OpticsConfig()
+    hb = list(cfg.stains.haemoglobin)
+    i = spectra.MIXTURES["haemoglobin"].index("azure_b")
+    hb[i] *= 1.8
+    more = replace(cfg, stains=replace(cfg.stains, haemoglobin=tuple(hb)))
+    d = np.random.default_rng(2).random((4, 16, 16), dtype=np.float32)
+    assert np.allclose(stain.transmittance(d, cfg, red_azure=1.8), stain.transmittance(d, more),
+                       rtol=1e-5, atol=1e-6)
+    d[0] = 0.0
+    assert np.array_equal(stain.transmittance(d, cfg, red_azure=1.8), stain.transmittance(d, cfg))
+    d[1:] = 0.0
+    d[0] = 2.0
+    # more azure absorbs more red light
+    assert stain.transmittance(d, cfg, red_azure=1.8)[0, 0, 0] < \
+        stain.transmittance(d, cfg)[0, 0, 0]
+
+
+def test_less_light_leaves_the_mean_and_raises_the_shot_noise_as_its_inverse_root():
+    """Exposure f: the camera's normalisation keeps the mean signal; the shot noise (σ² = N
+    electrons) grows by 1/√f relative to the signal."""
+    s = replace(OpticsConfig().sensor, read_noise=0.0, dsnu=0.0, prnu=0.0, dark_current=0.0)
+    flat = np.full((200, 200, 3), 0.5, np.float32)
+    electrons = np.full(3, 20000.0)
+    full = sensor.capture(flat, electrons, s, np.random.default_rng(3))
+    dim = sensor.capture(flat, electrons, s, np.random.default_rng(3), exposure=0.25)
+    assert full.mean() == pytest.approx(0.5, rel=2e-3) and dim.mean() == pytest.approx(0.5, rel=2e-3)
+    assert dim.std() / full.std() == pytest.approx(2.0, rel=0.05)
 
 
 def test_white_balance_factor_moves_the_background_colour():

@@ -335,7 +335,9 @@ def calibrate(real: str | Path, base: str = "pbc", images: int = 8,
                       for c in SUBJECT_CLASSES]
     config = _fit_pixel_size(load_config(base, overrides=overrides), target, images)
     steps = [
-        ([Knob("sim.population.rbc_coverage", None, 0.05, 3.0)], ["rbc_area"]),
+        # below a monolayer (coverage 1): beyond it no background is left to measure OD
+        # against, the measured red-cell share falls again and the fit can run away to the bound
+        ([Knob("sim.population.rbc_coverage", None, 0.05, 1.0)], ["rbc_area"]),
         # all four absorbers of the red cells (a lab's cells may hold more or less haemoglobin
         # for their size, its camera see more or less of the Soret band); the depth of the
         # central pallor sets how faint the faintest stained pixels are
