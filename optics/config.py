@@ -49,8 +49,8 @@ class Stains:
     # 0.126, 0.080; export.realism.compare, 240 images) with oxyhaemoglobin fixed by physics:
     # once its spectrum has the continuum between the Soret and Q bands (optics.spectra), it
     # gives the blue OD itself, and the eosin Y fitted earlier to make up for it falls to a
-    # trace (0.0436 -> 0.0057); the compare classifier AUC fell 0.98 -> 0.90 with the
-    # variation.red_cell_azure spread
+    # trace (0.0436 -> 0.0057); with the variation.red_cell_azure spread the compare classifier
+    # AUC of tests/bench/transfer.py's sets fell 0.98 -> 0.91
     haemoglobin: tuple[float, ...] = _peak("red cells: oxyhaemoglobin (Soret peak), and the eosin "
                                            "Y, azure B–eosin complex and azure B they take up",
                                            (0.26, 0.0057, 0.0617, 0.0236))

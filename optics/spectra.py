@@ -40,8 +40,8 @@ COMPONENTS: dict[str, tuple[tuple[float, float, float], ...]] = {
     "azure_eosin": ((552.0, 30.0, 1.0),),
     # Oxyhaemoglobin, fitted to S. Prahl's tabulation (Oregon Medical Laser Center, 1999, after
     # W. B. Gratzer and N. Kollias; 524 280 cm⁻¹/M at 414 nm, Q bands 53 236 and 55 540 at 542
-    # and 576 nm) by least squares on 61 points 400-700 nm, within 5 % of the curve (0.002 of the
-    # peak beyond 600 nm): a Soret band with its violet shoulder, the continuum between the Soret
+    # and 576 nm) by least squares on 61 points 400-700 nm, within 8 % of the curve to 600 nm
+    # (0.0005 of the peak beyond): a Soret band with its violet shoulder, the continuum between the Soret
     # and Q bands (0.085 of the peak at 460 nm, 0.040 at 500 nm, which the blue channel sees),
     # and the two Q bands.
     "oxyhaemoglobin": ((416.3, 9.1, 0.672), (401.8, 27.5, 0.320), (451.1, 67.2, 0.0506),
