@@ -74,7 +74,7 @@ def render(scene: Scene, cfg: OpticsConfig, rng: np.random.Generator,
     raster = rasterize(scene, cfg.frame)
     slide.deposit(raster.density, cfg, extras_rng)
     stages = {"transmittance": stain.transmittance(raster.density, cfg, conditions.stain,
-                                                    conditions.red_azure)}
+                                                    conditions.azure)}
     slide.specks(stages["transmittance"], cfg, extras_rng)
     # without keep_stages the transmittance is not kept: light it in place
     stages["illuminated"] = illumination.illuminate(

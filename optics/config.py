@@ -182,6 +182,10 @@ class Variation:
                                   "more than the green, σ 0.17 against 0.14; "
                                   "export.realism.compare figures of the 240 reference images)",
                                   0.0, 1.0)
+    chromatin_azure: float = param(0.0, "", "σ of the log of a per-image factor on the free "
+                                   "azure B the nuclei hold beside the azure B–eosin complex "
+                                   "(optics.stain.FREE_AZURE): from slide to slide nuclei are "
+                                   "bluer or more purple", 0.0, 2.0)
     exposure: float = param(0.15, "", "σ of the half-normal log of a per-image factor, at most "
                             "1, on the light the camera collects (a dimmer lamp or a shorter "
                             "exposure than the configured one, which is near the full well), "

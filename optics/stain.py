@@ -22,11 +22,14 @@ from sim.classes import STAINS
 
 LN10 = float(np.log(10.0))
 
-RED_CELL_AZURE = ("azure_b",)
-"""Components of the ``haemoglobin`` mixture whose uptake varies from slide to slide: the free
-azure B the red cells take up, absorbing in the red; more of it turns them grey-mauve, less
-leaves them pink (an alkaline buffer stains red cells grey-blue; B. J. Bain, Blood Cells, 5th
-ed. 2015, ch. 1)."""
+FREE_AZURE = {"haemoglobin": "azure_b", "chromatin": "azure_b"}
+"""The component of a stain's mixture whose uptake varies from slide to slide, by stain: the
+free azure B beside the stain's main dye, absorbing in the red. In red cells more of it turns
+them grey-mauve, less leaves them pink (an alkaline buffer stains red cells grey-blue; B. J.
+Bain, Blood Cells, 5th ed. 2015, ch. 1); in nuclei more of it beside the purple azure B–eosin
+complex turns them blue-black, less leaves them purple (the complex's share of the DNA-bound
+azure B depends on the buffer's pH and on how fast eosin enters the chromatin; R. W. Horobin,
+J. Microsc. 244:1, 2011)."""
 
 
 def tables(cfg: OpticsConfig) -> spectra.Bands:
@@ -40,15 +43,16 @@ def tables(cfg: OpticsConfig) -> spectra.Bands:
 @lru_cache(maxsize=16)
 def _extinction(cfg: OpticsConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """What Beer–Lambert is applied with: OD per µm of each stain (S, B) on the B bands (the
-    three channels in RGB mode), each band's share of each channel (3, B), and the part of the
-    ``haemoglobin`` row that is the azure the red cells take up (:data:`RED_CELL_AZURE`), (B,)."""
+    three channels in RGB mode), each band's share of each channel (3, B), and the part of each
+    stain's row that is its free azure (:data:`FREE_AZURE`; zero for the others), (S, B)."""
     t = tables(cfg)
-    mixture = spectra.MIXTURES["haemoglobin"]
-    red_azure = sum(cfg.stains.haemoglobin[mixture.index(c)]
-                    * spectra.component_bands(c, cfg.stains.bands) for c in RED_CELL_AZURE)
+    azure = np.zeros((len(STAINS), cfg.stains.bands), np.float32)
+    for name, component in FREE_AZURE.items():
+        peak = getattr(cfg.stains, name)[spectra.MIXTURES[name].index(component)]
+        azure[STAINS.index(name)] = peak * spectra.component_bands(component, cfg.stains.bands)
     if cfg.stains.mode == "rgb":
-        return t.rgb_extinction(), np.eye(3, dtype=np.float32), red_azure @ t.weights.T
-    return t.extinction, t.weights, red_azure
+        return t.rgb_extinction(), np.eye(3, dtype=np.float32), azure @ t.weights.T
+    return t.extinction, t.weights, azure
 
 
 def _matrices(ext: np.ndarray, weights: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -64,7 +68,7 @@ def _matrices(ext: np.ndarray, weights: np.ndarray) -> tuple[list[np.ndarray], l
 
 
 def transmittance(density: np.ndarray, cfg: OpticsConfig, scale: np.ndarray | None = None,
-                  red_azure: float = 1.0) -> np.ndarray:
+                  azure: np.ndarray | None = None) -> np.ndarray:
     """Fraction of light transmitted in each camera channel, float32 (H, W, 3) in (0, 1].
 
     Parameters
@@ -77,16 +81,15 @@ def transmittance(density: np.ndarray, cfg: OpticsConfig, scale: np.ndarray | No
     scale
         Factor on the density of each stain, shape (S,) (a slide stained more or less strongly,
         :mod:`optics.variation`); None for 1.
-    red_azure
-        Factor on the azure in the ``haemoglobin`` stain (:data:`RED_CELL_AZURE`: red cells that
-        took up more or less of it, :mod:`optics.variation`).
+    azure
+        Factor on the free azure of each stain (:data:`FREE_AZURE`: red cells and nuclei that
+        took up more or less of it, :mod:`optics.variation`), shape (S,); None for 1.
     """
     h, w = density.shape[1:]
     out = np.empty((h, w, 3), np.float32)
-    ext, weights, red = _extinction(cfg)
-    if red_azure != 1.0:
-        ext = ext.copy()
-        ext[STAINS.index("haemoglobin")] += (red_azure - 1.0) * red
+    ext, weights, free = _extinction(cfg)
+    if azure is not None:
+        ext = ext + (np.asarray(azure, float) - 1.0).astype(np.float32)[:, None] * free
     if scale is not None:
         ext = ext * np.asarray(scale, np.float32)[:, None]
     to_ods, to_rgbs = _matrices(ext, weights)

@@ -39,11 +39,14 @@ class Conditions:
     defocus
         Focus error added to ``psf.defocus``, µm.
     red_azure
-        Factor on the azure the red cells take up (:data:`optics.stain.RED_CELL_AZURE`): their
+        Factor on the free azure the red cells take up (:data:`optics.stain.FREE_AZURE`): their
         hue, pinker or greyer.
     exposure
         Factor on the light the camera collects (exposure time × lamp brightness), at most 1;
         the camera normalises the background to the same colour, so only the noise changes.
+    chromatin_azure
+        Factor on the free azure B the nuclei hold beside the azure B–eosin complex
+        (:data:`optics.stain.FREE_AZURE`): their hue, bluer or more purple.
     """
 
     stain: np.ndarray
@@ -51,13 +54,23 @@ class Conditions:
     defocus: float
     red_azure: float = 1.0
     exposure: float = 1.0
+    chromatin_azure: float = 1.0
+
+    @property
+    def azure(self) -> np.ndarray:
+        """Factor on the free azure of each stain of :data:`sim.classes.STAINS`, shape (S,)."""
+        factor = np.ones(len(STAINS))
+        factor[STAINS.index("haemoglobin")] = self.red_azure
+        factor[STAINS.index("chromatin")] = self.chromatin_azure
+        return factor
 
     def to_dict(self) -> dict:
         """Plain values for the image metadata."""
         return {"stain": np.round(self.stain, 5).tolist(),
                 "white_balance": np.round(self.white, 5).tolist(),
                 "defocus_um": round(self.defocus, 4),
-                "red_cell_azure": round(self.red_azure, 5), "exposure": round(self.exposure, 5)}
+                "red_cell_azure": round(self.red_azure, 5), "exposure": round(self.exposure, 5),
+                "chromatin_azure": round(self.chromatin_azure, 5)}
 
 
 def nominal(stains: int) -> Conditions:
@@ -72,19 +85,19 @@ def draw(cfg: OpticsConfig, rng: np.random.Generator) -> Conditions:
     azure : eosin balance, these σ times ``variation.level``; a camera-to-camera factor of σ
     ``variation.camera`` on the background colour; with probability ``alternate_fraction`` the
     camera's second white balance; log-normal factors of σ ``variation.red_cell_azure`` on the
-    red cells' azure, and a factor exp(−σ |z|) of σ ``variation.exposure`` on the light (never
+    red cells' free azure and of σ ``variation.chromatin_azure`` on the nuclei's, and a factor exp(−σ |z|) of σ ``variation.exposure`` on the light (never
     more than configured: the camera is set near its full well), these σ times ``level``.
     Draws the same numbers whatever the σ, so changing one σ leaves the other conditions of an
     image as they were."""
     v = cfg.variation
     # one standard normal per stain, per channel, for the focus and the pH, one uniform, then
-    # one standard normal per channel for the camera, then one each for the red cells' azure
-    # and the light
+    # one standard normal per channel for the camera, then one each for the red cells' azure,
+    # the light and the nuclei's azure
     z = rng.standard_normal(len(STAINS) + len(CHANNELS) + 2)
     z_stain, z_white, (z_focus, z_ph) = np.split(z, [len(STAINS), len(STAINS) + len(CHANNELS)])
     alternate = rng.random() < v.alternate_fraction
     z_camera = rng.standard_normal(len(CHANNELS))
-    z_red, z_exposure = rng.standard_normal(2)
+    z_red, z_exposure, z_chromatin = rng.standard_normal(3)
     if not v.enabled:
         return nominal(len(STAINS))
     stain = np.exp(v.level * np.asarray(v.stain) * z_stain)
@@ -97,4 +110,5 @@ def draw(cfg: OpticsConfig, rng: np.random.Generator) -> Conditions:
         white *= np.asarray(v.alternate_white)
     defocus = DEFOCUS_STEP * round(v.level * v.defocus * z_focus / DEFOCUS_STEP)
     return Conditions(stain, white, float(defocus), float(np.exp(v.level * v.red_cell_azure * z_red)),
-                      float(np.exp(-v.level * v.exposure * abs(z_exposure))))
+                      float(np.exp(-v.level * v.exposure * abs(z_exposure))),
+                      float(np.exp(v.level * v.chromatin_azure * z_chromatin)))

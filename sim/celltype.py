@@ -72,6 +72,13 @@ class CellType:
                                     "profile: 0.81 living cells (Evans & Fung 1972)", 0.0, 3.0)
     centre_spread: float = param(0.0, "", "cell-to-cell spread of centre_thickness: σ of its "
                                  "logarithm (0: every cell alike)", 0.0, 2.0)
+    pallor_radius: float = param(0.0, "", "relative radius of the boundary of an air-dried red "
+                                 "cell's central pallor (sim.biconcave.relative); 0: the "
+                                 "Evans–Fung bowl of a living cell", 0.0, 0.9)
+    pallor_spread: float = param(0.0, "", "cell-to-cell spread of pallor_radius: σ of its "
+                                 "logarithm", 0.0, 1.0)
+    pallor_edge: float = param(0.06, "", "half-width of the pallor's wall, in cell radii",
+                               0.01, 0.5)
     nucleus: NucleusShapes = section(NucleusShapes)
     nucleus_fraction: float = param(0.0, "", "nucleus area / cell area", 0.0, 0.95)
     nucleus_coupling: float = param(1.0, "", "exponent by which the nucleus area follows the "
@@ -115,6 +122,11 @@ class CellType:
                                  "bumps and notches about half of it", 0.5, 20.0)
     chromatin_rim: float = param(0.5, "", "extra chromatin concentration condensed along the "
                                  "nuclear envelope, relative", 0.0, 3.0)
+    chromatin_azure: float = param(0.0, "", "free azure B bound to the chromatin beside the "
+                                   "azure B–eosin complex, per unit of chromatin: condensed "
+                                   "chromatin that eosin enters slowly stains blue-black rather "
+                                   "than purple (R. W. Horobin, J. Microsc. 244:1, 2011)",
+                                   0.0, 2.0)
     nucleoplasm: float = param(0.3, "", "share of the nucleus's stain held evenly by the "
                                "nucleoplasm (nuclear proteins take up eosin, RNA azure) instead "
                                "of the chromatin clumps: the pale parachromatin spaces show it "

@@ -15,10 +15,9 @@ from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
-from sim import inclusions, morphology, pathology
+from sim import biconcave, inclusions, morphology, pathology
 from sim.classes import STAINS
 from sim.config import CellType
-from sim.biconcave import evans_fung, evans_fung_peak
 from sim.morphology import Morphology, relative_radius
 from sim.redshapes import RedShape
 
@@ -166,7 +165,7 @@ def _profile(m: RedMorphology, rho: np.ndarray, x: np.ndarray, y: np.ndarray,
              radius: float) -> np.ndarray:
     """Thickness relative to the peak at relative radius `rho`: the Evans–Fung profile blended
     towards a sphere cap, with a central spot and a slit-like pallor."""
-    t = ((1.0 - m.sphericity) * evans_fung(rho, m.centre) / evans_fung_peak(m.centre)
+    t = ((1.0 - m.sphericity) * biconcave.relative(rho, m.centre, m.pallor, m.pallor_edge)
          + m.sphericity * np.sqrt(np.clip(1.0 - rho * rho, 0.0, None)))
     if m.target > 0:
         t = t + m.target * np.exp(-(rho / m.target_width) ** 2)

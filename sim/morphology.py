@@ -13,9 +13,8 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-from sim import texture
+from sim import biconcave, texture
 from sim.nucleus import depth as ellipse_depth, place as place_nucleus
-from sim.biconcave import evans_fung, evans_fung_peak
 from sim.classes import STAINS
 from sim.config import CellType
 
@@ -50,6 +49,10 @@ margins of monocytes and lymphocytes in the PBC reference."""
 NUCLEUS_MOST = 0.9
 """Largest nucleus area fraction a cell's spread may reach (a rim of cytoplasm remains)."""
 
+PALLOR_MOST = 0.6
+"""Largest relative radius a red cell's pallor may reach (within its rim, which peaks at 0.65-0.7
+radii)."""
+
 NUCLEOPLASM_STAINS = {"eosin": 1.24, "azure": 0.84}
 """Eosin and azure concentration of the nucleoplasm per unit of the chromatin concentration it
 stands for: under the default stain spectra (green OD per µm 0.71 chromatin, 0.43 eosin, 0.21
@@ -79,13 +82,17 @@ class Morphology:
     thickness
         Peak thickness, µm.
     centre
-        Central thickness coefficient of the biconcave profile, µm (see :func:`evans_fung`).
+        Central thickness coefficient of the biconcave profile, µm (see :func:`sim.biconcave.evans_fung`).
+    pallor, pallor_edge
+        Relative radius of the biconcave cell's central pallor (0: the Evans–Fung bowl) and the
+        half-width of its wall (see :func:`sim.biconcave.relative`).
     nucleus
         Ellipses ``(cx, cy, a, b, theta)`` in µm and rad whose union is the nucleus (may be empty).
-    chromatin, chromatin_texture, chromatin_rim, nucleoplasm
+    chromatin, chromatin_texture, chromatin_rim, nucleoplasm, chromatin_azure
         Mean chromatin concentration in the nucleus, the contrast of its clumping, the
-        relative excess condensed along the nuclear envelope, and the share of the nucleus's
-        stain the nucleoplasm holds evenly (:data:`NUCLEOPLASM_STAINS`).
+        relative excess condensed along the nuclear envelope, the share of the nucleus's
+        stain the nucleoplasm holds evenly (:data:`NUCLEOPLASM_STAINS`), and the free azure B
+        the chromatin holds per unit of it.
     parachromatin, chromatin_grain, chromatin_mottle
         Area fraction of the pale spaces between chromatin clumps; lattice cell of the
         clumping, µm; relative amplitude of the coarse blotches over it.
@@ -116,6 +123,7 @@ class Morphology:
     chromatin_texture: float
     chromatin_rim: float
     nucleoplasm: float
+    chromatin_azure: float
     parachromatin: float
     chromatin_grain: float
     chromatin_mottle: float
@@ -133,6 +141,8 @@ class Morphology:
     nucleoli: np.ndarray
     texture: tuple[float, ...]
     stage: str = ""
+    pallor: float = 0.0
+    pallor_edge: float = 0.06
 
     def to_dict(self) -> dict:
         """Plain, JSON-ready parameters (a shallow copy: ``dataclasses.asdict`` deep-copies
@@ -246,6 +256,7 @@ def draw(t: CellType, radius: float, profile: str, rng: np.random.Generator,
         chromatin_texture=t.chromatin_texture,
         chromatin_rim=t.chromatin_rim,
         nucleoplasm=t.nucleoplasm,
+        chromatin_azure=t.chromatin_azure,
         parachromatin=t.parachromatin,
         chromatin_grain=t.chromatin_grain,
         chromatin_mottle=t.chromatin_mottle,
@@ -263,6 +274,10 @@ def draw(t: CellType, radius: float, profile: str, rng: np.random.Generator,
         nucleoli=nucleoli,
         texture=tuple(float(v) for v in rng.uniform(0, texture.TILE_PX, 8)),
         stage=stage,
+        pallor=(min(t.pallor_radius * float(np.exp(t.pallor_spread * rng.standard_normal())),
+                    PALLOR_MOST) if t.pallor_radius > 0 and t.pallor_spread > 0
+                else t.pallor_radius),
+        pallor_edge=t.pallor_edge,
     )
 
 
@@ -295,7 +310,7 @@ def _thickness(m: Morphology, rho: np.ndarray, inside: np.ndarray, x: np.ndarray
                y: np.ndarray) -> np.ndarray:
     """Cell thickness (µm, float32) from its profile, thinned where vacuoles are."""
     if m.profile == "biconcave":
-        thick = evans_fung(rho, m.centre) * (m.thickness / evans_fung_peak(m.centre))
+        thick = m.thickness * biconcave.relative(rho, m.centre, m.pallor, m.pallor_edge)
     else:
         thick = m.thickness * np.sqrt(np.clip(1.0 - rho ** 8, 0.0, None))
     thick = np.where(inside, thick, 0.0).astype(np.float32)
@@ -323,6 +338,8 @@ def _chromatin(m: Morphology, depth: np.ndarray, thick: np.ndarray, nuc: np.ndar
         chromatin *= 1.0 - NUCLEOLUS_CLEARING * nucleolus
         dens[STAINS.index("azure")] += NUCLEOLUS_RNA * thick * nucleolus
     dens[STAINS.index("chromatin")] += chromatin
+    if m.chromatin_azure > 0:
+        dens[STAINS.index("azure")] += m.chromatin_azure * chromatin
     if m.nucleoplasm > 0:
         ground = m.nucleoplasm * m.chromatin * thick * nuc
         for stain, conc in NUCLEOPLASM_STAINS.items():

@@ -15,8 +15,9 @@ from dataclasses import replace
 
 from sim.config import IG_STAGES, Spread, cell_type, draw_stage
 from sim import texture
-from sim.biconcave import evans_fung_peak
-from sim.morphology import NUCLEOPLASM_STAINS, NUCLEUS_MOST, densities, draw, individual
+from sim.biconcave import relative
+from sim.morphology import (NUCLEOPLASM_STAINS, NUCLEUS_MOST, PALLOR_MOST, densities, draw,
+                            individual)
 from sim.nucleus import NUCLEUS_REACH, area as _area, depth as _depth
 
 CONFIG = load_config("pbc")
@@ -169,6 +170,24 @@ def test_granule_veil_scales_the_granules_over_the_nucleus_only(veil):
     assert full[deep].mean() == pytest.approx(full[clear].mean(), rel=0.25)
 
 
+@pytest.mark.parametrize("azure", [0.1, 0.6])
+def test_chromatin_azure_adds_azure_in_proportion_to_the_chromatin_only(azure):
+    """The free azure B a nucleus holds is `azure` times its chromatin, pixel by pixel; every
+    other stain, and the azure outside the nucleus, stay as they were."""
+    t = replace(CONFIG.sim.cells.erythroblast, spread=Spread())
+    radii = np.full(64, 5.5, dtype=np.float32)
+    g = np.linspace(-5.5, 5.5, 201, dtype=np.float32)
+    x, y = np.meshgrid(g, g)
+    cell = draw(replace(t, chromatin_azure=0.0), 5.5, "dome", np.random.default_rng(3))
+    _, plain = densities(cell, radii, x, y)
+    _, blue = densities(replace(cell, chromatin_azure=azure), radii, x, y)
+    k, c = STAINS.index("azure"), STAINS.index("chromatin")
+    assert plain[c].max() > 0.1
+    assert np.allclose(blue[k] - plain[k], azure * plain[c], atol=1e-6)
+    others = [i for i in range(len(STAINS)) if i != k]
+    assert np.array_equal(blue[others], plain[others])
+
+
 @settings(max_examples=30, deadline=None)
 @given(seed=st.integers(0, 10_000))
 def test_vacuoles_lie_in_the_cytoplasm_clear_of_the_nucleus(seed):
@@ -187,12 +206,25 @@ def test_red_cell_has_a_central_pallor():
     _, dens = densities(m, np.full(64, 3.91, np.float32), r, np.zeros_like(r))
     hb = dens[STAINS.index("haemoglobin")]
     assert hb.argmax() > 20 and hb[0] < 0.9 * hb.max()
-    assert hb[0] / hb.max() == pytest.approx(m.centre / evans_fung_peak(m.centre), rel=0.02)
+    assert hb[0] / hb.max() == pytest.approx(
+        relative(np.zeros(1), m.centre, m.pallor, m.pallor_edge)[0], rel=0.02)
     assert hb.max() == pytest.approx(t.thickness * t.haemoglobin, rel=0.02)
     # the pallor differs from cell to cell: log-normal centre thickness of the configured spread
     centres = [draw(t, 3.91, "biconcave", np.random.default_rng(s)).centre for s in range(400)]
     assert np.median(centres) == pytest.approx(t.centre_thickness, rel=0.1)
     assert np.std(np.log(centres)) == pytest.approx(t.centre_spread, rel=0.1)
+
+
+def test_red_cell_pallor_radii_spread_as_configured_within_the_rim():
+    t = replace(CONFIG.sim.cells.rbc, pallor_radius=0.38, pallor_spread=0.25)
+    pallors = np.array([draw(t, 3.91, "biconcave", np.random.default_rng(s)).pallor
+                        for s in range(600)])
+    assert np.all(pallors <= PALLOR_MOST) and np.any(pallors == PALLOR_MOST)
+    inside = pallors < PALLOR_MOST  # the clip only cuts the upper tail (> 1.8 σ)
+    assert np.median(pallors) == pytest.approx(0.38, rel=0.05)
+    assert np.percentile(np.log(pallors), 25) == pytest.approx(np.log(0.38) - 0.674 * 0.25,
+                                                               abs=0.03)
+    assert inside.mean() > 0.9
 
 
 def test_band_and_segmented_neutrophils_both_occur():

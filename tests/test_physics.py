@@ -6,7 +6,7 @@ from hypothesis import given, settings, strategies as st
 
 from export import load_config
 from sim import simulate
-from sim.biconcave import evans_fung, evans_fung_peak
+from sim.biconcave import evans_fung, evans_fung_peak, relative
 
 
 def test_evans_fung_profile():
@@ -25,6 +25,32 @@ def test_evans_fung_profile():
 def test_closed_form_evans_fung_peak_is_the_profile_maximum(centre):
     assert evans_fung_peak(centre) == pytest.approx(
         evans_fung(np.linspace(0, 1, 20001), centre).max(), rel=1e-6)
+
+
+@settings(max_examples=40, deadline=None)
+@given(centre=st.floats(0.05, 1.5), pallor=st.floats(0.15, 0.5), edge=st.floats(0.03, 0.2))
+def test_dried_red_cell_keeps_the_rim_and_centre_and_walls_its_pallor(centre, pallor, edge):
+    """The air-dried profile has the Evans–Fung rim from its peak outwards (when the pallor's
+    wall lies inside the peak) and (nearly) its centre thickness; it never falls inwards of the
+    peak but at the pallor's wall, which is steeper than the bowl's, and it is the bowl itself
+    without a pallor."""
+    rho = np.linspace(0.0, 1.0, 4001)
+    bowl = evans_fung(rho, centre) / evans_fung_peak(centre)
+    assert np.array_equal(relative(rho, centre), bowl)
+    dried = relative(rho, centre, pallor, edge)
+    peak = rho[np.argmax(bowl)]
+    outer = rho >= peak
+    wall_inside = pallor + 4 * edge <= peak
+    assert not wall_inside or np.allclose(dried[outer], bowl[outer], rtol=2e-3)
+    assert np.all(dried <= 1.0 + 1e-6) and (not wall_inside or dried.max() > 0.998)
+    floor = centre / evans_fung_peak(centre)
+    # the centre: the bowl's, up to the tail of the tanh wall
+    assert dried[0] == pytest.approx(floor + (1 - floor) * (1 + np.tanh(-pallor / edge)) / 2,
+                                     rel=1e-6)
+    inner = rho <= peak
+    assert np.all(np.diff(dried[inner]) >= -1e-6)
+    step = rho[1] - rho[0]
+    assert np.max(np.diff(dried[inner])) / step > np.max(np.diff(bowl[inner])) / step
 
 
 @settings(max_examples=25, deadline=None)

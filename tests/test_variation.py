@@ -10,12 +10,14 @@ from export import load_config, make_image
 from export.realism.calibrate import fit_spreads, spread, _stats
 from optics import sensor, spectra, stain, variation
 from optics.config import OpticsConfig
+from sim.classes import STAINS
 
 
 def config(**sigma):
     """The pbc optics with the variation σ given (others 0, no second white balance)."""
     v = {"stain": [0.0] * 4, "white_balance": [0.0] * 3, "defocus": 0.0, "ph": 0.0,
-         "red_cell_azure": 0.0, "exposure": 0.0, "alternate_fraction": 0.0} | sigma
+         "red_cell_azure": 0.0, "chromatin_azure": 0.0, "exposure": 0.0,
+         "alternate_fraction": 0.0} | sigma
     return load_config("pbc", overrides=[f"optics.variation.{k}={x}".replace("'", "")
                                          for k, x in v.items()])
 
@@ -100,18 +102,22 @@ def test_a_stain_factor_scales_that_stains_density():
 
 
 @settings(max_examples=8, deadline=None)
-@given(red=st.floats(0.05, 0.8), light=st.floats(0.05, 0.8), seed=st.integers(0, 2**32 - 1))
-def test_red_cell_azure_is_log_normal_and_the_light_never_exceeds_the_configured(red, light,
-                                                                                 seed):
-    """log red-cell azure factor ~ N(0, σ); log light factor = −σ |z|, so it is at most 1 and
-    its mean is −σ √(2/π)."""
-    cfg = config(red_cell_azure=red, exposure=light).optics
+@given(red=st.floats(0.05, 0.8), nuclei=st.floats(0.05, 0.8), light=st.floats(0.05, 0.8),
+       seed=st.integers(0, 2**32 - 1))
+def test_free_azure_is_log_normal_and_the_light_never_exceeds_the_configured(red, nuclei, light,
+                                                                            seed):
+    """log red-cell and nuclear azure factors ~ N(0, σ), independent; log light factor = −σ |z|,
+    so it is at most 1 and its mean is −σ √(2/π)."""
+    cfg = config(red_cell_azure=red, chromatin_azure=nuclei, exposure=light).optics
     rng = np.random.default_rng(seed)
     draws = [variation.draw(cfg, rng) for _ in range(2000)]
     log_red = np.log([c.red_azure for c in draws])
+    log_nuclei = np.log([c.chromatin_azure for c in draws])
     log_light = np.log([c.exposure for c in draws])
-    assert np.std(log_red) == pytest.approx(red, rel=0.08)
-    assert abs(log_red.mean()) < 5 * red / np.sqrt(2000)
+    for log, sigma in ((log_red, red), (log_nuclei, nuclei)):
+        assert np.std(log) == pytest.approx(sigma, rel=0.08)
+        assert abs(log.mean()) < 5 * sigma / np.sqrt(2000)
+    assert abs(np.corrcoef(log_red, log_nuclei)[0, 1]) < 5 / np.sqrt(2000)
     assert np.all(log_light <= 0)
     # a half-normal's mean σ√(2/π) and its σ √(1 − 2/π) ≈ 0.60 σ: 5 standard errors
     assert -log_light.mean() == pytest.approx(light * np.sqrt(2 / np.pi),
@@ -119,23 +125,26 @@ def test_red_cell_azure_is_log_normal_and_the_light_never_exceeds_the_configured
     assert all(np.all(c.stain == 1) and np.all(c.white == 1) for c in draws)
 
 
-def test_the_red_cells_azure_factor_scales_only_their_free_azure():
-    """A red-cell azure factor is the same as that much more azure B in the haemoglobin
-    mixture, and leaves every other stain's colour as it was."""
+@pytest.mark.parametrize("name", sorted(stain.FREE_AZURE))
+def test_an_azure_factor_scales_only_that_stains_free_azure(name):
+    """A free-azure factor on one stain is the same as that much more azure B in its mixture,
+    and leaves every other stain's colour as it was."""
     cfg = OpticsConfig()
-    hb = list(cfg.stains.haemoglobin)
-    i = spectra.MIXTURES["haemoglobin"].index("azure_b")
-    hb[i] *= 1.8
-    more = replace(cfg, stains=replace(cfg.stains, haemoglobin=tuple(hb)))
+    k = STAINS.index(name)
+    mix = list(getattr(cfg.stains, name))
+    mix[spectra.MIXTURES[name].index(stain.FREE_AZURE[name])] *= 1.8
+    more = replace(cfg, stains=replace(cfg.stains, **{name: tuple(mix)}))
+    factor = np.ones(len(STAINS))
+    factor[k] = 1.8
     d = np.random.default_rng(2).random((4, 16, 16), dtype=np.float32)
-    assert np.allclose(stain.transmittance(d, cfg, red_azure=1.8), stain.transmittance(d, more),
+    assert np.allclose(stain.transmittance(d, cfg, azure=factor), stain.transmittance(d, more),
                        rtol=1e-5, atol=1e-6)
-    d[0] = 0.0
-    assert np.array_equal(stain.transmittance(d, cfg, red_azure=1.8), stain.transmittance(d, cfg))
-    d[1:] = 0.0
-    d[0] = 2.0
+    d[k] = 0.0
+    assert np.array_equal(stain.transmittance(d, cfg, azure=factor), stain.transmittance(d, cfg))
+    d[:] = 0.0
+    d[k] = 2.0
     # more azure absorbs more red light
-    assert stain.transmittance(d, cfg, red_azure=1.8)[0, 0, 0] < \
+    assert stain.transmittance(d, cfg, azure=factor)[0, 0, 0] < \
         stain.transmittance(d, cfg)[0, 0, 0]
 
 

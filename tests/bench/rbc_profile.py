@@ -8,8 +8,9 @@ Isolated red cells are the round (solidity ≥ 0.97), stain-only (no nuclear pix
 the foreground (OD sum > 0.06, holes filled) of 60–100 px equivalent diameter that do not touch the
 border; each one's OD sum is averaged in rings of 0.05 of its equivalent radius. Prints the median
 profile (relative to each cell's peak), the centre / peak ratio (pallor depth), where the peak lies,
-and the width of the falling edge from 80 % to 20 % of the peak in pixels (how crisp the outline
-is). Both sides go through :func:`export.realism.segmentation.relative_od`.
+the width of the falling edge from 80 % to 20 % of the peak in pixels (how crisp the outline
+is), and each cell's steepest rise inside its peak per unit relative radius (how sharp the
+pallor's wall is: the median profile averages walls at different radii into a smooth bowl). Both sides go through :func:`export.realism.segmentation.relative_od`.
 """
 
 from __future__ import annotations
@@ -73,9 +74,13 @@ def summary(rows: list[np.ndarray], diameter_px: float) -> str:
     r80 = np.interp(0.8, falling[::-1], BINS[outer][::-1] + 0.025)
     r20 = np.interp(0.2, falling[::-1], BINS[outer][::-1] + 0.025)
     q = np.nanpercentile(p[:, 0], [25, 75])
+    wall = np.array([np.nanmax(np.diff(r[:np.nanargmax(r[:20]) + 1]), initial=np.nan)
+                     for r in p]) / (BINS[1] - BINS[0])
+    w = np.nanpercentile(wall, [25, 50, 75])
     return (f"{len(rows)} cells; centre/peak {centre:.2f} (quartiles {q[0]:.2f}–{q[1]:.2f}); "
             f"peak at ρ {peak:.2f}; edge 80→20 % from ρ {r80:.2f} to {r20:.2f} = "
-            f"{(r20 - r80) * diameter_px / 2:.1f} px; mean peak OD sum "
+            f"{(r20 - r80) * diameter_px / 2:.1f} px; pallor wall slope {w[1]:.2f} (quartiles "
+            f"{w[0]:.2f}–{w[2]:.2f}); mean peak OD sum "
             f"{np.nanmedian([np.nanmax(r) for r in rows]):.3f}\n  profile "
             + " ".join(f"{v:.2f}" for v in med[:24]))
 

@@ -62,7 +62,7 @@ def compare_auc(real: list[Path], synthetic: list[Path], cache: Path) -> float:
     def figures(files: list[Path]) -> np.ndarray:
         path = cache / f"compare-{tr.files_key(files, str(FEATURES))}.npy"
         if not path.exists():
-            rows = [[analyse(read_rgb(f)).features[k] for k in FEATURES] for f in files]
+            rows = [[a.features[k] for k in FEATURES] for a in map(analyse, map(read_rgb, files))]
             np.save(path, np.array(rows))
         return np.load(path)
 
