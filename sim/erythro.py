@@ -44,15 +44,17 @@ BEND_TRIES = 4
 
 def base(rbc: CellType, shape: RedShape) -> CellType:
     """The normal red cell `rbc` scaled by `shape`: diameter (and its spread), peak thickness,
-    centre thickness coefficient (pallor) and haemoglobin; the diameter is the body's, and the
-    outline of a spiculated cell reaches its longest spicules beyond it. The normal cell's own
-    ovalness and crenation are left out: the kind's deformation gives its shape."""
+    centre thickness coefficient and radius of the pallor, and haemoglobin; the diameter is the
+    body's, and the outline of a spiculated cell reaches its longest spicules beyond it. The
+    normal cell's own ovalness and crenation are left out: the kind's deformation gives its
+    shape."""
     reach = 2 * shape.spicule_length[1] if shape.spicules[1] > 0 else 0.0
     return replace(rbc, diameter=rbc.diameter * shape.size + reach, elongation=0.0,
                    spiculated=0.0,
                    diameter_sd=rbc.diameter_sd * shape.size,
                    thickness=rbc.thickness * shape.thickness,
                    centre_thickness=rbc.centre_thickness * shape.pallor,
+                   pallor_radius=rbc.pallor_radius * shape.pallor_width,
                    haemoglobin=rbc.haemoglobin * shape.haemoglobin)
 
 

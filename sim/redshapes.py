@@ -32,6 +32,9 @@ class RedShape:
                                "red cell's (MCHC)", 0.1, 3.0)
     pallor: float = param(1.0, "", "centre thickness coefficient relative to the normal red "
                           "cell's (below 1: a larger, paler central pallor)", 0.0, 10.0)
+    pallor_width: float = param(1.0, "", "radius of the air-dried cell's central pallor "
+                                "relative to the normal red cell's (above 1: a wider pallor)",
+                                0.2, 2.5)
     sphericity: float = param(0.0, "", "blend of the biconcave profile towards a sphere cap "
                               "(1: no central pallor)", 0.0, 1.0)
     target: float = param(0.0, "", "height of a central haemoglobinised spot, in peak "
@@ -101,7 +104,7 @@ DEFAULTS: dict[str, dict] = {
     # spherocyte: smaller, dense, no central pallor (hereditary spherocytosis; MCHC raised)
     "spherocyte": dict(size=0.8, thickness=1.35, haemoglobin=1.1, sphericity=1.0),
     # target cell (codocyte): a central haemoglobinised spot in the pallor; thinner
-    "target_cell": dict(thickness=0.9, pallor=0.4, target=1.0),
+    "target_cell": dict(thickness=0.9, pallor=0.4, pallor_width=1.45, target=1.0),
     # elliptocyte / ovalocyte: oval to elongated, long axis up to more than twice the short
     "elliptocyte": dict(elongation=(0.4, 0.8)),
     # stomatocyte: a slit-like (mouth-shaped) central pallor, cup-shaped cell
@@ -126,7 +129,7 @@ DEFAULTS: dict[str, dict] = {
     # microcyte: smaller than normal (MCV < 80 fl)
     "microcyte": dict(size=0.8),
     # hypochromic cell: central pallor wider than a third of the diameter, less haemoglobin
-    "hypochromic_cell": dict(haemoglobin=0.6, pallor=0.2),
+    "hypochromic_cell": dict(haemoglobin=0.6, pallor=0.2, pallor_width=1.4),
     # inclusions (Bain 2015 ch. 3): a Howell-Jolly body is a round nuclear remnant about 1 µm
     # across, usually one, off-centre; basophilic stippling many fine blue dots (RNA) all over
     # the cell; Pappenheimer bodies a few small basophilic (iron) granules clustered near the edge
