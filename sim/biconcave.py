@@ -52,11 +52,10 @@ def relative(rho: np.ndarray, centre: float, pallor: float = 0.0, edge: float = 
     cell). Otherwise the air-dried cell: the same rim from the peak outwards, flat inside it
     but for a central pallor of relative radius `pallor` whose wall, a tanh step of half-width
     `edge` radii, falls to the same centre thickness. Dried red cells show a pallor with a
-    sharp boundary at a third to a half of their diameter, often off-centre, not a gradual
-    bowl (B. J. Bain, Blood Cells, 5th ed., Wiley 2015, ch. 3; PBC reference images: the
-    steepest inner slope of the relative OD profile per cell, median 2.4 per unit radius,
-    against 1.8 for the Evans–Fung bowl, /tmp-free measure of tests/bench/rbc_profile.py's
-    cells).
+    bounded edge at about a third of their diameter (B. J. Bain, Blood Cells, 5th ed., Wiley
+    2015, ch. 3), not a gradual bowl: the steepest rise of each PBC red cell's relative OD
+    profile inside its peak is 2.19 per unit radius (quartiles 1.47-2.77), the Evans–Fung
+    bowl's 1.90 (1.66-2.02) (tests/bench/rbc_profile.py).
     """
     peak = evans_fung_peak(centre)
     if pallor <= 0:
