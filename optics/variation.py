@@ -85,8 +85,9 @@ def draw(cfg: OpticsConfig, rng: np.random.Generator) -> Conditions:
     azure : eosin balance, these σ times ``variation.level``; a camera-to-camera factor of σ
     ``variation.camera`` on the background colour; with probability ``alternate_fraction`` the
     camera's second white balance; log-normal factors of σ ``variation.red_cell_azure`` on the
-    red cells' free azure and of σ ``variation.chromatin_azure`` on the nuclei's, and a factor exp(−σ |z|) of σ ``variation.exposure`` on the light (never
-    more than configured: the camera is set near its full well), these σ times ``level``.
+    red cells' free azure and of σ ``variation.chromatin_azure`` on the nuclei's, and a factor
+    exp(−σ |z|) of σ ``variation.exposure`` on the light (never more than configured: the
+    camera is set near its full well), these σ times ``level``.
     Draws the same numbers whatever the σ, so changing one σ leaves the other conditions of an
     image as they were."""
     v = cfg.variation
