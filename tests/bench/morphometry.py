@@ -34,14 +34,17 @@ def log_sigma(values: list[float]) -> float:
     return float(np.subtract(*np.percentile(v, [75, 25])) / 1.349) if v.size > 3 else float("nan")
 
 
-def synthetic(config, kind: str, count: int) -> list[dict]:
-    """Measure `count` synthetic images of class `kind` after a JPEG round trip like PBC's."""
+def synthetic_rgb(config, kind: str, count: int) -> list[np.ndarray]:
+    """`count` synthetic images (seeds 0, 1, ...) of class `kind` after a JPEG round trip like
+    PBC's."""
     cfg = with_subject(config, kind)
-    out = []
-    for seed in range(count):
-        rgb = make_image(cfg, seed, 0).image.rgb
-        out.append(measure_cell(decode(encode_jpeg(rgb, 95)), cfg.optics.frame.pixel_size))
-    return out
+    return [decode(encode_jpeg(make_image(cfg, seed, 0).image.rgb, 95)) for seed in range(count)]
+
+
+def synthetic(config, kind: str, count: int) -> list[dict]:
+    """Measure `count` synthetic images of class `kind` (:func:`synthetic_rgb`)."""
+    return [measure_cell(rgb, config.optics.frame.pixel_size)
+            for rgb in synthetic_rgb(config, kind, count)]
 
 
 def measure_folder(folder: Path, pixel_size: float, pattern: str = "*.jpg") -> list[dict]:
