@@ -16,14 +16,10 @@ figures of cells that take an even hue.
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
 import cv2
 import numpy as np
-from morphometry import synthetic_rgb
+from morphometry import reference_arguments, synthetic_rgb
 
-from export import load_config
 from export.imagefile import read_rgb
 from export.realism.segmentation import relative_od, subject
 from sim.classes import SUBJECT_CLASSES
@@ -54,12 +50,7 @@ def hue_spread(rgb: np.ndarray, pixel_size: float) -> np.ndarray:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--reference", type=Path, default=Path("../shared/reference/pbc"))
-    p.add_argument("--count", type=int, default=30)
-    p.add_argument("--set", action="append", default=[])
-    args = p.parse_args()
-    config = load_config("pbc", overrides=args.set)
+    args, config = reference_arguments(__doc__)
     px = config.optics.frame.pixel_size
     head = "".join(f"{r} σ{b:g}".rjust(13) for b in BLURS for r in ("nucleus", "cyto"))
     print(f"{'class':13s}{'set':6s}{head}")

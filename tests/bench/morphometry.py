@@ -52,13 +52,19 @@ def measure_folder(folder: Path, pixel_size: float, pattern: str = "*.jpg") -> l
     return [measure_cell(read_rgb(f), pixel_size) for f in sorted(Path(folder).glob(pattern))]
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def reference_arguments(doc: str) -> tuple[argparse.Namespace, object]:
+    """The command line of a bench that sets `pbc` cells (``--set``, ``--count`` a class) beside
+    a reference folder (``--reference``), and the `pbc` configuration it asks for."""
+    p = argparse.ArgumentParser(description=doc.splitlines()[0])
     p.add_argument("--reference", type=Path, default=Path("../shared/reference/pbc"))
     p.add_argument("--count", type=int, default=30)
     p.add_argument("--set", action="append", default=[])
     args = p.parse_args()
-    config = load_config("pbc", overrides=args.set)
+    return args, load_config("pbc", overrides=args.set)
+
+
+def main() -> None:
+    args, config = reference_arguments(__doc__)
     fails = total = 0
     print(f"{'class':13s}{'figure':22s}{'real':>8s}{'sim':>8s}{'diff':>8s}  "
           f"{'σlog real':>9s}{'σlog sim':>9s}")
