@@ -138,6 +138,12 @@ class CellType:
     cytoplasm_texture: float = param(0.0, "", "rms relative variation of the cytoplasm's stain "
                                      "concentration over a fine texture (organelles, clustered "
                                      "ribosomes: the granular look of real cytoplasm)", 0.0, 1.0)
+    hue_texture: float = param(0.0, "", "σ of the log of the nucleoplasm's azure : eosin balance "
+                               "over a smooth texture of lattice cell sim.morphology.HUE_GRAIN, at "
+                               "an even green OD: a Romanowsky stain takes unevenly, bluer in one "
+                               "place and pinker in the next (PBC: the red share of OD varies "
+                               "twice as much within a nucleus as in nuclei of an even hue; "
+                               "tests/bench/hue_texture.py)", 0.0, 1.0)
     haemoglobin: float = param(0.0, "", "haemoglobin concentration in cytoplasm", 0.0, 5.0)
     eosin: float = param(0.0, "", "eosinophilic (eosin-binding) concentration in cytoplasm",
                          0.0, 5.0)

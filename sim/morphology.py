@@ -64,6 +64,20 @@ the chromatin alone 0.59 : 1 : 0.15)."""
 CYTOPLASM_GRAIN = 0.5
 """Lattice cell of the cytoplasm's fine texture, µm (features 0.2–0.5 µm across)."""
 
+HUE_GRAIN = 1.0
+"""Lattice cell of a nucleus's ``hue_texture``, µm (bluer and pinker patches about 1 µm across:
+PBC nuclei keep 40-50 % of their hue variation after a 0.4 µm blur, tests/bench/hue_texture.py)."""
+
+GREEN_OD = {"eosin": 0.43, "azure": 0.21}
+"""Green OD per µm of a unit concentration of eosin and of azure under the default stain spectra
+(optics.stain.tables; as for :data:`NUCLEOPLASM_STAINS`): the weights under which the hue
+texture keeps the nucleoplasm's green OD (the luminance a camera sees) while tilting its hue."""
+
+HUE_STEP = 4
+"""Grid step at which the hue texture is sampled, then interpolated linearly: a lattice cell of
+:data:`HUE_GRAIN` spans 20 points at PBC's 0.0987 µm per pixel, sampled twice per pixel, and the
+texture's bilinear samples cost ten times its interpolation."""
+
 GRANULE_EDGE = 0.15
 """Soft edge of a granule, in units of the granule texture (a fifth of its radius)."""
 
@@ -101,6 +115,9 @@ class Morphology:
     cytoplasm, cytoplasm_texture
         Concentration of each stain in the cytoplasm; rms relative variation of it over a fine
         texture of lattice cell :data:`CYTOPLASM_GRAIN`.
+    hue_texture
+        σ of the log of the nucleoplasm's azure : eosin balance over a texture of lattice cell
+        :data:`HUE_GRAIN` (:func:`_tilt`, :func:`_hue`).
     granules, granule_stain, granule_size, granule_coverage, granule_zone, granule_veil
         Stain concentration inside granules, which stain, granule diameter (µm), area fraction,
         outer edge of the granule-bearing zone (cell radii), density over the nucleus relative
@@ -143,6 +160,7 @@ class Morphology:
     stage: str = ""
     pallor: float = 0.0
     pallor_edge: float = 0.06
+    hue_texture: float = 0.0
 
     def to_dict(self) -> dict:
         """Plain, JSON-ready parameters (a shallow copy: ``dataclasses.asdict`` deep-copies
@@ -278,6 +296,7 @@ def draw(t: CellType, radius: float, profile: str, rng: np.random.Generator,
                     PALLOR_MOST) if t.pallor_radius > 0 and t.pallor_spread > 0
                 else t.pallor_radius),
         pallor_edge=t.pallor_edge,
+        hue_texture=t.hue_texture,
     )
 
 
@@ -319,12 +338,39 @@ def _thickness(m: Morphology, rho: np.ndarray, inside: np.ndarray, x: np.ndarray
     return thick
 
 
+def _tilt(m: Morphology, x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
+    """The hue texture's tilt of the azure : eosin balance at each point of the grid `x`, `y`
+    (2-D): exp(σ n), n the chromatin tile (zero mean, unit variance) at lattice cell
+    :data:`HUE_GRAIN` and the nucleus outline's tile offset, σ = ``m.hue_texture``, made every
+    :data:`HUE_STEP` points and interpolated; None for a cell of an even hue."""
+    if m.hue_texture <= 0:
+        return None
+    h, w = x.shape
+    coarse = texture.sample("chromatin", np.ascontiguousarray(x[::HUE_STEP, ::HUE_STEP]),
+                            np.ascontiguousarray(y[::HUE_STEP, ::HUE_STEP]), HUE_GRAIN,
+                            m.texture[4:6])
+    coarse = np.exp(np.float32(m.hue_texture) * coarse)
+    return cv2.resize(coarse, (coarse.shape[1] * HUE_STEP, coarse.shape[0] * HUE_STEP),
+                      interpolation=cv2.INTER_LINEAR)[:h, :w]
+
+
+def _hue(conc: dict[str, float], tilt: np.ndarray | None) -> dict[str, np.ndarray]:
+    """Factors on the azure and the eosin of a material holding concentrations `conc` that tilt
+    their balance by `tilt` (azure × k t, eosin × k / t) and keep its green OD (the weights
+    :data:`GREEN_OD`): the hue varies, not the density. Empty without a tilt or without both."""
+    azure, eosin = (conc.get(s, 0.0) * GREEN_OD[s] for s in ("azure", "eosin"))
+    if tilt is None or not azure or not eosin:
+        return {}
+    k = np.float32(azure + eosin) / (np.float32(azure) * tilt + np.float32(eosin) / tilt)
+    return {"azure": k * tilt, "eosin": k / tilt}
+
+
 def _chromatin(m: Morphology, depth: np.ndarray, thick: np.ndarray, nuc: np.ndarray,
                x: np.ndarray, y: np.ndarray, dens: np.ndarray) -> None:
-    """Add the nucleus's chromatin (clumps, blotches, envelope rim), its nucleoplasm and its
-    nucleoli's RNA to `dens`, in place. The clumps carry 1 − ``nucleoplasm`` of the stain, with
-    the contrast that leaves the whole nucleus ``chromatin_texture`` (at most 1: spaces of bare
-    nucleoplasm)."""
+    """Add the nucleus's chromatin (clumps, blotches, envelope rim), its nucleoplasm (with the
+    hue texture, :func:`_tilt`) and its nucleoli's RNA to `dens`, in place. The clumps carry
+    1 − ``nucleoplasm`` of the stain, with the contrast that leaves the whole nucleus
+    ``chromatin_texture`` (at most 1: spaces of bare nucleoplasm)."""
     share = 1.0 - m.nucleoplasm
     clumps = texture.clumping(x, y, m.chromatin_grain, m.texture[:2], m.parachromatin,
                               min(1.0, m.chromatin_texture / share))
@@ -342,8 +388,9 @@ def _chromatin(m: Morphology, depth: np.ndarray, thick: np.ndarray, nuc: np.ndar
         dens[STAINS.index("azure")] += m.chromatin_azure * chromatin
     if m.nucleoplasm > 0:
         ground = m.nucleoplasm * m.chromatin * thick * nuc
+        hue = _hue(NUCLEOPLASM_STAINS, _tilt(m, x, y))
         for stain, conc in NUCLEOPLASM_STAINS.items():
-            dens[STAINS.index(stain)] += conc * ground
+            dens[STAINS.index(stain)] += conc * ground * hue.get(stain, 1.0)
 
 
 def densities(m: Morphology, radii: np.ndarray, x: np.ndarray, y: np.ndarray

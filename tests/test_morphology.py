@@ -16,8 +16,8 @@ from dataclasses import replace
 from sim.config import IG_STAGES, Spread, cell_type, draw_stage
 from sim import texture
 from sim.biconcave import relative
-from sim.morphology import (NUCLEOPLASM_STAINS, NUCLEUS_MOST, PALLOR_MOST, densities, draw,
-                            individual)
+from sim.morphology import (GREEN_OD, NUCLEOPLASM_STAINS, NUCLEUS_MOST, PALLOR_MOST, densities,
+                            draw, individual)
 from sim.nucleus import NUCLEUS_REACH, area as _area, depth as _depth
 
 CONFIG = load_config("pbc")
@@ -99,7 +99,8 @@ def test_stain_densities_vanish_outside_and_match_the_cell_recipe():
 @pytest.mark.parametrize("kind", ["lymphocyte", "neutrophil", "erythroblast", "monocyte"])
 def test_nucleoplasm_holds_its_share_of_the_nucleus_evenly(kind):
     t = replace(getattr(CONFIG.sim.cells, kind), nucleoli=0.0, chromatin_rim=0.0, vacuoles=0.0,
-                chromatin_mottle=0.0, spread=Spread(), roundness=0.0, nucleus_roughness=0.0)
+                chromatin_mottle=0.0, spread=Spread(), hue_texture=0.0, roundness=0.0,
+                nucleus_roughness=0.0)
     radii = np.full(64, 6.0, dtype=np.float32)
     g = np.linspace(-6, 6, 241, dtype=np.float32)
     x, y = np.meshgrid(g, g)
@@ -128,7 +129,7 @@ def test_nucleoplasm_holds_its_share_of_the_nucleus_evenly(kind):
 @pytest.mark.parametrize("kind", ["lymphocyte", "monocyte"])
 def test_cytoplasm_texture_varies_the_cytoplasm_about_its_mean(kind):
     t = replace(getattr(CONFIG.sim.cells, kind), vacuoles=0.0, granules=0.0, spread=Spread(),
-                roundness=0.0, nucleus_fraction=0.25)
+                hue_texture=0.0, roundness=0.0, nucleus_fraction=0.25)
     radii = np.full(64, 7.0, dtype=np.float32)
     g = np.linspace(-7, 7, 281, dtype=np.float32)
     x, y = np.meshgrid(g, g)
@@ -186,6 +187,37 @@ def test_chromatin_azure_adds_azure_in_proportion_to_the_chromatin_only(azure):
     assert np.allclose(blue[k] - plain[k], azure * plain[c], atol=1e-6)
     others = [i for i in range(len(STAINS)) if i != k]
     assert np.array_equal(blue[others], plain[others])
+
+
+@pytest.mark.parametrize("kind, sigma", [("monocyte", 0.2), ("lymphocyte", 0.4)])
+def test_hue_texture_tilts_the_hue_and_keeps_the_green_od(kind, sigma):
+    """The hue texture multiplies the nucleoplasm's azure by k t and its eosin by k / t,
+    t = exp(σ n) a smooth field: over the nucleus the log of azure / eosin spreads by 2 σ, while
+    the green OD (GREEN_OD weights), the chromatin, the haemoglobin and the whole cytoplasm stay
+    as they were at every point."""
+    t = replace(getattr(CONFIG.sim.cells, kind), spread=Spread(), hue_texture=0.0,
+                cytoplasm_texture=0.0, granules=0.0)
+    radii = np.full(64, 6.0, dtype=np.float32)
+    g = np.linspace(-6, 6, 241, dtype=np.float32)
+    x, y = np.meshgrid(g, g)
+    cell = draw(t, 6.0, "dome", np.random.default_rng(8))
+    _, even = densities(cell, radii, x, y)
+    _, hued = densities(replace(cell, hue_texture=sigma), radii, x, y)
+    a, e = STAINS.index("azure"), STAINS.index("eosin")
+    depth = _depth(cell.nucleus, x, y)  # of the smooth nucleus: its rough outline lies within 1 µm
+    stained = depth > 1.0
+    assert stained.sum() > 5000
+    assert np.array_equal(hued[:, depth < -1.0], even[:, depth < -1.0])
+
+    def green(d):
+        return GREEN_OD["azure"] * d[a] + GREEN_OD["eosin"] * d[e]
+
+    assert np.allclose(green(hued), green(even), rtol=1e-4, atol=1e-7)
+    others = [i for i in range(len(STAINS)) if i not in (a, e)]
+    assert np.array_equal(hued[others], even[others])
+    log_ratio = np.log(hued[a][stained] / hued[e][stained]) - np.log(
+        even[a][stained] / even[e][stained])
+    assert log_ratio.std() == pytest.approx(2 * sigma, rel=0.25)
 
 
 @settings(max_examples=30, deadline=None)
