@@ -295,8 +295,7 @@ def draw(t: CellType, radius: float, profile: str, rng: np.random.Generator,
         pallor=(min(t.pallor_radius * float(np.exp(t.pallor_spread * rng.standard_normal())),
                     PALLOR_MOST) if t.pallor_radius > 0 and t.pallor_spread > 0
                 else t.pallor_radius),
-        pallor_edge=t.pallor_edge,
-        hue_texture=t.hue_texture,
+        pallor_edge=t.pallor_edge, hue_texture=t.hue_texture,
     )
 
 
@@ -339,8 +338,8 @@ def _thickness(m: Morphology, rho: np.ndarray, inside: np.ndarray, x: np.ndarray
 
 
 def _tilt(m: Morphology, x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
-    """The hue texture's tilt of the azure : eosin balance at each point of the grid `x`, `y`
-    (2-D): exp(σ n), n the chromatin tile (zero mean, unit variance) at lattice cell
+    """The hue texture's tilt of the azure : eosin ratio at each point of the grid `x`, `y`
+    (2-D): exp(2 σ n), n the chromatin tile (zero mean, unit variance) at lattice cell
     :data:`HUE_GRAIN` and the nucleus outline's tile offset, σ = ``m.hue_texture``, made every
     :data:`HUE_STEP` points and interpolated; None for a cell of an even hue."""
     if m.hue_texture <= 0:
@@ -349,20 +348,23 @@ def _tilt(m: Morphology, x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
     coarse = texture.sample("chromatin", np.ascontiguousarray(x[::HUE_STEP, ::HUE_STEP]),
                             np.ascontiguousarray(y[::HUE_STEP, ::HUE_STEP]), HUE_GRAIN,
                             m.texture[4:6])
-    coarse = np.exp(np.float32(m.hue_texture) * coarse)
+    coarse = np.exp(np.float32(2 * m.hue_texture) * coarse)
     return cv2.resize(coarse, (coarse.shape[1] * HUE_STEP, coarse.shape[0] * HUE_STEP),
                       interpolation=cv2.INTER_LINEAR)[:h, :w]
 
 
 def _hue(conc: dict[str, float], tilt: np.ndarray | None) -> dict[str, np.ndarray]:
-    """Factors on the azure and the eosin of a material holding concentrations `conc` that tilt
-    their balance by `tilt` (azure × k t, eosin × k / t) and keep its green OD (the weights
-    :data:`GREEN_OD`): the hue varies, not the density. Empty without a tilt or without both."""
+    """Factors on the azure and the eosin of a material holding concentrations `conc` that
+    multiply their ratio by `tilt` (azure × k q, eosin × k, q the tilt) and keep its green OD
+    (the weights :data:`GREEN_OD`): the hue varies, not the density. Empty without a tilt or
+    without both dyes."""
     azure, eosin = (conc.get(s, 0.0) * GREEN_OD[s] for s in ("azure", "eosin"))
     if tilt is None or not azure or not eosin:
         return {}
-    k = np.float32(azure + eosin) / (np.float32(azure) * tilt + np.float32(eosin) / tilt)
-    return {"azure": k * tilt, "eosin": k / tilt}
+    k = np.float32(azure) * tilt
+    k += np.float32(eosin)
+    np.divide(np.float32(azure + eosin), k, out=k)
+    return {"azure": k * tilt, "eosin": k}
 
 
 def _chromatin(m: Morphology, depth: np.ndarray, thick: np.ndarray, nuc: np.ndarray,

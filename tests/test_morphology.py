@@ -191,8 +191,8 @@ def test_chromatin_azure_adds_azure_in_proportion_to_the_chromatin_only(azure):
 
 @pytest.mark.parametrize("kind, sigma", [("monocyte", 0.2), ("lymphocyte", 0.4)])
 def test_hue_texture_tilts_the_hue_and_keeps_the_green_od(kind, sigma):
-    """The hue texture multiplies the nucleoplasm's azure by k t and its eosin by k / t,
-    t = exp(σ n) a smooth field: over the nucleus the log of azure / eosin spreads by 2 σ, while
+    """The hue texture multiplies the nucleoplasm's azure by k q and its eosin by k,
+    q = exp(2 σ n) a smooth field: over the nucleus the log of azure / eosin spreads by 2 σ, while
     the green OD (GREEN_OD weights), the chromatin, the haemoglobin and the whole cytoplasm stay
     as they were at every point."""
     t = replace(getattr(CONFIG.sim.cells, kind), spread=Spread(), hue_texture=0.0,
