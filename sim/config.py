@@ -131,10 +131,10 @@ class CellTypes:
     # PBC's (neutrophil 0.546 against 0.501, monocyte 0.416 against 0.364, ig 0.475 against
     # 0.429; 30 images a class). CNN TSTR (tests/bench/transfer.py --count 1600 --epochs 20)
     # seed 11 0.796 -> 0.808, seed 12 0.812 -> 0.842.
-    # A nucleus's size follows its cell's less than a fixed N:C ratio would
-    # have it (σ of log diameter in PBC, nucleus against cell: neutrophil 0.053 / 0.054, monocyte
-    # 0.055 / 0.177, ig 0.113 / 0.171): nucleus_coupling 0.6 for neutrophils (nucleus 0.077 ->
-    # 0.054), 0 for monocytes, whose nucleus-fraction spread 0.3 -> 0.11 and diameter_sd 2.5 ->
+    # A nucleus's size follows its cell's less than a fixed N:C ratio would have it (σ of log
+    # diameter in PBC, nucleus against cell: neutrophil 0.053 / 0.054, monocyte 0.055 / 0.177,
+    # ig 0.113 / 0.171): nucleus_coupling 0.6 for neutrophils (nucleus 0.077 -> 0.054), 0 for
+    # monocytes, whose nucleus-fraction spread 0.3 -> 0.11 and diameter_sd 2.5 ->
     # 3.0 (nucleus 0.200 -> 0.122, cell 0.125 -> 0.147, N:C 0.392 -> 0.374, PBC 0.615), 0.3 for
     # ig (IG_COUPLING). tests/bench/morphometry.py --count 40. CNN TSTR paired by dataset and
     # CNN seed (datasets 11, 12 x CNN seeds 11, 21, 31, 41, with lymphocyte coupling 0.5, which

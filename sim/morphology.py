@@ -117,7 +117,7 @@ class Morphology:
         texture of lattice cell :data:`CYTOPLASM_GRAIN`.
     hue_texture
         σ of the log of the nucleoplasm's azure : eosin balance over a texture of lattice cell
-        :data:`HUE_GRAIN` (:func:`_tilt`, :func:`_hue`).
+        :data:`HUE_GRAIN` (:func:`_hue`).
     granules, granule_stain, granule_size, granule_coverage, granule_zone, granule_veil
         Stain concentration inside granules, which stain, granule diameter (µm), area fraction,
         outer edge of the granule-bearing zone (cell radii), density over the nucleus relative
@@ -337,40 +337,33 @@ def _thickness(m: Morphology, rho: np.ndarray, inside: np.ndarray, x: np.ndarray
     return thick
 
 
-def _tilt(m: Morphology, x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
-    """The hue texture's tilt of the azure : eosin ratio at each point of the grid `x`, `y`
-    (2-D): exp(2 σ n), n the chromatin tile (zero mean, unit variance) at lattice cell
-    :data:`HUE_GRAIN` and the nucleus outline's tile offset, σ = ``m.hue_texture``, made every
-    :data:`HUE_STEP` points and interpolated; None for a cell of an even hue."""
+def _hue(m: Morphology, x: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
+    """Factors on the nucleoplasm's azure (k q) and eosin (k) at each point of the grid `x`, `y`
+    (2-D): q = exp(2 σ n) multiplies their ratio, k keeps their green OD (the weights
+    :data:`GREEN_OD`), so the hue varies, not the density. n is the chromatin tile (zero mean,
+    unit variance) at lattice cell :data:`HUE_GRAIN` and the nucleus outline's tile offset,
+    sampled every :data:`HUE_STEP` points and interpolated; σ = ``m.hue_texture``. Empty for a
+    nucleus of an even hue."""
     if m.hue_texture <= 0:
-        return None
+        return {}
     h, w = x.shape
     coarse = texture.sample("chromatin", np.ascontiguousarray(x[::HUE_STEP, ::HUE_STEP]),
                             np.ascontiguousarray(y[::HUE_STEP, ::HUE_STEP]), HUE_GRAIN,
                             m.texture[4:6])
     coarse = np.exp(np.float32(2 * m.hue_texture) * coarse)
-    return cv2.resize(coarse, (coarse.shape[1] * HUE_STEP, coarse.shape[0] * HUE_STEP),
-                      interpolation=cv2.INTER_LINEAR)[:h, :w]
-
-
-def _hue(conc: dict[str, float], tilt: np.ndarray | None) -> dict[str, np.ndarray]:
-    """Factors on the azure and the eosin of a material holding concentrations `conc` that
-    multiply their ratio by `tilt` (azure × k q, eosin × k, q the tilt) and keep its green OD
-    (the weights :data:`GREEN_OD`): the hue varies, not the density. Empty without a tilt or
-    without both dyes."""
-    azure, eosin = (conc.get(s, 0.0) * GREEN_OD[s] for s in ("azure", "eosin"))
-    if tilt is None or not azure or not eosin:
-        return {}
-    k = np.float32(azure) * tilt
+    q = cv2.resize(coarse, (coarse.shape[1] * HUE_STEP, coarse.shape[0] * HUE_STEP),
+                   interpolation=cv2.INTER_LINEAR)[:h, :w]
+    azure, eosin = (NUCLEOPLASM_STAINS[s] * GREEN_OD[s] for s in ("azure", "eosin"))
+    k = np.float32(azure) * q
     k += np.float32(eosin)
     np.divide(np.float32(azure + eosin), k, out=k)
-    return {"azure": k * tilt, "eosin": k}
+    return {"azure": k * q, "eosin": k}
 
 
 def _chromatin(m: Morphology, depth: np.ndarray, thick: np.ndarray, nuc: np.ndarray,
                x: np.ndarray, y: np.ndarray, dens: np.ndarray) -> None:
     """Add the nucleus's chromatin (clumps, blotches, envelope rim), its nucleoplasm (with the
-    hue texture, :func:`_tilt`) and its nucleoli's RNA to `dens`, in place. The clumps carry
+    hue texture, :func:`_hue`) and its nucleoli's RNA to `dens`, in place. The clumps carry
     1 − ``nucleoplasm`` of the stain, with the contrast that leaves the whole nucleus
     ``chromatin_texture`` (at most 1: spaces of bare nucleoplasm)."""
     share = 1.0 - m.nucleoplasm
@@ -390,7 +383,7 @@ def _chromatin(m: Morphology, depth: np.ndarray, thick: np.ndarray, nuc: np.ndar
         dens[STAINS.index("azure")] += m.chromatin_azure * chromatin
     if m.nucleoplasm > 0:
         ground = m.nucleoplasm * m.chromatin * thick * nuc
-        hue = _hue(NUCLEOPLASM_STAINS, _tilt(m, x, y))
+        hue = _hue(m, x, y)
         for stain, conc in NUCLEOPLASM_STAINS.items():
             dens[STAINS.index(stain)] += conc * ground * hue.get(stain, 1.0)
 
