@@ -36,7 +36,9 @@ the parameters):
    of a figure over the real images (robust: 10th to 90th percentile) beyond that of synthetic
    images made with the variation off gives the staining variation of red cells (from their
    OD) and of nuclei, and the white-balance variation (from the background colour), added in
-   quadrature; the focus error is found by bisection on the spread of the sharpness.
+   quadrature; the focus error is found by bisection on the spread of the sharpness. Then the
+   photon count is fitted once more to the noise on images made with the variation on (its
+   exposure factor, at most 1, and focus error make them noisier than step 5 left them).
 
 Each fit of a median is a Levenberg damped least-squares fit of log parameters with
 finite-difference Jacobians, on images made with the variation off (so that trials differ only
@@ -361,6 +363,11 @@ def calibrate(real: str | Path, base: str = "pbc", images: int = 8,
                           Knob("optics.sensor.prnu", None, 1e-4, 0.05)],
                  target, ["log_sharpness", "log_noise"], images, iterations, noise)
     config = fit_spreads(config, lab.pop("features"), 3 * images)
+    # the light once more, on images made as the preset will make them: the variation's
+    # exposure (never above the configured light) and focus error leave them noisier than the
+    # fit under one set of conditions did
+    config = fit(config, [Knob("optics.sensor.photons", None, 100.0, 5e6)], target,
+                 ["log_noise"], images, iterations, noise)
     return config, {"real": lab, "target": target, "before": before,
                     "after": _features(config, images)}
 
