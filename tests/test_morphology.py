@@ -9,6 +9,7 @@ from export import load_config, make_image
 from export.cli import main
 from export.config import with_subject
 from export.imagefile import read_rgb
+from export.realism.calibrate import _sigma
 from export.realism.cellfeatures import NAMES, cell_features
 from export.realism.gallery import CELL_TILE
 from export.realism.morphometry import measure_cell
@@ -367,10 +368,9 @@ def test_cytoplasm_hue_spreads_from_cell_to_cell_as_in_pbc():
     the spreads were fitted ours varied 2.5 times as much, ig's 2.2 times)."""
     share = NAMES.index("cyto_red_share")
 
-    def sigma(rgbs):
+    def sigma(rgbs):  # robust σ from the 10-90 % range, as calibrate takes a lab's spreads
         v = np.array([cell_features(rgb)[share] for rgb in rgbs])
-        lo, hi = np.nanpercentile(v, [10, 90])
-        return (hi - lo) / 2.563
+        return _sigma(v[np.isfinite(v)], 10)
 
     for kind in ("neutrophil", "eosinophil", "basophil", "lymphocyte", "monocyte", "ig",
                  "erythroblast"):
