@@ -37,8 +37,9 @@ the parameters):
    images made with the variation off gives the staining variation of red cells (from their
    OD) and of nuclei, and the white-balance variation (from the background colour), added in
    quadrature; the focus error is found by bisection on the spread of the sharpness. Then the
-   photon count is fitted once more to the noise on images made with the variation on (its
-   exposure factor, at most 1, and focus error make them noisier than step 5 left them).
+   photon count and the red-cell coverage are fitted once more to the noise and the red-cell
+   area on images made with the variation on (its exposure factor, at most 1, and focus error
+   make them noisier than step 5 left them and move what the segmentation counts as red cell).
 
 Each fit of a median is a Levenberg damped least-squares fit of log parameters with
 finite-difference Jacobians, on images made with the variation off (so that trials differ only
