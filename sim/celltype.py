@@ -68,6 +68,10 @@ class CellType:
     spicules: float = param(0.0, "", "mean number of spicules on a spiculated cell", 0.0, 30.0)
     spicule_length: float = param(0.0, "", "largest spicule length, in mean radii", 0.0, 1.0)
     thickness: float = param(3.0, "µm", "peak thickness of the flattened cell", 0.1, 10.0)
+    dome_edge: float = param(24.0, "", "exponent n of the dome profile T₀ √(1 − ρ^n) at "
+                             "relative radius ρ: 24 flat to the last 0.5 µm of a 14 µm cell, as "
+                             "PBC white cells' cytoplasm (sim.morphology); 2 an ellipsoidal lens",
+                             2.0, 64.0)
     centre_thickness: float = param(0.81, "µm", "centre coefficient of the biconcave (red-cell) "
                                     "profile: 0.81 living cells (Evans & Fung 1972)", 0.0, 3.0)
     centre_spread: float = param(0.0, "", "cell-to-cell spread of centre_thickness: σ of its "

@@ -78,13 +78,6 @@ HUE_STEP = 4
 :data:`HUE_GRAIN` spans 20 points at PBC's 0.0987 µm per pixel, sampled twice per pixel, and the
 texture's bilinear samples cost ten times its interpolation."""
 
-DOME_EDGE = 24
-"""Exponent n of the dome profile T₀ √(1 − ρ^n) of a nucleated cell: flat to the last 0.5 µm of
-a 14 µm cell (0.9 T₀ at ρ = 0.93) and falling there, as the cytoplasm of PBC white cells, whose
-green OD 0.3-0.6 µm inside the edge is 93 % (ig) and 79 % (monocyte) of its plateau further in;
-with n = 8 ours was 74 % and 75 % of plateaus 14 % and 22 % too dense, now 83 % and 85 % with
-the cytoplasm stains refitted (sim.config; tests/bench/cell_layout.py, 30 cells a class)."""
-
 GRANULE_EDGE = 0.15
 """Soft edge of a granule, in units of the granule texture (a fifth of its radius)."""
 
@@ -96,10 +89,10 @@ class Morphology:
     Attributes
     ----------
     profile
-        ``"biconcave"`` (Evans–Fung red cell) or ``"dome"`` (flattened nucleated cell:
-        thickness T₀ √(1 − ρ^n) at relative radius ρ, n = :data:`DOME_EDGE`).
-    thickness
-        Peak thickness, µm.
+        ``"biconcave"`` (Evans–Fung red cell) or ``"dome"`` (flattened nucleated cell or
+        platelet: thickness T₀ √(1 − ρ^n) at relative radius ρ).
+    thickness, dome_edge
+        Peak thickness T₀, µm; the dome profile's exponent n (``CellType.dome_edge``).
     centre
         Central thickness coefficient of the biconcave profile, µm (see :func:`sim.biconcave.evans_fung`).
     pallor, pallor_edge
@@ -139,6 +132,7 @@ class Morphology:
 
     profile: str
     thickness: float
+    dome_edge: float
     centre: float
     nucleus: np.ndarray
     chromatin: float
@@ -272,6 +266,7 @@ def draw(t: CellType, radius: float, profile: str, rng: np.random.Generator,
     return Morphology(
         profile=profile,
         thickness=t.thickness,
+        dome_edge=t.dome_edge,
         centre=(t.centre_thickness * float(np.exp(t.centre_spread * rng.standard_normal()))
                 if t.centre_spread > 0 else t.centre_thickness),
         nucleus=nucleus,
@@ -335,7 +330,7 @@ def _thickness(m: Morphology, rho: np.ndarray, inside: np.ndarray, x: np.ndarray
     if m.profile == "biconcave":
         thick = m.thickness * biconcave.relative(rho, m.centre, m.pallor, m.pallor_edge)
     else:
-        thick = m.thickness * np.sqrt(np.clip(1.0 - rho ** DOME_EDGE, 0.0, None))
+        thick = m.thickness * np.sqrt(np.clip(1.0 - rho ** m.dome_edge, 0.0, None))
     thick = np.where(inside, thick, 0.0).astype(np.float32)
     if len(m.vacuoles):
         thick *= 1.0 - VACUOLE_DEPTH * _inside(ellipse_depth(m.vacuoles, x, y))

@@ -100,6 +100,21 @@ def test_stain_densities_vanish_outside_and_match_the_cell_recipe():
     assert azure[inside & ~nucleus].max() > 0 and dens[STAINS.index("haemoglobin")].max() == 0
 
 
+@settings(max_examples=20, deadline=None)
+@given(n=st.floats(2.0, 64.0), radius=st.floats(1.0, 9.0))
+def test_dome_cell_thickness_follows_its_profile_exponent(n, radius):
+    """Without a nucleus, granules or texture, a dome cell's cytoplasm stain is its
+    concentration times T₀ √(1 − ρ^n): 2 an ellipsoidal lens (platelets), 24 flat to its edge."""
+    t = replace(CONFIG.sim.cells.platelet, dome_edge=n, granules=0.0, cytoplasm_texture=0.0,
+                spicules=0.0, spread=Spread())
+    m = draw(t, radius, "dome", np.random.default_rng(0))
+    rho = np.linspace(0.0, 0.99, 100, dtype=np.float32)
+    x, y = rho * radius, np.zeros_like(rho)
+    _, dens = densities(m, np.full(64, radius), x, y)
+    expected = t.azure * t.thickness * np.sqrt(1.0 - rho.astype(np.float64) ** n)
+    np.testing.assert_allclose(dens[STAINS.index("azure")], expected, rtol=1e-4, atol=1e-6)
+
+
 @pytest.mark.parametrize("kind", ["lymphocyte", "neutrophil", "erythroblast", "monocyte"])
 def test_nucleoplasm_holds_its_share_of_the_nucleus_evenly(kind):
     t = replace(getattr(CONFIG.sim.cells, kind), nucleoli=0.0, chromatin_rim=0.0, vacuoles=0.0,
