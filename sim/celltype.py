@@ -70,8 +70,8 @@ class CellType:
     thickness: float = param(3.0, "µm", "peak thickness of the flattened cell", 0.1, 10.0)
     dome_edge: float = param(24.0, "", "exponent n of the dome profile T₀ √(1 − ρ^n) at "
                              "relative radius ρ: 24 flat to the last 0.5 µm of a 14 µm cell, as "
-                             "PBC white cells' cytoplasm (sim.morphology); 2 an ellipsoidal lens",
-                             2.0, 64.0)
+                             "PBC white cells' cytoplasm (tests/bench/cell_layout.py); 2 an "
+                             "ellipsoidal lens, as a resting platelet", 2.0, 64.0)
     centre_thickness: float = param(0.81, "µm", "centre coefficient of the biconcave (red-cell) "
                                     "profile: 0.81 living cells (Evans & Fung 1972)", 0.0, 3.0)
     centre_spread: float = param(0.0, "", "cell-to-cell spread of centre_thickness: σ of its "
