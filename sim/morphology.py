@@ -304,7 +304,8 @@ def relative_radius(radii: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarr
 
     Polar coordinates come from OpenCV's ``cartToPolar`` (float32, angle accurate to about 0.3°,
     far finer than the 5.6° between outline samples); R is linear in angle between samples,
-    R = r_i + (r_{i+1} − r_i) f, and ρ computed in float64, its operands converted once.
+    R = r_i + (r_{i+1} − r_i) f, and ρ computed in the precision of `radii` (float32 for the
+    raster's radii, float64 for the scene statistics'), its operands converted once.
     """
     k = radii.size
     flat = [np.ascontiguousarray(a, dtype=np.float32).reshape(-1, 1) for a in (x, y)]
@@ -312,11 +313,12 @@ def relative_radius(radii: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarr
     u *= np.float32(k / (2 * np.pi))
     i0 = u.astype(np.int32)  # 0 … k (an angle of 2π may round to k)
     r = np.concatenate([radii, radii[:2]])  # r_i and r_{i+1} without wrapping the indices
-    f = u.astype(np.float64)
-    f -= i0
-    f *= (r[1:] - r[:-1]).take(i0).astype(np.float64, copy=False)
-    f += r.take(i0).astype(np.float64, copy=False)
-    return np.divide(mag.astype(np.float64), f, out=f)
+    dtype = np.result_type(radii, np.float32)
+    f = u.astype(dtype, copy=False)
+    f -= i0  # exact in float32 too: the fraction of a float32 in [0, k]
+    f *= (r[1:] - r[:-1]).take(i0).astype(dtype, copy=False)
+    f += r.take(i0).astype(dtype, copy=False)
+    return np.divide(mag.astype(dtype, copy=False), f, out=f)
 
 
 def _inside(depth: np.ndarray, edge: float = EDGE) -> np.ndarray:

@@ -142,9 +142,11 @@ def depth(ellipses: np.ndarray, x: np.ndarray, y: np.ndarray, floor: float | Non
 def _deepen(out: np.ndarray, x: np.ndarray, y: np.ndarray, ellipse: np.ndarray) -> None:
     """Raise `out` (float32) to the signed depth of the points (`x`, `y`) in `ellipse`
     ``(cx, cy, a, b, theta)``, in µm of its minor semi-axis, where that is larger: ρ from
-    u = (c dx + s dy) / a, v = (−s dx + c dy) / b, computed in float64 in place."""
+    u = (c dx + s dy) / a, v = (−s dx + c dy) / b, computed in place in the precision of `x`
+    (float32 for a raster's grid)."""
     cx, cy, a, b, th = ellipse
-    c, s = np.cos(th), np.sin(th)
+    scalar = np.result_type(x, np.float32).type
+    cx, cy, a, b, c, s = (scalar(v) for v in (cx, cy, a, b, np.cos(th), np.sin(th)))
     dx, dy = np.subtract(x, cx), np.subtract(y, cy)
     u, t = np.multiply(c, dx), np.multiply(s, dy)
     u += t
