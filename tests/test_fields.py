@@ -4,6 +4,7 @@ labels."""
 
 import dataclasses
 
+import cv2
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -144,3 +145,20 @@ def test_blobs_blurred_in_their_windows_are_those_of_the_whole_frame(seed, n, ra
         cover[window] += 1
     assert cover.max() == 1  # disjoint windows
     np.testing.assert_array_equal(part, slide._blob(whole, radius))
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), scale=st.floats(5.0, 300.0), h=st.integers(20, 700),
+       w=st.integers(20, 700))
+def test_film_is_the_frame_cut_from_the_coarse_grid_resized_whole(seed, scale, h, w):
+    # the film interpolates only the frame's pixels: what cv2.resize of the whole grid gives
+    # there, up to float32 rounding
+    step = scale / slide.FILM_GRID
+    gh, gw = (int(np.ceil(n / step)) + 2 * slide.FILM_GRID for n in (h, w))
+    coarse = cv2.GaussianBlur(np.random.default_rng(seed).standard_normal((gh, gw))
+                              .astype(np.float32), (0, 0), slide.FILM_GRID / 2)
+    whole = cv2.resize(coarse, (int(gw * step), int(gh * step)), interpolation=cv2.INTER_CUBIC)
+    off = int(slide.FILM_GRID * step)
+    whole = whole[off:off + h, off:off + w]
+    film = slide._film((h, w), scale, np.random.default_rng(seed))
+    np.testing.assert_allclose(film, whole / whole.std(), atol=2e-5)
