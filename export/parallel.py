@@ -135,11 +135,18 @@ def on_one_thread(fn: Callable, batch: list[int]):
 
 def batches(indices: Iterable[int], workers: int, total: int | None = None
             ) -> Iterator[list[int]]:
-    """`indices` cut into batches, lazily: about four per worker (of `total` indices, if known),
-    at most 16 images each."""
-    size = max(1, min(16, (total if total is not None else 16 * 4 * workers) // (4 * workers)))
-    it = iter(indices)
-    while batch := list(itertools.islice(it, size)):
+    """`indices` cut into batches, lazily: about four per worker of what is left to cut (of
+    `total` indices, if known), at most 16 images each; so the batches shrink towards the end,
+    down to single images, and the workers finish within about an image of each other instead
+    of one waiting out the other's last full batch."""
+    it, left = iter(indices), total
+    while True:
+        share = -(-(left if left is not None else 64 * workers) // (4 * workers))  # rounded up
+        batch = list(itertools.islice(it, max(1, min(16, share))))
+        if not batch:
+            return
+        if left is not None:
+            left -= len(batch)
         yield batch
 
 

@@ -42,6 +42,14 @@ def test_results_come_in_order_of_the_batches(count, workers):
     assert [i for batch in got for i in batch] == [i * i for i in range(count)]
 
 
+@given(count=st.integers(0, 3000), workers=st.integers(1, 4))
+def test_batches_cover_the_indices_in_order_and_shrink_to_single_images_at_the_end(count, workers):
+    sizes = [len(b) for b in batches(range(count), workers, count)]
+    assert [i for b in batches(range(count), workers, count) for i in b] == list(range(count))
+    assert max(sizes, default=1) <= 16 and sizes == sorted(sizes, reverse=True)
+    assert sizes[-workers:] == [1] * min(workers, count)  # the workers end together
+
+
 def test_an_error_in_a_worker_is_raised_in_the_driver_after_the_batches_before_it():
     seen = []
     with pytest.raises(ValueError, match="batch with 5"):
