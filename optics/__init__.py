@@ -83,10 +83,12 @@ def render(scene: Scene, cfg: OpticsConfig, rng: np.random.Generator,
     stages["blurred"] = psf.blur(stages["illuminated"], cfg, conditions.defocus)
     if not keep_stages:  # free each frame once the next stage has it
         del stages["transmittance"], stages["illuminated"]
-    light = sensor.mosaic(stages["blurred"]) if cfg.bayer.enabled else stages["blurred"]
-    stages["raw"] = sensor.capture(light, illumination.electrons_per_unit(cfg), cfg.sensor,
-                                   noise_rng, conditions.exposure)
-    del light
+    # the mosaic is this stage's own copy: the raw signal may be written over it
+    mosaic = sensor.mosaic(stages["blurred"]) if cfg.bayer.enabled else None
+    stages["raw"] = sensor.capture(stages["blurred"] if mosaic is None else mosaic,
+                                   illumination.electrons_per_unit(cfg), cfg.sensor, noise_rng,
+                                   conditions.exposure, out=mosaic)
+    del mosaic
     rgb, jpeg = isp.process(stages["raw"], cfg, conditions.white)
     return Image(irradiance=stages["blurred"], raster=raster, conditions=conditions, jpeg=jpeg,
                  stages=stages if keep_stages else {}, pixels=rgb)

@@ -39,12 +39,26 @@ def mosaic(image: np.ndarray) -> np.ndarray:
 
 
 def _site_values(values: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Per-channel `values` (3,) laid out like an image of `shape` (mosaic if 2-D), float32."""
+    """Per-channel `values` (3,) laid out like an image of `shape`, float32: per channel for an
+    (H, W, 3) image, (3,); for a mosaic (H, W), the two rows of the RGGB pattern, (2, W)."""
+    values = np.asarray(values, dtype=np.float32)
     if len(shape) == 3:
-        return np.asarray(values, dtype=np.float32)
-    h, w = shape
-    tile = np.asarray(values, dtype=np.float32)[RGGB]
-    return np.tile(tile, (-(-h // 2), -(-w // 2)))[:h, :w]
+        return values
+    return np.tile(values[RGGB], (1, -(-shape[1] // 2)))[:, :shape[1]]
+
+
+def _by_site(ufunc: np.ufunc, image: np.ndarray, sites: np.ndarray) -> np.ndarray:
+    """``ufunc(image, v)`` in place, with `v` the value of `sites` (:func:`_site_values`) at each
+    pixel, and no frame-sized map of the values: a C-contiguous mosaic is taken as rows of two
+    image rows each, which the pattern's two rows (concatenated) fit, and a last odd row."""
+    if image.ndim == 3:
+        return ufunc(image, sites, out=image)
+    even = image.shape[0] // 2 * 2
+    pairs = image[:even].reshape(even // 2, -1, copy=False)
+    ufunc(pairs, sites.reshape(-1), out=pairs)
+    if even < image.shape[0]:
+        ufunc(image[even], sites[0], out=image[even])
+    return image
 
 
 def fixed_pattern(cfg: Sensor, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -62,25 +76,25 @@ def fixed_pattern(cfg: Sensor, shape: tuple[int, ...]) -> tuple[np.ndarray, np.n
 @lru_cache(maxsize=8)
 def _maps(cfg: Sensor, electrons: tuple[float, ...], shape: tuple[int, ...]
           ) -> tuple[np.ndarray, ...]:
-    """Per-pixel maps of one camera and exposure: electrons per unit irradiance (PRNU included),
-    offset in e⁻ (dark signal and DSNU), and the DN → white-balanced-unit factor and offset
-    (made once per camera, exposure and frame: the camera's :func:`fixed_pattern` is not kept
-    besides them)."""
+    """Per-pixel maps of one camera and exposure: electrons per unit irradiance (PRNU included)
+    and offset in e⁻ (dark signal and DSNU); and per site (:func:`_site_values`), the DN →
+    white-balanced unit factor and offset (made once per camera, exposure and frame: the camera's
+    :func:`fixed_pattern` is not kept besides them)."""
     scale = _site_values(electrons, shape)
     gain, offset = fixed_pattern(cfg, shape)
     dark = np.float32(cfg.dark_current * cfg.exposure_time)
-    to_unit = np.multiply(np.float32(cfg.gain), scale, out=np.empty(shape, np.float32))
-    np.divide(1.0, to_unit, out=to_unit)
-    dark_unit = np.divide(dark, scale, out=np.empty(shape, np.float32))
-    gain *= scale
+    to_unit = np.divide(1.0, np.multiply(np.float32(cfg.gain), scale))
+    _by_site(np.multiply, gain, scale)
     offset += dark
-    return gain, offset, to_unit, dark_unit
+    return gain, offset, to_unit, np.divide(dark, scale)
 
 
 def capture(irradiance: np.ndarray, electrons: np.ndarray, cfg: Sensor,
-            rng: np.random.Generator, exposure: float = 1.0) -> np.ndarray:
+            rng: np.random.Generator, exposure: float = 1.0, out: np.ndarray | None = None
+            ) -> np.ndarray:
     """Expose, read and digitise; return the signal in white-balanced units (fraction of full
-    scale), float32, same shape as `irradiance` — (H, W) for a mosaic, (H, W, 3) otherwise.
+    scale), float32, same shape as `irradiance` — (H, W) for a mosaic, (H, W, 3) otherwise —
+    written to `out` if given (which may be `irradiance` itself).
 
     Parameters
     ----------
@@ -96,28 +110,30 @@ def capture(irradiance: np.ndarray, electrons: np.ndarray, cfg: Sensor,
     exposure
         Factor on `electrons` for this image (more or less light, :mod:`optics.variation`),
         undone by the camera's normalisation: it changes the noise, not the mean signal.
+    out
+        Array to write the signal to (`irradiance` itself if it is not needed afterwards: a
+        large frame then faults no fresh pages in for it); None for a new one.
     """
     if not cfg.enabled:
         return irradiance
     per_unit, offset, to_unit, dark = _maps(cfg, tuple(float(e) for e in electrons),
                                             irradiance.shape)
-    e = np.multiply(irradiance, per_unit)
+    e = np.multiply(irradiance, per_unit, out=out)
     if exposure != 1.0:
         e *= np.float32(exposure)
     e += offset
-    noise = rng.standard_normal(e.shape, dtype=np.float32)
-    for rows in strips(*e.shape[:2]):
+    for rows in strips(*e.shape[:2]):  # the noise drawn a strip at a time: the same draws
         sd = np.maximum(e[rows], 0.0)
         sd += np.float32(cfg.read_noise ** 2)
         np.sqrt(sd, out=sd)
-        noise[rows] *= sd
-    e += noise
+        sd *= rng.standard_normal(sd.shape, dtype=np.float32)
+        e[rows] += sd
     np.minimum(e, np.float32(cfg.full_well), out=e)
     e *= np.float32(cfg.gain)
     np.rint(e, out=e)
     np.clip(e, 0, 2 ** cfg.adc_bits - 1, out=e)
-    e *= to_unit
-    e -= dark
+    _by_site(np.multiply, e, to_unit)
+    _by_site(np.subtract, e, dark)
     if exposure != 1.0:
         e *= np.float32(1.0 / exposure)
     return e
