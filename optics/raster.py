@@ -61,7 +61,10 @@ def _bin(a: np.ndarray, ss: int) -> np.ndarray:
 def rasterize(scene: Scene, frame: Frame) -> Raster:
     """Rasterise every cell of `scene` onto the frame's pixel grid."""
     h, w, ss, p = frame.height, frame.width, frame.supersample, frame.pixel_size
-    density = np.zeros((len(STAINS), h, w), dtype=np.float32)
+    # zeroed by writing, not by np.zeros: a large frame's zero pages would be faulted in twice,
+    # read by the first cell added there, then copied on its write
+    density = np.empty((len(STAINS), h, w), dtype=np.float32)
+    density.fill(0.0)
     owner = np.full((h, w), -1, dtype=np.int32)
     extent = np.zeros((len(scene.cells), 4), dtype=int)
     for cell in sorted(scene.cells, key=lambda c: c.z):
