@@ -151,8 +151,8 @@ def test_blobs_blurred_in_their_windows_are_those_of_the_whole_frame(seed, n, ra
 @given(seed=st.integers(0, 2**32 - 1), scale=st.floats(5.0, 300.0), h=st.integers(20, 700),
        w=st.integers(20, 700))
 def test_film_is_the_frame_cut_from_the_coarse_grid_resized_whole(seed, scale, h, w):
-    # the film interpolates only the frame's pixels: what cv2.resize of the whole grid gives
-    # there, up to float32 rounding
+    # the film interpolates one axis at a time and only near the frame: what cv2.resize of the
+    # whole grid gives there, up to float32 rounding
     step = scale / slide.FILM_GRID
     gh, gw = (int(np.ceil(n / step)) + 2 * slide.FILM_GRID for n in (h, w))
     coarse = cv2.GaussianBlur(np.random.default_rng(seed).standard_normal((gh, gw))
@@ -162,3 +162,16 @@ def test_film_is_the_frame_cut_from_the_coarse_grid_resized_whole(seed, scale, h
     whole = whole[off:off + h, off:off + w]
     film = slide._film((h, w), scale, np.random.default_rng(seed))
     np.testing.assert_allclose(film, whole / whole.std(), atol=2e-5)
+
+
+def test_film_does_not_depend_on_opencv_threads():
+    # a parallel sum (cv2.meanStdDev) rounds by its thread count: the film's must not
+    threads = cv2.getNumThreads()
+    try:
+        films = []
+        for n in (1, 4):
+            cv2.setNumThreads(n)
+            films.append(slide._film((480, 640), 200.0, np.random.default_rng(3)))
+    finally:
+        cv2.setNumThreads(threads)
+    np.testing.assert_array_equal(*films)
