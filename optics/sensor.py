@@ -53,8 +53,10 @@ def _by_site(ufunc: np.ufunc, image: np.ndarray, sites: np.ndarray) -> np.ndarra
     image rows each, which the pattern's two rows (concatenated) fit, and a last odd row."""
     if image.ndim == 3:
         return ufunc(image, sites, out=image)
+    if not image.flags.c_contiguous:  # a reshaped copy would take the result
+        raise ValueError("a mosaic must be C-contiguous to be taken as pairs of rows")
     even = image.shape[0] // 2 * 2
-    pairs = image[:even].reshape(even // 2, -1, copy=False)
+    pairs = image[:even].reshape(even // 2, 2 * image.shape[1])
     ufunc(pairs, sites.reshape(-1), out=pairs)
     if even < image.shape[0]:
         ufunc(image[even], sites[0], out=image[even])
@@ -111,8 +113,8 @@ def capture(irradiance: np.ndarray, electrons: np.ndarray, cfg: Sensor,
         Factor on `electrons` for this image (more or less light, :mod:`optics.variation`),
         undone by the camera's normalisation: it changes the noise, not the mean signal.
     out
-        Array to write the signal to (`irradiance` itself if it is not needed afterwards: a
-        large frame then faults no fresh pages in for it); None for a new one.
+        C-contiguous array to write the signal to (`irradiance` itself if it is not needed
+        afterwards: a large frame then faults no fresh pages in for it); None for a new one.
     """
     if not cfg.enabled:
         return irradiance

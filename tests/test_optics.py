@@ -291,3 +291,18 @@ def test_oxyhaemoglobin_follows_the_tabulated_spectrum_from_soret_to_q_bands():
     model = spectra.component("oxyhaemoglobin", lam)
     expected = np.array(list(table.values())) / 524280
     assert np.allclose(model, expected, rtol=0.08, atol=0.003)
+
+
+@given(h=st.integers(1, 40), w=st.integers(1, 40), op=st.sampled_from([np.multiply, np.subtract]))
+def test_per_site_values_act_as_the_whole_bayer_map_would(h, w, op):
+    # the sensor applies per-channel values by the RGGB site of each pixel without making a
+    # frame-sized map of them: bit for bit what the map gives
+    values = np.array([0.7, 1.3, 2.9], np.float32)
+    image = np.random.default_rng(h * 41 + w).random((h, w), np.float32)
+    whole = np.tile(values[sensor.RGGB], (-(-h // 2), -(-w // 2)))[:h, :w]
+    expected = op(image, whole)
+    np.testing.assert_array_equal(sensor._by_site(op, image, sensor._site_values(values, (h, w))),
+                                  expected)
+    with pytest.raises(ValueError, match="C-contiguous"):
+        sensor._by_site(op, np.zeros((4, 12), np.float32)[:, ::2],
+                        sensor._site_values(values, (4, 6)))
