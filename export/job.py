@@ -88,7 +88,9 @@ def _check_finite(image: Image, index: int) -> None:
         Naming the first stage with a non-finite value.
     """
     for name, values in {"irradiance": image.irradiance, **image.stages}.items():
-        if not cv2.checkRange(values)[0]:  # any NaN or infinity (no frame-sized mask made)
+        # any NaN or infinity makes the sum so (no frame-sized mask made); OpenCV sums float32
+        # values in float64, which no finite ones can overflow
+        if not np.isfinite(cv2.sumElems(values)).all():
             raise ConfigError(f"image {index}: the optical chain gave non-finite values (NaN or "
                               f"infinity) in its {name} stage; this configuration cannot be "
                               "imaged: check the values set in its optics section")

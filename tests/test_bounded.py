@@ -177,6 +177,18 @@ def test_non_finite_pixels_stop_the_run_before_anything_is_written(tmp_path, mon
     assert not out.exists()
 
 
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_one_non_finite_value_in_any_stage_is_found_and_huge_finite_ones_pass(bad):
+    from types import SimpleNamespace
+    from export.job import _check_finite
+    huge = np.full((64, 64, 3), 3.4e38, np.float32)  # their float32 sum would overflow
+    _check_finite(SimpleNamespace(irradiance=huge, stages={"raw": huge[..., 0].copy()}), 0)
+    raw = np.ones((64, 64), np.float32)
+    raw[40, 7] = bad
+    with pytest.raises(ConfigError, match="in its raw stage"):
+        _check_finite(SimpleNamespace(irradiance=huge, stages={"raw": raw}), 0)
+
+
 NINES = "9" * 400
 
 
