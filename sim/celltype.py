@@ -1,7 +1,8 @@
 """The parametric morphology of one cell class: size, outline, nucleus, chromatin, cytoplasm,
 granules, and how much each cell differs from its class (lengths in µm, concentrations relative).
 
-:mod:`sim.config` gives every class its values; :mod:`sim.morphology` draws cells from them.
+:mod:`sim.config` gives every class its values (:mod:`sim.subtypes` those of the classes in
+sub-types); :mod:`sim.morphology` draws cells from them.
 """
 
 from __future__ import annotations
@@ -12,6 +13,26 @@ from sim import rare
 from sim.classes import STAINS
 from sim.schema import build, check_ranges, param, section
 from sim.weights import WeightTable
+
+CYTOPLASM_TEXTURE = 0.3
+"""Rms relative variation of every nucleated cell's (and platelet's) cytoplasmic stain over the
+fine texture of :data:`sim.morphology.CYTOPLASM_GRAIN`: real cytoplasm is not an even film
+(organelles, clustered ribosomes, unresolved granules). PBC cytoplasm has about twice the
+band-pass contrast of smooth synthetic cytoplasm at 0.1-0.4 µm (green OD, 30 cells a class:
+neutrophil 0.011 and 0.016 against 0.005 and 0.008 in the 1-2 and 2-4 px bands); 0.3 brings the
+0.1-0.2 µm band to PBC's and raised the quick CNN TSTR (tests/bench/transfer.py --seeds 11,12,13
+--count 800 --epochs 12) from 0.713 to 0.719, 0.733 with the neutrophil's and monocyte's fine
+granules twice as many at half the stain (their isolated dots were the local-binary-pattern
+figures furthest from PBC's, 3-5 reference IQRs)."""
+
+HUE_TEXTURE = 0.2
+"""``hue_texture`` of every nucleated class: its nucleoplasm's azure : eosin balance varies over
+patches about 1 µm across, at an even green OD. Within a PBC nucleus the red share of OD varies
+with a σ of 0.015-0.020 (0.0065-0.010 after a 0.4 µm blur), about twice ours at an even hue
+(0.008-0.010, 0.0025); at σ 0.2 ours is 0.012-0.018 (0.006-0.0085) in every class
+(tests/bench/hue_texture.py). CNN TSTR paired over 8 CNNs (tests/bench/transfer.py, datasets 11,
+12 x CNN seeds 11, 21, 31, 41) against the same tree without it: 0.796 -> 0.791, −0.006 ± 0.021
+(sem), neutral. Nuclei without a nucleoplasm (the field preset's) are left as they were."""
 
 NUCLEUS_SHAPES = ("round", "oval", "kidney", "band", "lobed")
 """Nucleus geometries: round, oval (eccentric in myelocytes), kidney (monocyte, metamyelocyte),

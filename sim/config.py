@@ -11,101 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sim import redshapes
-from sim.celltype import (NUCLEUS_SHAPES, CellType, NucleusShapes, RareType, Spread,
-                          rare_type)
+from sim.celltype import (CYTOPLASM_TEXTURE, HUE_TEXTURE, NUCLEUS_SHAPES, CellType,
+                          NucleusShapes, RareType, Spread, rare_type)
 from sim.classes import MIX_CLASSES, RED_CLASSES, RED_KINDS
 from sim.schema import param, section
+from sim.subtypes import ImmatureGranulocytes, Lymphocytes, SubTypes
 from sim.weights import WeightTable
-
-IG_STAGES = ("promyelocyte", "myelocyte", "metamyelocyte")
-"""Maturation stages of the immature granulocytes (class ``ig``)."""
-
-CYTOPLASM_TEXTURE = 0.3
-"""Rms relative variation of every nucleated cell's (and platelet's) cytoplasmic stain over the
-fine texture of :data:`sim.morphology.CYTOPLASM_GRAIN`: real cytoplasm is not an even film
-(organelles, clustered ribosomes, unresolved granules). PBC cytoplasm has about twice the
-band-pass contrast of smooth synthetic cytoplasm at 0.1-0.4 µm (green OD, 30 cells a class:
-neutrophil 0.011 and 0.016 against 0.005 and 0.008 in the 1-2 and 2-4 px bands); 0.3 brings the
-0.1-0.2 µm band to PBC's and raised the quick CNN TSTR (tests/bench/transfer.py --seeds 11,12,13
---count 800 --epochs 12) from 0.713 to 0.719, 0.733 with the neutrophil's and monocyte's fine
-granules twice as many at half the stain (their isolated dots were the local-binary-pattern
-figures furthest from PBC's, 3-5 reference IQRs)."""
-
-HUE_TEXTURE = 0.2
-"""``hue_texture`` of every nucleated class: its nucleoplasm's azure : eosin balance varies over
-patches about 1 µm across, at an even green OD. Within a PBC nucleus the red share of OD varies
-with a σ of 0.015-0.020 (0.0065-0.010 after a 0.4 µm blur), about twice ours at an even hue
-(0.008-0.010, 0.0025); at σ 0.2 ours is 0.012-0.018 (0.006-0.0085) in every class
-(tests/bench/hue_texture.py). CNN TSTR paired over 8 CNNs (tests/bench/transfer.py, datasets 11,
-12 x CNN seeds 11, 21, 31, 41) against the same tree without it: 0.796 -> 0.791, −0.006 ± 0.021
-(sem), neutral. Nuclei without a nucleoplasm (the field preset's) are left as they were."""
-
-IG_SPREAD = Spread(nucleus_fraction=0.1, chromatin=0.05, cytoplasm=0.1, hue=0.05, granules=0.1)
-"""Cell-to-cell spread of every ``ig`` stage (PBC ig: σ of log N:C 0.33, cytoplasm OD 0.12, the
-cytoplasm's red share of OD 0.020)."""
-
-IG_COUPLING = 0.3
-"""``nucleus_coupling`` of every ``ig`` stage. A nucleus's size follows its cell's less than a
-fixed N:C ratio would have it (see CellTypes.neutrophil): σ of the log nucleus diameter of the
-PBC ig 0.113 against the cell's 0.171; at coupling 1 and a nucleus-fraction spread of 0.15 ours
-was 0.191, now 0.131 (N:C 0.372, PBC 0.332; tests/bench/morphometry.py)."""
-
-
-@dataclass(frozen=True)
-class StageMix(WeightTable):
-    """Relative frequency of each maturation stage among immature granulocytes (default: the
-    file-name prefixes of the PBC sample in ``shared/reference/pbc``: PMY 2, MY 14, MMY 9)."""
-
-    option = "stage"
-
-    promyelocyte: float = param(2.0, "", "weight of promyelocytes", 0.0)
-    myelocyte: float = param(14.0, "", "weight of myelocytes", 0.0)
-    metamyelocyte: float = param(9.0, "", "weight of metamyelocytes", 0.0)
-
-
-@dataclass(frozen=True)
-class ImmatureGranulocytes:
-    """The ``ig`` class, one morphology per maturation stage (Bain 2015 ch. 3): the promyelocyte
-    (large; round or oval nucleus with fine chromatin and nucleoli; basophilic cytoplasm with coarse
-    azurophilic granules over the nucleus too), the myelocyte (round or oval eccentric nucleus,
-    condensing chromatin, no nucleoli; lilac-pink cytoplasm with fine granules) and the
-    metamyelocyte (smaller; kidney-shaped nucleus with clumped chromatin; pink cytoplasm with
-    fine granules, as in the neutrophil). Sizes, nucleus fractions and stain contents are fitted
-    to the PBC reference morphometry of the class as a whole."""
-
-    stages: StageMix = section(StageMix)
-    promyelocyte: CellType = section(lambda: CellType(
-        diameter=16.5, diameter_sd=2.6, cytoplasm_texture=CYTOPLASM_TEXTURE,
-        hue_texture=HUE_TEXTURE, roundness=0.07, cell_roughness=0.6,
-        nucleus=NucleusShapes(round=1.0, oval=2.0), nucleus_fraction=0.57, eccentricity=0.8,
-        chromatin=0.32, chromatin_texture=0.4, parachromatin=0.3, chromatin_grain=0.45,
-        chromatin_mottle=0.35, chromatin_rim=0.8, nucleus_roughness=0.1, azure=0.108, eosin=0.062,
-        granules=1.93, granule_stain="chromatin", granule_size=0.55, granule_coverage=0.45,
-        nucleoli=1.5, nucleus_coupling=IG_COUPLING, spread=IG_SPREAD))
-    # myelocyte and metamyelocyte: fine secondary granules (0.3 µm) on a lilac-pink ground as
-    # dense as the PBC ig cytoplasm (R, G, B OD 0.159, 0.218, 0.065, subject segmentation); the
-    # coarser, darker dots they had were what a classifier trained on real cells took for a
-    # monocyte (58 % of them); this change alone raised the quick CNN TSTR (800 images, 12
-    # epochs, mean of seeds 11-13; tests/bench/transfer.py --seeds) from 0.57 to 0.64
-    myelocyte: CellType = section(lambda: CellType(
-        diameter=14.0, diameter_sd=2.3, cytoplasm_texture=CYTOPLASM_TEXTURE,
-        hue_texture=HUE_TEXTURE, roundness=0.07, cell_roughness=0.6,
-        nucleus=NucleusShapes(round=1.0, oval=2.0), nucleus_fraction=0.57, eccentricity=1.0,
-        chromatin=0.46, chromatin_texture=0.8, parachromatin=0.4, chromatin_grain=0.6,
-        chromatin_mottle=0.2,
-        chromatin_rim=2.0, nucleus_roughness=0.15, azure=0.085, eosin=0.108, granules=1.39,
-        granule_stain="chromatin", granule_size=0.3, granule_coverage=0.3,
-        nucleus_coupling=IG_COUPLING, spread=IG_SPREAD))
-    metamyelocyte: CellType = section(lambda: CellType(
-        diameter=13.0, diameter_sd=2.0, cytoplasm_texture=CYTOPLASM_TEXTURE,
-        hue_texture=HUE_TEXTURE, roundness=0.07, cell_roughness=0.5,
-        nucleus=NucleusShapes(kidney=1.0), nucleus_fraction=0.57, eccentricity=0.6,
-        chromatin=0.47, chromatin_texture=0.8, parachromatin=0.4, chromatin_grain=0.6,
-        chromatin_mottle=0.2,
-        chromatin_rim=2.5, nucleus_roughness=0.15, azure=0.065, eosin=0.108, granules=1.16,
-        granule_stain="chromatin", granule_size=0.3, granule_coverage=0.25,
-        nucleus_coupling=IG_COUPLING, spread=IG_SPREAD))
-
 
 @dataclass(frozen=True)
 class CellTypes:
@@ -208,28 +119,12 @@ class CellTypes:
         granules=3.2, granule_stain="chromatin",
         granule_size=0.7, granule_coverage=0.55,
         spread=Spread(nucleus_fraction=0.15, cytoplasm=0.27, hue=0.2, granules=0.2)))
-    # lymphocyte, erythroblast and monocyte sizes: the equivalent diameter of the nucleus (dense
-    # chromatin, holes filled: unlike the cell's convex hull, not inflated by the irregular
-    # outline of real cells) was 2-7 % below PBC's (lymphocyte 9.13 µm against 9.65,
-    # erythroblast 6.24 against 6.76, monocyte 10.89 against 11.70; tests/bench/morphometry.py
-    # after: 9.51, 6.63, 11.53, with N:C ratios and cytoplasm ODs still within 15 %).
-    # The lymphocyte's nucleus has less coarse mottle (band-pass σ 3-8 px of the relative green
-    # OD: PBC 0.10, 0.14 before); its outline is irregular and its nucleus often off-centre, so
-    # the cytoplasm is a ragged crescent more often than an even ring (PBC lymphocytes; chosen
-    # by eye at the 96 px a classifier sees: a synthetic-trained CNN recognised 0-13 % of real
-    # lymphocytes while every synthetic one was a round cell in a concentric ring).
-    # Lymphocyte nucleus fraction 0.75 -> 0.8 and cytoplasm stain x0.8: the segmented nucleus :
-    # cell area was 0.68 against PBC's 0.73 (median of 40 cells) and the cytoplasm OD 23 % above
-    # PBC's (tests/bench/morphometry.py); quick CNN TSTR 0.750 -> 0.755 (0.762, 0.758, 0.746),
-    # lymphocyte recall 0.59 -> 0.67
-    lymphocyte: CellType = section(lambda: CellType(
-        diameter=12.1, diameter_sd=0.8, cytoplasm_texture=CYTOPLASM_TEXTURE,
-        hue_texture=HUE_TEXTURE, roundness=0.08, cell_roughness=0.7,
-        nucleus=NucleusShapes(round=1.0), nucleus_fraction=0.8, eccentricity=1.0,
-        chromatin=0.54, chromatin_texture=0.65, parachromatin=0.3, chromatin_grain=0.45,
-        chromatin_mottle=0.15, nucleus_roughness=0.2, chromatin_rim=2.5, azure=0.08,
-        eosin=0.073,
-        spread=Spread(nucleus_fraction=0.1, chromatin=0.04, cytoplasm=0.5, hue=0.1)))
+    # erythroblast and monocyte sizes (the lymphocytes': Lymphocytes): the equivalent diameter
+    # of the nucleus (dense chromatin, holes filled: unlike the cell's convex hull, not inflated
+    # by the irregular outline of real cells) was 2-7 % below PBC's (erythroblast 6.24 µm
+    # against 6.76, monocyte 10.89 against 11.70; tests/bench/morphometry.py after: 6.63, 11.53,
+    # with N:C ratios and cytoplasm ODs still within 15 %).
+    lymphocyte: Lymphocytes = section(Lymphocytes)
     monocyte: CellType = section(lambda: CellType(
         diameter=18.0, diameter_sd=3.0, cytoplasm_texture=CYTOPLASM_TEXTURE, nucleus_coupling=0.0,
         hue_texture=HUE_TEXTURE, roundness=0.08, cell_roughness=0.8,
@@ -291,18 +186,17 @@ class CellTypes:
 
 
 def cell_type(cells: CellTypes, kind: str, stage: str = "") -> CellType:
-    """Morphology of class `kind` (of its maturation `stage` for ``ig``; a red-cell kind's
-    :class:`sim.redshapes.RedShape`)."""
+    """Morphology of class `kind` (of its sub-type `stage`, see :class:`SubTypes`; a red-cell
+    kind's :class:`sim.redshapes.RedShape`)."""
     t = getattr(cells.red if kind in RED_KINDS else cells, kind)
     return getattr(t, stage) if stage else t
 
 
 def draw_stage(cells: CellTypes, kind: str, rng) -> str:
-    """A maturation stage drawn with the class's stage weights (``""`` for classes without)."""
+    """A sub-type (maturation stage, size) drawn with the class's weights (``""`` for classes
+    without sub-types)."""
     t = cell_type(cells, kind)
-    if not isinstance(t, ImmatureGranulocytes):
-        return ""
-    return t.stages.draw(rng)
+    return t.draw(rng) if isinstance(t, SubTypes) else ""
 
 
 @dataclass(frozen=True)
@@ -331,7 +225,6 @@ class ClassMix(WeightTable):
 
 # the tuples of names the rest of the code indexes by must be the tables' fields, in order
 NucleusShapes.require_options(NUCLEUS_SHAPES)
-StageMix.require_options(IG_STAGES)
 ClassMix.require_options(MIX_CLASSES)
 redshapes.RedMix.require_options(RED_CLASSES)
 

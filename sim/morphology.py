@@ -124,7 +124,8 @@ class Morphology:
         Discs ``(cx, cy, r, r, 0)`` in µm: clear vacuoles in the cytoplasm, pale RNA-rich
         nucleoli in the nucleus (may be empty).
     stage
-        Maturation stage (``ig`` only: promyelocyte, myelocyte, metamyelocyte), else ``""``.
+        Sub-type (``ig``: promyelocyte, myelocyte, metamyelocyte; ``lymphocyte``: small, large),
+        else ``""``.
     texture
         Offsets of the chromatin, granule, nucleus-outline and chromatin-blotch textures in their
         tiles (tile samples).
@@ -238,7 +239,7 @@ def individual(t: CellType, rng: np.random.Generator) -> CellType:
 
 def draw(t: CellType, radius: float, profile: str, rng: np.random.Generator,
          stage: str = "") -> Morphology:
-    """Draw the morphology of one cell of type `t` (maturation `stage`) with mean radius `radius`
+    """Draw the morphology of one cell of type `t` (sub-type `stage`) with mean radius `radius`
     (µm).
 
     Vacuoles (a Poisson number of mean ``t.vacuoles``) have radii from 0.4 to 1 × half of

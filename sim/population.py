@@ -111,7 +111,7 @@ def _spicules(theta: np.ndarray, n: int, length: float, rng: np.random.Generator
 
 
 def outline(types: CellTypes, kind: str, stage: str, rng: np.random.Generator) -> np.ndarray:
-    """Outline radii (µm) of one cell of class `kind` (maturation `stage`): :func:`draw_radii` of
+    """Outline radii (µm) of one cell of class `kind` (sub-type `stage`): :func:`draw_radii` of
     its type, or for a red-cell kind the normal red cell's scaled and deformed
     (:mod:`sim.erythro`)."""
     t = cell_type(types, kind, stage)

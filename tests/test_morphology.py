@@ -4,6 +4,7 @@ import cv2
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
+from scipy.stats import spearmanr
 
 from export import load_config, make_image
 from export.cli import main
@@ -16,7 +17,8 @@ from export.realism.morphometry import measure_cell
 from sim.classes import STAINS, SUBJECT_CLASSES
 from dataclasses import replace
 
-from sim.config import IG_STAGES, Spread, cell_type, draw_stage
+from sim.config import Spread, cell_type, draw_stage
+from sim.subtypes import IG_STAGES, LYMPHOCYTE_SIZES
 from sim import texture
 from sim.biconcave import relative
 from sim.morphology import (GREEN_OD, NUCLEOPLASM_STAINS, NUCLEUS_MOST, PALLOR_MOST, densities,
@@ -25,6 +27,11 @@ from sim.nucleus import NUCLEUS_REACH, area as _area, depth as _depth
 from tests.conftest import NO_REFERENCE, REFERENCE
 
 CONFIG = load_config("pbc")
+
+
+def kind_type(kind: str):
+    """The CellType of `kind`: a class, or a class's sub-type as "class.subtype"."""
+    return cell_type(CONFIG.sim.cells, *kind.split("."))
 
 
 @settings(max_examples=40, deadline=None)
@@ -50,7 +57,7 @@ def test_nucleus_has_the_configured_area_and_stays_inside_the_cell(kind, seed):
 @given(coupling=st.floats(0.0, 1.0), scale=st.floats(0.8, 1.25), seed=st.integers(0, 2**32 - 1))
 def test_nucleus_area_grows_as_the_cell_area_to_the_coupling(coupling, scale, seed):
     # a lymphocyte-sized round nucleus at N:C 0.3 always fits, so its area is as drawn
-    t = replace(CONFIG.sim.cells.lymphocyte, spread=Spread(), nucleus_fraction=0.3,
+    t = replace(CONFIG.sim.cells.lymphocyte.small, spread=Spread(), nucleus_fraction=0.3,
                 nucleus_roughness=0.0, nucleus_coupling=coupling)
     radius = t.diameter / 2
     areas = [_area(draw(t, r, "dome", np.random.default_rng(seed)).nucleus, samples=96)
@@ -65,8 +72,8 @@ def test_nucleus_area_grows_as_the_cell_area_to_the_coupling(coupling, scale, se
 def test_each_cell_varies_about_its_class_as_the_spread_says(kind, seed):
     """Per-cell factors are log-normal with the configured σ; the hue factor moves azure
     against eosin; no nucleus grows past NUCLEUS_MOST; a class without spread is left alone."""
-    t = getattr(CONFIG.sim.cells, kind)
     rng = np.random.default_rng(seed)
+    t = cell_type(CONFIG.sim.cells, kind, draw_stage(CONFIG.sim.cells, kind, rng))
     cells = [individual(t, rng) for _ in range(1500)]
     log = lambda name: np.log([getattr(c, name) / getattr(t, name) for c in cells])
     sp = t.spread
@@ -85,7 +92,7 @@ def test_each_cell_varies_about_its_class_as_the_spread_says(kind, seed):
 
 
 def test_stain_densities_vanish_outside_and_match_the_cell_recipe():
-    t = CONFIG.sim.cells.lymphocyte
+    t = CONFIG.sim.cells.lymphocyte.small
     radii = np.full(64, 5.0, dtype=np.float32)
     m = draw(t, 5.0, "dome", np.random.default_rng(0))
     g = np.linspace(-7, 7, 141, dtype=np.float32)
@@ -115,9 +122,9 @@ def test_dome_cell_thickness_follows_its_profile_exponent(n, radius):
     np.testing.assert_allclose(dens[STAINS.index("azure")], expected, rtol=1e-4, atol=1e-6)
 
 
-@pytest.mark.parametrize("kind", ["lymphocyte", "neutrophil", "erythroblast", "monocyte"])
+@pytest.mark.parametrize("kind", ["lymphocyte.small", "neutrophil", "erythroblast", "monocyte"])
 def test_nucleoplasm_holds_its_share_of_the_nucleus_evenly(kind):
-    t = replace(getattr(CONFIG.sim.cells, kind), nucleoli=0.0, chromatin_rim=0.0, vacuoles=0.0,
+    t = replace(kind_type(kind), nucleoli=0.0, chromatin_rim=0.0, vacuoles=0.0,
                 chromatin_mottle=0.0, spread=Spread(), hue_texture=0.0, roundness=0.0,
                 nucleus_roughness=0.0)
     radii = np.full(64, 6.0, dtype=np.float32)
@@ -145,9 +152,9 @@ def test_nucleoplasm_holds_its_share_of_the_nucleus_evenly(kind):
     assert spaces == pytest.approx(max(0.0, 1 - t.chromatin_texture / 0.7), abs=0.02)
 
 
-@pytest.mark.parametrize("kind", ["lymphocyte", "monocyte"])
+@pytest.mark.parametrize("kind", ["lymphocyte.large", "monocyte"])
 def test_cytoplasm_texture_varies_the_cytoplasm_about_its_mean(kind):
-    t = replace(getattr(CONFIG.sim.cells, kind), vacuoles=0.0, granules=0.0, spread=Spread(),
+    t = replace(kind_type(kind), vacuoles=0.0, granules=0.0, spread=Spread(),
                 hue_texture=0.0, roundness=0.0, nucleus_fraction=0.25)
     radii = np.full(64, 7.0, dtype=np.float32)
     g = np.linspace(-7, 7, 281, dtype=np.float32)
@@ -208,13 +215,13 @@ def test_chromatin_azure_adds_azure_in_proportion_to_the_chromatin_only(azure):
     assert np.array_equal(blue[others], plain[others])
 
 
-@pytest.mark.parametrize("kind, sigma", [("monocyte", 0.2), ("lymphocyte", 0.4)])
+@pytest.mark.parametrize("kind, sigma", [("monocyte", 0.2), ("lymphocyte.small", 0.4)])
 def test_hue_texture_tilts_the_hue_and_keeps_the_green_od(kind, sigma):
     """The hue texture multiplies the nucleoplasm's azure by k q and its eosin by k,
     q = exp(2 σ n) a smooth field: over the nucleus the log of azure / eosin spreads by 2 σ, while
     the green OD (GREEN_OD weights), the chromatin, the haemoglobin and the whole cytoplasm stay
     as they were at every point."""
-    t = replace(getattr(CONFIG.sim.cells, kind), spread=Spread(), hue_texture=0.0,
+    t = replace(kind_type(kind), spread=Spread(), hue_texture=0.0,
                 cytoplasm_texture=0.0, granules=0.0)
     radii = np.full(64, 6.0, dtype=np.float32)
     g = np.linspace(-6, 6, 241, dtype=np.float32)
@@ -337,31 +344,61 @@ def test_chromatin_clumping_keeps_the_mean_and_the_pale_fraction(spaces, contras
     assert pale == pytest.approx(spaces, abs=0.04)
 
 
-def test_ig_stages_are_drawn_with_their_weights_and_each_has_its_own_morphology():
+@pytest.mark.parametrize("kind, mix, subtypes, shape", [
+    ("ig", "stages", IG_STAGES, {"myelocyte": 1, "metamyelocyte": 5}),
+    ("lymphocyte", "sizes", LYMPHOCYTE_SIZES, {"small": 1, "large": 1})])
+def test_subtypes_are_drawn_with_their_weights_and_each_has_its_own_morphology(
+        kind, mix, subtypes, shape):
     cells = CONFIG.sim.cells
     rng = np.random.default_rng(0)
-    stages = [draw_stage(cells, "ig", rng) for _ in range(3000)]
-    w = np.array([getattr(cells.ig.stages, s) for s in IG_STAGES])
-    freq = np.array([stages.count(s) for s in IG_STAGES]) / len(stages)
+    drawn = [draw_stage(cells, kind, rng) for _ in range(3000)]
+    w = np.array([getattr(getattr(getattr(cells, kind), mix), s) for s in subtypes])
+    freq = np.array([drawn.count(s) for s in subtypes]) / len(drawn)
     assert np.allclose(freq, w / w.sum(), atol=0.03)
     assert draw_stage(cells, "neutrophil", rng) == ""
-    # one stage at a time: the subject carries its stage and that stage's nucleus geometry
-    for stage, beads in (("myelocyte", 1), ("metamyelocyte", 5)):
-        weights = [f"sim.cells.ig.stages.{s}={float(s == stage)}" for s in IG_STAGES]
-        cfg = with_subject(load_config("pbc", overrides=weights), "ig")
-        subject = next(c for c in make_image(cfg, 3, 0).scene.cells if c.subject)
-        assert subject.to_dict()["morphology"]["stage"] == stage
-        assert len(subject.morphology.nucleus) == beads
+    # one sub-type at a time: the subject carries it, its nucleus geometry and its size
+    sizes = {}
+    for stage, beads in shape.items():
+        weights = [f"sim.cells.{kind}.{mix}.{s}={float(s == stage)}" for s in subtypes]
+        cfg = with_subject(load_config("pbc", overrides=weights), kind)
+        subjects = [next(c for c in make_image(cfg, 3, i).scene.cells if c.subject)
+                    for i in range(12)]
+        assert {c.to_dict()["morphology"]["stage"] for c in subjects} == {stage}
+        assert {len(c.morphology.nucleus) for c in subjects} == {beads}
+        sizes[stage] = np.median([c.area for c in subjects]) / (
+            np.pi * (cell_type(cells, kind, stage).diameter / 2) ** 2)
+    # each sub-type's cells are as large as its own diameter says (squeezing aside)
+    assert all(0.75 < v < 1.1 for v in sizes.values()), sizes
+
+
+@pytest.mark.skipif(not (REFERENCE / "pbc").is_dir(), reason=NO_REFERENCE)
+def test_the_larger_a_lymphocyte_the_lower_its_nc_ratio_as_in_pbc():
+    """Small and large lymphocytes: over the PBC reference's lymphocytes the N:C ratio falls
+    with the cell's area (Spearman ρ −0.70); so must it over ours (with one lymphocyte type, the
+    same N:C at every size, ρ was −0.18, +0.17, −0.28 for image seeds 5, 6, 8; now −0.39,
+    −0.48, −0.53)."""
+    area, nc = NAMES.index("cell_area"), NAMES.index("nc_ratio")
+
+    def rho(rgbs):
+        f = np.array([cell_features(rgb) for rgb in rgbs])
+        found = np.isfinite(f[:, nc]) & (f[:, nc] > 0.3)  # a nucleus and a cell segmented
+        return spearmanr(f[found, area], f[found, nc])[0]
+
+    real = rho([read_rgb(p) for p in sorted((REFERENCE / "pbc" / "lymphocyte").glob("*.jpg"))])
+    cfg = with_subject(CONFIG, "lymphocyte")
+    assert real < -0.5
+    assert rho([make_image(cfg, 5, i).image.rgb for i in range(64)]) < -0.3
 
 
 @settings(max_examples=30, deadline=None)
-@given(kind=st.sampled_from(["neutrophil", "eosinophil", "monocyte", "lymphocyte", "basophil"]),
+@given(kind=st.sampled_from(["neutrophil", "eosinophil", "monocyte", "lymphocyte.small",
+                             "basophil"]),
        seed=st.integers(0, 2**32 - 1), angle=st.floats(0.0, 2 * np.pi),
        floor=st.floats(0.05, 1.0))
 def test_nucleus_depth_with_a_floor_is_exact_above_it(kind, seed, angle, floor):
     # a raster's grid in the cell frame: only depths above -floor need be computed exactly
     rng = np.random.default_rng(seed)
-    e = draw(cell_type(CONFIG.sim.cells, kind), 6.0, "dome", rng).nucleus
+    e = draw(kind_type(kind), 6.0, "dome", rng).nucleus
     a = np.arange(-70, 71, dtype=np.float32) * np.float32(0.1) + np.float32(rng.uniform(-1, 1))
     c, s = np.float32(np.cos(angle)), np.float32(np.sin(angle))
     x, y = (c * a)[None, :] + (s * a)[:, None], (c * a)[:, None] - (s * a)[None, :]
