@@ -15,7 +15,7 @@ from sim.celltype import (CYTOPLASM_TEXTURE, HUE_TEXTURE, NUCLEUS_SHAPES, CellTy
                           NucleusShapes, RareType, Spread, rare_type)
 from sim.classes import MIX_CLASSES, RED_CLASSES, RED_KINDS
 from sim.schema import param, section
-from sim.subtypes import ImmatureGranulocytes, Lymphocytes, SubTypes
+from sim.subtypes import Erythroblasts, ImmatureGranulocytes, Lymphocytes, SubTypes
 from sim.weights import WeightTable
 
 @dataclass(frozen=True)
@@ -119,11 +119,10 @@ class CellTypes:
         granules=3.2, granule_stain="chromatin",
         granule_size=0.7, granule_coverage=0.55,
         spread=Spread(nucleus_fraction=0.15, cytoplasm=0.27, hue=0.2, granules=0.2)))
-    # erythroblast and monocyte sizes (the lymphocytes': Lymphocytes): the equivalent diameter
-    # of the nucleus (dense chromatin, holes filled: unlike the cell's convex hull, not inflated
-    # by the irregular outline of real cells) was 2-7 % below PBC's (erythroblast 6.24 µm
-    # against 6.76, monocyte 10.89 against 11.70; tests/bench/morphometry.py after: 6.63, 11.53,
-    # with N:C ratios and cytoplasm ODs still within 15 %).
+    # monocyte size (the lymphocytes' and erythroblasts': their sub-types): the equivalent
+    # diameter of the nucleus (dense chromatin, holes filled: unlike the cell's convex hull, not
+    # inflated by the irregular outline of real cells) was 7 % below PBC's (10.89 µm against
+    # 11.70; tests/bench/morphometry.py after: 11.53, with N:C and cytoplasm OD within 15 %).
     lymphocyte: Lymphocytes = section(Lymphocytes)
     monocyte: CellType = section(lambda: CellType(
         diameter=18.0, diameter_sd=3.0, cytoplasm_texture=CYTOPLASM_TEXTURE, nucleus_coupling=0.0,
@@ -136,17 +135,7 @@ class CellTypes:
         spread=Spread(nucleus_fraction=0.11, chromatin=0.08, cytoplasm=0.27, hue=0.1,
                       granules=0.3)))
     ig: ImmatureGranulocytes = section(ImmatureGranulocytes)
-    # erythroblast cytoplasm: RNA (azure) and haemoglobin with the eosin it binds, fitted to the
-    # R, G, B OD of the PBC erythroblast cytoplasm (0.157, 0.194, 0.067 by the subject
-    # segmentation of export.realism.segmentation: lilac, polychromatic)
-    erythroblast: CellType = section(lambda: CellType(
-        diameter=11.0, diameter_sd=1.5, cytoplasm_texture=CYTOPLASM_TEXTURE,
-        hue_texture=HUE_TEXTURE, roundness=0.07, cell_roughness=0.4,
-        nucleus=NucleusShapes(round=1.0), nucleus_fraction=0.4, eccentricity=0.5,
-        chromatin=0.65, chromatin_texture=0.5, chromatin_grain=0.5, chromatin_mottle=0.35,
-        parachromatin=0.3, chromatin_rim=2.0, nucleus_roughness=0.1, azure=0.085, eosin=0.068,
-        haemoglobin=0.34,
-        spread=Spread(nucleus_fraction=0.34, chromatin=0.06, cytoplasm=0.3, hue=0.1)))
+    erythroblast: Erythroblasts = section(Erythroblasts)
     # platelets: a purple granulomere in a pale lilac hyalomere, about half of them with a few
     # spiky pseudopods (Bain 2015 ch. 3: 1.5–3 µm, PBC fields); the diameter is fitted to the
     # 236 platelet boxes of the TXL-PBC fields (side median 30.9 px = 3.05 µm, quartiles

@@ -124,8 +124,8 @@ class Morphology:
         Discs ``(cx, cy, r, r, 0)`` in µm: clear vacuoles in the cytoplasm, pale RNA-rich
         nucleoli in the nucleus (may be empty).
     stage
-        Sub-type (``ig``: promyelocyte, myelocyte, metamyelocyte; ``lymphocyte``: small, large),
-        else ``""``.
+        Sub-type (``ig``: promyelocyte, myelocyte, metamyelocyte; ``erythroblast``: basophilic,
+        polychromatic, orthochromatic; ``lymphocyte``: small, large), else ``""``.
     texture
         Offsets of the chromatin, granule, nucleus-outline and chromatin-blotch textures in their
         tiles (tile samples).

@@ -1,6 +1,6 @@
 """Classes whose cells come in sub-types, each its own :class:`sim.celltype.CellType` drawn with
-the weights of a table: the maturation stages of immature granulocytes, small and large
-lymphocytes (B. J. Bain, *Blood Cells: A Practical Guide*, 5th ed., Wiley 2015,
+the weights of a table: the maturation stages of immature granulocytes and of erythroblasts,
+small and large lymphocytes (B. J. Bain, *Blood Cells: A Practical Guide*, 5th ed., Wiley 2015,
 ch. 3), fitted to the PBC reference (lengths in µm, concentrations relative).
 """
 
@@ -145,6 +145,67 @@ class Lymphocytes(SubTypes):
         cell_roughness=0.7))
 
 
+ERYTHROBLAST_STAGES = ("basophilic", "polychromatic", "orthochromatic")
+"""Maturation stages of the erythroblasts (class ``erythroblast``)."""
+
+
+@dataclass(frozen=True)
+class ErythroblastStages(WeightTable):
+    """Relative frequency of each erythroblast stage (default: the PBC reference's 30
+    erythroblasts by their cytoplasm's colour, 9 : 16 : 5; see :class:`Erythroblasts`)."""
+
+    option = "stage"
+
+    basophilic: float = param(9.0, "", "weight of basophilic erythroblasts", 0.0)
+    polychromatic: float = param(16.0, "", "weight of polychromatic erythroblasts", 0.0)
+    orthochromatic: float = param(5.0, "", "weight of orthochromatic erythroblasts", 0.0)
+
+
+ERYTHROBLAST = CellType(
+    cytoplasm_texture=CYTOPLASM_TEXTURE, hue_texture=HUE_TEXTURE, roundness=0.07,
+    cell_roughness=0.4, nucleus=NucleusShapes(round=1.0), eccentricity=0.5, chromatin=0.65,
+    chromatin_texture=0.5, chromatin_grain=0.5, chromatin_mottle=0.35, parachromatin=0.3,
+    chromatin_rim=2.0, nucleus_roughness=0.1,
+    spread=Spread(nucleus_fraction=0.34, chromatin=0.06, cytoplasm=0.3, hue=0.05))
+"""What the erythroblast stages share (each sets its size, nucleus fraction and cytoplasm
+stains). The stages' own colours carry most of the class's spread of cytoplasm hue (σ of the
+red share of OD 0.025 over 40 cells, PBC 0.022; with the single type's cell-to-cell hue σ of
+0.1 kept, 0.036), so each stage's cells vary half as much about it. The chromatin is the single
+type's in every stage, denser than PBC's by the nucleus green OD (0.895 against 0.837): with
+each stage's nucleus fitted to its group (0.774, 0.846, 0.876) a CNN trained on our cells
+recognised 0.56 of PBC's erythroblasts, taking 68 of 240 for lymphocytes (0.83 with the dense
+nucleus; tests/bench/transfer.py's set, 8 CNNs)."""
+
+
+@dataclass(frozen=True)
+class Erythroblasts(SubTypes):
+    """The ``erythroblast`` class in its maturation stages (Bain 2015 ch. 3): as the cell
+    matures it shrinks, its nucleus condenses (pyknotic in the orthochromatic stage) and its
+    cytoplasm turns from blue (RNA: azure) through grey-lilac to pink (haemoglobin with the
+    eosin it binds). The PBC reference's 30 erythroblasts fall into three colour groups
+    (export.realism.cellfeatures, the cytoplasm's red share of OD and the nucleus's green OD):
+    9 bluer cells with paler nuclei (red share ≥ 0.39, nucleus < 0.80: median area 108 µm²,
+    N:C 1.13, nucleus 0.757, cytoplasm green OD 0.191, red share 0.397), 16 grey-lilac ones
+    (74 µm², 0.71, 0.847, 0.194, 0.375) and 5 pink ones (red share < 0.355: 101 µm², 0.40,
+    0.873, 0.149, 0.338). Each stage's size, N:C ratio and cytoplasm are fitted to its group
+    (40 cells of one stage: 117 µm², 1.07, cytoplasm 0.183, red share 0.396; 76, 0.72, 0.195,
+    0.376; 99, 0.36, 0.163, 0.335), and the class's spreads follow (tests/bench/morphometry.py:
+    σ of log cell diameter 0.194, PBC 0.197, one type 0.119); the one erythroblast type was a
+    grey-lilac cell with no blue or pink ones."""
+
+    stages: ErythroblastStages = section(ErythroblastStages)
+    basophilic: CellType = section(lambda: replace(
+        ERYTHROBLAST, diameter=11.8, diameter_sd=2.5, nucleus_fraction=0.5,
+        azure=0.108, eosin=0.081, haemoglobin=0.18))
+    polychromatic: CellType = section(lambda: replace(
+        ERYTHROBLAST, diameter=9.6, diameter_sd=1.2, nucleus_fraction=0.42,
+        azure=0.095, eosin=0.077, haemoglobin=0.27))
+    orthochromatic: CellType = section(lambda: replace(
+        ERYTHROBLAST, diameter=11.2, diameter_sd=1.8, nucleus_fraction=0.26,
+        azure=0.045, eosin=0.05, haemoglobin=0.38))
+
+
 # the tuples of names the rest of the code indexes by must be the tables' fields, in order
 StageMix.require_options(IG_STAGES)
 LymphocyteSizes.require_options(LYMPHOCYTE_SIZES)
+ErythroblastStages.require_options(ERYTHROBLAST_STAGES)

@@ -18,7 +18,7 @@ from sim.classes import STAINS, SUBJECT_CLASSES
 from dataclasses import replace
 
 from sim.config import Spread, cell_type, draw_stage
-from sim.subtypes import IG_STAGES, LYMPHOCYTE_SIZES
+from sim.subtypes import ERYTHROBLAST_STAGES, IG_STAGES, LYMPHOCYTE_SIZES
 from sim import texture
 from sim.biconcave import relative
 from sim.morphology import (GREEN_OD, NUCLEOPLASM_STAINS, NUCLEUS_MOST, PALLOR_MOST, densities,
@@ -122,7 +122,8 @@ def test_dome_cell_thickness_follows_its_profile_exponent(n, radius):
     np.testing.assert_allclose(dens[STAINS.index("azure")], expected, rtol=1e-4, atol=1e-6)
 
 
-@pytest.mark.parametrize("kind", ["lymphocyte.small", "neutrophil", "erythroblast", "monocyte"])
+@pytest.mark.parametrize("kind", ["lymphocyte.small", "neutrophil", "erythroblast.polychromatic",
+                                  "monocyte"])
 def test_nucleoplasm_holds_its_share_of_the_nucleus_evenly(kind):
     t = replace(kind_type(kind), nucleoli=0.0, chromatin_rim=0.0, vacuoles=0.0,
                 chromatin_mottle=0.0, spread=Spread(), hue_texture=0.0, roundness=0.0,
@@ -201,7 +202,7 @@ def test_granule_veil_scales_the_granules_over_the_nucleus_only(veil):
 def test_chromatin_azure_adds_azure_in_proportion_to_the_chromatin_only(azure):
     """The free azure B a nucleus holds is `azure` times its chromatin, pixel by pixel; every
     other stain, and the azure outside the nucleus, stay as they were."""
-    t = replace(CONFIG.sim.cells.erythroblast, spread=Spread())
+    t = replace(CONFIG.sim.cells.erythroblast.polychromatic, spread=Spread())
     radii = np.full(64, 5.5, dtype=np.float32)
     g = np.linspace(-5.5, 5.5, 201, dtype=np.float32)
     x, y = np.meshgrid(g, g)
@@ -346,7 +347,9 @@ def test_chromatin_clumping_keeps_the_mean_and_the_pale_fraction(spaces, contras
 
 @pytest.mark.parametrize("kind, mix, subtypes, shape", [
     ("ig", "stages", IG_STAGES, {"myelocyte": 1, "metamyelocyte": 5}),
-    ("lymphocyte", "sizes", LYMPHOCYTE_SIZES, {"small": 1, "large": 1})])
+    ("lymphocyte", "sizes", LYMPHOCYTE_SIZES, {"small": 1, "large": 1}),
+    ("erythroblast", "stages", ERYTHROBLAST_STAGES,
+     {"basophilic": 1, "polychromatic": 1, "orthochromatic": 1})])
 def test_subtypes_are_drawn_with_their_weights_and_each_has_its_own_morphology(
         kind, mix, subtypes, shape):
     cells = CONFIG.sim.cells
