@@ -22,7 +22,7 @@ from export.config import dump_config, load_config, presets
 from export.errors import OutputError, SmearsimError
 from export.fetch import SOURCES, fetch
 from export.files import json_bytes
-from export.parallel import tune_memory
+from export.parallel import single_threaded, tune_memory
 from export.realism.gallery import write_gallery
 from export.job import generate
 from export.preview import contact_sheet
@@ -258,7 +258,10 @@ def _run(args: argparse.Namespace) -> None:
     elif args.command == "detect":
         sys.stdout.write(detection.run(args))
     else:
-        tune_memory()  # this process is smearsim's own: set it up as a worker is
+        # this process is smearsim's own: set it up as a worker is, on one core, so that
+        # --workers counts the cores a job takes (one worker's OpenCV threads took 1.3 cores)
+        tune_memory()
+        single_threaded()
         summary = generate(_resolve(args), args.count, args.out, args.seed, args.workers,
                            args.overwrite, args.keep_stages, args.resume,
                            args.scheduler, sys.stderr)

@@ -163,6 +163,10 @@ class Serial:
     def __exit__(self, *exc) -> None:
         pass
 
+    def start(self, fn: Callable) -> None:
+        """Get ready to run `fn` (a pool starts its workers, which then import and set up
+        while the caller goes on)."""
+
     def run(self, fn: Callable, work: Iterable[list[int]]) -> Iterator:
         """``fn(batch)`` for every batch, in order."""
         return map(fn, work)
@@ -215,7 +219,10 @@ class Pool(Serial):
                 process.join()
         self.links = []
 
-    def _start(self, fn: Callable) -> None:
+    def start(self, fn: Callable) -> None:
+        """Start the worker processes (once), each to run `fn`."""
+        if self.links:
+            return
         spawn = get_context("spawn")
         for _ in range(self.workers):
             mine, theirs = spawn.Pipe()
@@ -228,7 +235,7 @@ class Pool(Serial):
         """``fn(batch)`` for every batch, in order. Each worker has at most :data:`QUEUED`
         batches waiting, and at most :data:`IN_FLIGHT` per worker are out (made or being made,
         not yet yielded), so the work is never listed whole and memory stays bounded."""
-        self._start(fn)
+        self.start(fn)
         work = enumerate(work)
         queues = [collections.deque() for _ in self.links]
         replies: dict[int, tuple[bool, object]] = {}
