@@ -18,11 +18,9 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-from morphometry import reference_arguments, synthetic_rgb
+from morphometry import nucleated_medians, reference_arguments
 
-from export.imagefile import read_rgb
 from export.realism.segmentation import relative_od, subject
-from sim.classes import SUBJECT_CLASSES
 
 DARK = 0.33
 """Relative green OD above which a pixel is dark (PBC cytoplasm: 0.17-0.28)."""
@@ -59,18 +57,11 @@ def dots(rgb: np.ndarray, pixel_size: float) -> tuple[int, float, float, float, 
 
 def main() -> None:
     args, config = reference_arguments(__doc__)
-    px = config.optics.frame.pixel_size
     print(f"{'class':13s}{'set':6s}{'dots':>6s}{'green OD':>10s}{'r:g':>7s}{'b:g':>7s}"
           f"{'nucleus r:g':>13s}{'b:g':>7s}")
-    for kind in SUBJECT_CLASSES:
-        if kind == "platelet":
-            continue
-        real = [dots(read_rgb(f), px) for f in sorted((args.reference / kind).glob("*.jpg"))]
-        sim = [dots(rgb, px) for rgb in synthetic_rgb(config, kind, args.count)]
-        for name, rows in (("real", real), ("sim", sim)):
-            m = np.nanmedian(np.array(rows, dtype=float), axis=0)
-            print(f"{kind:13s}{name:6s}{m[0]:6.0f}" + "".join(
-                f"{v:{w}.3f}" for v, w in zip(m[1:], (10, 7, 7, 13, 7))))
+    for kind, name, m in nucleated_medians(args, config, dots):
+        print(f"{kind:13s}{name:6s}{m[0]:6.0f}" + "".join(
+            f"{v:{w}.3f}" for v, w in zip(m[1:], (10, 7, 7, 13, 7))))
 
 
 if __name__ == "__main__":

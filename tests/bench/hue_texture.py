@@ -18,11 +18,9 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-from morphometry import reference_arguments, synthetic_rgb
+from morphometry import nucleated_medians, reference_arguments
 
-from export.imagefile import read_rgb
 from export.realism.segmentation import relative_od, subject
-from sim.classes import SUBJECT_CLASSES
 
 BLURS = (0.0, 1.5, 4.0)
 """Gaussian σ of the blur before the hue is read, px."""
@@ -51,17 +49,10 @@ def hue_spread(rgb: np.ndarray, pixel_size: float) -> np.ndarray:
 
 def main() -> None:
     args, config = reference_arguments(__doc__)
-    px = config.optics.frame.pixel_size
     head = "".join(f"{r} σ{b:g}".rjust(13) for b in BLURS for r in ("nucleus", "cyto"))
     print(f"{'class':13s}{'set':6s}{head}")
-    for kind in SUBJECT_CLASSES:
-        if kind == "platelet":
-            continue
-        real = [hue_spread(read_rgb(f), px) for f in sorted((args.reference / kind).glob("*.jpg"))]
-        sim = [hue_spread(rgb, px) for rgb in synthetic_rgb(config, kind, args.count)]
-        for name, rows in (("real", real), ("sim", sim)):
-            m = np.nanmedian(np.array(rows), axis=0).ravel()
-            print(f"{kind:13s}{name:6s}" + "".join(f"{v:13.4f}" for v in m))
+    for kind, name, m in nucleated_medians(args, config, hue_spread):
+        print(f"{kind:13s}{name:6s}" + "".join(f"{v:13.4f}" for v in m))
 
 
 if __name__ == "__main__":

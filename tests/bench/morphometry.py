@@ -41,6 +41,21 @@ def synthetic_rgb(config, kind: str, count: int) -> list[np.ndarray]:
     return [decode(encode_jpeg(make_image(cfg, seed, 0).image.rgb, 95)) for seed in range(count)]
 
 
+def nucleated_medians(args: argparse.Namespace, config, measure):
+    """For each nucleated subject class, ``(class, "real" | "sim", medians)``: the median over
+    cells (NaN-aware, per figure) of ``measure(rgb, pixel_size)`` on the reference folder's
+    images of the class, then on ``args.count`` synthetic ones (:func:`synthetic_rgb`)."""
+    px = config.optics.frame.pixel_size
+    for kind in SUBJECT_CLASSES:
+        if kind == "platelet":
+            continue
+        real = [measure(read_rgb(f), px) for f in sorted((args.reference / kind).glob("*.jpg"))]
+        sim = [measure(rgb, px) for rgb in synthetic_rgb(config, kind, args.count)]
+        for name, rows in (("real", real), ("sim", sim)):
+            with np.errstate(all="ignore"):
+                yield kind, name, np.nanmedian(np.array(rows, dtype=float), axis=0).ravel()
+
+
 def synthetic(config, kind: str, count: int) -> list[dict]:
     """Measure `count` synthetic images of class `kind` (:func:`synthetic_rgb`)."""
     return [measure_cell(rgb, config.optics.frame.pixel_size)
