@@ -224,3 +224,45 @@ def test_cnn_learns_the_toy_problem():
     turned = cnn.dihedral(x, np.array([1, 4]))
     assert torch.equal(turned[0], torch.rot90(x[0], 1, (-2, -1)))
     assert torch.equal(turned[1], x[1].flip(-1))
+
+
+def _bench_transfer():
+    """tests/bench/transfer.py as a module (it imports its neighbours by name)."""
+    import importlib.util
+    import sys
+
+    bench = Path(__file__).resolve().parent / "bench"
+    sys.path.insert(0, str(bench))
+    try:
+        spec = importlib.util.spec_from_file_location("bench_transfer", bench / "transfer.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(bench))
+    return module
+
+
+@settings(max_examples=30, deadline=None)
+@given(a=st.lists(st.floats(0.0, 1.0), min_size=2, max_size=6),
+       shift=st.floats(-0.3, 0.3), extra=st.integers(0, 2))
+def test_paired_table_differences_the_runs_of_the_same_seeds_only(a, shift, extra):
+    """The transfer bench's --paired: over the seeds both runs have (an earlier run's extra
+    seeds are ignored), the mean of this run's TSTR balanced accuracy less the earlier one's,
+    with the standard error of the differences."""
+    bench = _bench_transfer()
+
+    def report(seed, value):
+        scores = {"balanced_accuracy": value, "recall": {"ig": value}}
+        return {"seed": seed, "classes": ["ig"], "cnn": {d: scores for d in tr.DIRECTIONS}}
+
+    earlier = [report(f"11/{i}", v) for i, v in enumerate(a)]
+    earlier += [report(f"99/{i}", 0.5) for i in range(extra)]
+    b = [v + shift + 0.01 * (i % 2) for i, v in enumerate(a)]
+    now = [report(f"11/{i}", v) for i, v in enumerate(b)]
+    text = bench.paired_table(now, earlier)
+    line = next(row for row in text.splitlines() if "balanced acc." in row)
+    d = np.array(b) - np.array(a)
+    assert line.split()[-3:] == [f"{d.mean():+6.3f}".strip(), "±",
+                                 f"{d.std(ddof=1) / np.sqrt(len(d)):.3f}"]
+    assert "99/" not in text.splitlines()[0]
+    assert "no dataset" in bench.paired_table(now, [report("12", 0.1)])

@@ -22,8 +22,11 @@ One run's figures move with the seed: ``--seeds 11,12,13`` runs each seed (its o
 CNN initialisation) and then prints every figure's mean ± sd over them. The CNN's seed alone
 moves the balanced accuracy by ±0.04 (sd; one class's recall by up to ±0.3) on one and the same
 dataset: ``--repeats 4`` trains four CNNs on each dataset (seeds s, s + 1000, ...), and the mean
-over datasets × repeats is the figure to compare configurations by (2 datasets × 4: standard
-error about 0.015).
+over datasets × repeats is a configuration's figure (2 datasets × 4: standard error about
+0.015). ``--paired EARLIER.json`` (an earlier run's ``--json``) then prints each
+TSTR figure's mean difference from that run over the dataset and learner seeds both have, with
+its standard error: the figure to compare configurations by (about ±0.01 on 4 CNNs, where the
+two means each move by ±0.02 with their datasets).
 """
 
 from __future__ import annotations
@@ -185,6 +188,30 @@ def mean_table(reports: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def paired_table(reports: list[dict], earlier: list[dict]) -> str:
+    """Every learner's TSTR figures against an earlier run's on the same dataset and learner
+    seeds: the mean difference ± its standard error over the seeds both have. The judge's
+    noise is mostly the dataset's and the CNN seed's, which a paired difference cancels (two
+    configurations' means 0.84 ± 0.01 each can differ by 0.04 ± 0.01 paired)."""
+    before = {str(r["seed"]): r for r in earlier}
+    pairs = [(before[str(r["seed"])], r) for r in reports if str(r["seed"]) in before]
+    if not pairs:
+        return "paired: no dataset and learner seed in common with the earlier run"
+    classes = reports[0]["classes"]
+    lines = [f"paired against the earlier run over seeds "
+             f"{', '.join(str(b['seed']) for _, b in pairs)} (this − earlier, mean ± s.e.):"]
+    for column in [c for c in _runs(pairs[0][1]) if "TSTR" in c and c in _runs(pairs[0][0])]:
+        lines.append(f"{column}:")
+        for name, get in [("balanced acc.", lambda r: r["balanced_accuracy"])] + [
+                (c, lambda r, c=c: r["recall"][c]) for c in classes]:
+            a = np.array([get(_runs(x)[column]) for x, _ in pairs])
+            b = np.array([get(_runs(y)[column]) for _, y in pairs])
+            se = (b - a).std(ddof=1) / np.sqrt(len(a)) if len(a) > 1 else float("nan")
+            lines.append(f"  {name:13s} {a.mean():6.3f} -> {b.mean():6.3f}  "
+                         f"{(b - a).mean():+6.3f} ± {se:.3f}")
+    return "\n".join(lines)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--preset", default=None, help="shipped preset (default pbc)")
@@ -206,6 +233,8 @@ def main() -> None:
                    help="also a CNN cross-validated on the real folder (reference figure)")
     p.add_argument("--folds", type=int, default=5, help="folds of --real-cv (default 5)")
     p.add_argument("--json", type=Path, default=None, help="also write the report here")
+    p.add_argument("--paired", type=Path, default=None, metavar="JSON",
+                   help="an earlier run's --json: print every TSTR figure's paired difference")
     args = p.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
     seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else [args.seed]
@@ -219,6 +248,10 @@ def main() -> None:
         print(table(reports[-1], reports[-1]["compare_classifier_auc"], what) + "\n", flush=True)
     if len(reports) > 1:
         print(mean_table(reports), flush=True)
+    if args.paired:
+        earlier = json.loads(args.paired.read_text())
+        print(paired_table(reports, earlier if isinstance(earlier, list) else [earlier]),
+              flush=True)
     if args.real_cv and tr.torch_available():  # last: the slowest, and only a reference
         report = reports[0]
         report["real_cv"] = real_cv(image_files(args.real), report["classes"], args)
