@@ -259,7 +259,7 @@ def _run(args: argparse.Namespace) -> None:
         sys.stdout.write(detection.run(args))
     else:
         # this process is smearsim's own: set it up as a worker is, on one core, so that
-        # --workers counts the cores a job takes (one worker's OpenCV threads took 1.3 cores)
+        # --workers counts the cores a job takes (one worker's OpenCV threads took 1.25 cores)
         tune_memory()
         single_threaded()
         summary = generate(_resolve(args), args.count, args.out, args.seed, args.workers,
