@@ -14,6 +14,7 @@ from export.realism.calibrate import _sigma
 from export.realism.cellfeatures import NAMES, cell_features
 from export.realism.gallery import CELL_TILE
 from export.realism.morphometry import measure_cell
+from export.realism.segmentation import relative_od, subject
 from sim.classes import STAINS, SUBJECT_CLASSES
 from dataclasses import replace
 
@@ -330,6 +331,27 @@ def test_measurement_recovers_the_true_cell_size_of_synthetic_cells(kind):
         errors.append(m["cell_diameter_um"] / truth - 1)
         assert m["od_nucleus"] > m["od_cytoplasm"] > 0
     assert abs(np.median(errors)) < 0.08
+
+
+def test_the_stained_cell_keeps_the_concavities_of_a_ruffled_outline():
+    """``subject(hull=False)``: the cell as stained, inside its convex hull and holding the
+    nucleus; its solidity (area / hull area) falls when the cell's margin is ruffled deeply
+    (tests/bench/outline.py measures real cells so)."""
+    def solidities(depth):
+        cfg = with_subject(load_config("pbc", overrides=[
+            f"sim.cells.monocyte.cell_roughness={depth}", "sim.cells.monocyte.roundness=0.0"]),
+            "monocyte")
+        out = []
+        for seed in range(4):
+            od = relative_od(make_image(cfg, seed, 0).image.rgb).astype(np.float32)
+            hull, nucleus, _ = subject(od, cfg.optics.frame.pixel_size)
+            cell, _, _ = subject(od, cfg.optics.frame.pixel_size, hull=False)
+            assert nucleus.any() and not (cell & ~hull).any() and not (nucleus & ~cell).any()
+            out.append(cell.sum() / hull.sum())
+        return np.median(out)
+
+    smooth, ruffled = solidities(0.0), solidities(2.0)
+    assert smooth > 0.97 and ruffled < smooth - 0.02, (smooth, ruffled)
 
 
 @settings(max_examples=25, deadline=None)

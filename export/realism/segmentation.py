@@ -133,13 +133,15 @@ def regions(od: np.ndarray) -> dict[str, np.ndarray]:
             "cytoplasm": stained & ~rbc}
 
 
-def subject(od: np.ndarray, pixel_size: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def subject(od: np.ndarray, pixel_size: float, hull: bool = True
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Masks of the centred subject cell, its nucleus and the red-cell material around it.
 
     The nucleus is the dense chromatin components (:data:`DENSE_OD`) reaching the central disc
     (:data:`CENTRAL`), holes filled; the cell the stained, non-red-cell component (gaps closed over
     :data:`CLOSING_UM`) holding the nucleus, or without one the central stained area, as its convex
-    hull; red-cell material within :data:`GUARD_UM` of the cell is left out.
+    hull (with `hull` false: as stained, holes filled, the concavities of its outline kept); red-cell
+    material within :data:`GUARD_UM` of the cell is left out.
 
     Parameters
     ----------
@@ -147,6 +149,8 @@ def subject(od: np.ndarray, pixel_size: float) -> tuple[np.ndarray, np.ndarray, 
         OD image (H, W, 3), :func:`relative_od`.
     pixel_size
         Specimen size of one pixel, µm.
+    hull
+        Whether the cell is its convex hull (the default) or the stained area itself.
     """
     h, w = od.shape[:2]
     yy, xx = np.mgrid[:h, :w]
@@ -161,9 +165,11 @@ def subject(od: np.ndarray, pixel_size: float) -> tuple[np.ndarray, np.ndarray, 
     seed = nuc if nuc.any() else central
     keep = np.unique(labels[seed & (labels > 0)])
     cell = np.isin(labels, keep[keep > 0])
-    if cell.any():
-        hull = cv2.convexHull(np.argwhere(cell)[:, ::-1].astype(np.int32))
-        cell = cv2.fillConvexPoly(np.zeros((h, w), np.uint8), hull, 1).astype(bool)
+    if not hull:
+        cell = ndimage.binary_fill_holes(cell)
+    elif cell.any():
+        points = cv2.convexHull(np.argwhere(cell)[:, ::-1].astype(np.int32))
+        cell = cv2.fillConvexPoly(np.zeros((h, w), np.uint8), points, 1).astype(bool)
     rbc = masks["rbc"] & ~ndimage.binary_dilation(cell, disc(GUARD_UM, pixel_size))
     return cell, nuc & cell, rbc
 
