@@ -41,10 +41,11 @@ def synthetic_rgb(config, kind: str, count: int) -> list[np.ndarray]:
     return [decode(encode_jpeg(make_image(cfg, seed, 0).image.rgb, 95)) for seed in range(count)]
 
 
-def nucleated_medians(args: argparse.Namespace, config, measure):
+def nucleated_medians(args: argparse.Namespace, config, measure, percentiles=(50,)):
     """For each nucleated subject class, ``(class, "real" | "sim", medians)``: the median over
     cells (NaN-aware, per figure) of ``measure(rgb, pixel_size)`` on the reference folder's
-    images of the class, then on ``args.count`` synthetic ones (:func:`synthetic_rgb`)."""
+    images of the class, then on ``args.count`` synthetic ones (:func:`synthetic_rgb`); with
+    other `percentiles`, those of each figure in turn (figure-major)."""
     px = config.optics.frame.pixel_size
     for kind in SUBJECT_CLASSES:
         if kind == "platelet":
@@ -53,7 +54,8 @@ def nucleated_medians(args: argparse.Namespace, config, measure):
         sim = [measure(rgb, px) for rgb in synthetic_rgb(config, kind, args.count)]
         for name, rows in (("real", real), ("sim", sim)):
             with np.errstate(all="ignore"):
-                yield kind, name, np.nanmedian(np.array(rows, dtype=float), axis=0).ravel()
+                yield kind, name, np.nanpercentile(np.array(rows, dtype=float), percentiles,
+                                                   axis=0).T.ravel()
 
 
 def synthetic(config, kind: str, count: int) -> list[dict]:
