@@ -57,8 +57,8 @@ def dots(rgb: np.ndarray, pixel_size: float
     cell, nucleus, _ = subject(od, pixel_size)
     # the subject's nucleus holds every dense component reaching the central disc, granules as
     # dark as chromatin too: its body is the largest
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(nucleus.astype(np.uint8))
-    if n > 1:
+    pieces, labels, stats, _ = cv2.connectedComponentsWithStats(nucleus.astype(np.uint8))
+    if pieces > 1:
         nucleus = labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
     square = np.ones((2 * CLEAR + 1,) * 2, np.uint8)
     near = cv2.dilate(nucleus.astype(np.uint8), square) > 0
