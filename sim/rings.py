@@ -26,8 +26,8 @@ import numpy as np
 from sim.classes import RED_CLASSES, RIGID_CLASSES
 from sim.config import Packing
 from sim.chipmunk import Space
-from sim.contact import (TOUCH, contacts, feature, groups, hull, layer_filter, ring_nodes,
-                         ring_offset, spreading, touching, walled_space)
+from sim.contact import (TOUCH, contacts, feature, groups, hull, layer_filter, overlapping,
+                         ring_nodes, ring_offset, spreading, touching, walled_space)
 from sim.population import Draft
 from sim.softbody import NODE_OVERLAP, Rings, resample, signed_area
 
@@ -156,6 +156,51 @@ class RingGroup:
         c = centre[cells[grow]][:, None]
         start[grow] = c + (p0[grow] - c) * (1.0 - spread[grow])[:, None, None]
         return cls(members, nodes, rings, p0, start, theta, delta, node_r, fine)
+
+
+UNTANGLE = 0.75
+"""How far, in node circle radii, a ring's node circles may start beyond the radical line of its
+cell and a neighbour's (:func:`clear_starts`): two rings whose node circles overlap by 1.5 radii
+are pushed apart, by 2 (node centres meeting on the line) they can interlock (two 4.8 × 3.3 µm
+ovals pressed tip to tip did)."""
+
+
+def clear_starts(drafts: list[Draft], cfg: Packing, centre: np.ndarray, ring: np.ndarray,
+                 parts: list["RingGroup"]) -> None:
+    """Pull back, towards their cell's centre, the starting nodes of every ring (`parts`, their
+    cells `ring` of `drafts` at `centre`, µm) whose node circles reach more than
+    :data:`UNTANGLE` of their radius beyond the radical line of their cell and a neighbour of
+    their layer (of the discs of their mean radii); updates each group's `start`. A pinned cell
+    keeps its drawn outline.
+
+    The disc pass keeps neighbouring discs apart but does not orient the outlines within them:
+    two ovals pointing at each other can start with nodes inside each other's ring, where
+    contacts push them on through, and the rings interlock (a crowded field: two red cells
+    3.4 µm deep where 0.56 is allowed). Measured before this clip over the touching pairs of
+    100 ``pbc``, 10 ``field`` and 5 ``crowded`` fields, node circles reach 0.1 (median) and
+    0.7 (99th percentile) of their radius beyond the line; that interlocked pair's 1.03 and 1.15.
+    """
+    radius = np.array([s.radius for s in drafts])
+    pinned = np.array([s.pinned for s in drafts], dtype=bool)
+    a, b, _ = overlapping(centre, contacts(drafts, cfg), np.array([s.layer for s in drafts]),
+                          groups(drafts))
+    p, q = np.concatenate([a, b]), np.concatenate([b, a])
+    for g in parts:
+        row = np.full(len(drafts), -1)
+        row[ring[g.members]] = np.arange(len(g.members))
+        mine = (row[p] >= 0) & ~pinned[p]
+        pp, qq = p[mine], q[mine]
+        d = centre[qq] - centre[pp]
+        far = np.hypot(*d.T)
+        line = (far ** 2 + radius[pp] ** 2 - radius[qq] ** 2) / (2 * far)
+        limit = (line - (1.0 - UNTANGLE) * g.node_r[row[pp]])[:, None]
+        out = g.start[row[pp]] - centre[pp][:, None]
+        s = np.einsum("mnk,mk->mn", out, d / far[:, None])
+        scale = np.ones(g.start.shape[:2])
+        pull = (s > limit) & (limit > 0)
+        np.minimum.at(scale, row[pp], np.where(pull, limit / np.where(pull, s, 1.0), 1.0))
+        c = centre[ring[g.members]][:, None]
+        g.start = c + (g.start - c) * scale[..., None]
 
 
 @dataclass
@@ -311,6 +356,7 @@ def settle_placed(drafts: list[Draft], cfg: Packing, centre: np.ndarray, width: 
     count = ring_nodes([drafts[i] for i in ring], cfg)
     parts = [RingGroup.build(drafts, cfg, centre, ring, np.flatnonzero(count == n), int(n))
              for n in np.unique(count)]
+    clear_starts(drafts, cfg, centre, ring, parts)
     state = RingPass(drafts, cfg, (width, height, margin), ring, parts, centre)
     for active, fixed in state.tiles():
         state.relax_tile(active, fixed)

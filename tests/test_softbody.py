@@ -1,6 +1,8 @@
 """Soft-body packing: deformable rings keep their area, touch without interpenetrating beyond the
 allowance, never explode, and the smear zones lay cells down as a wedge smear does."""
 
+from types import SimpleNamespace
+
 import cv2
 import numpy as np
 import pytest
@@ -10,7 +12,7 @@ from conftest import REFERENCE
 
 from export import load_config, make_image
 from export.job import metadata
-from sim import packing, population, simulate
+from sim import packing, population, rings, simulate
 from sim.population import Draft
 from sim.scene import outline_area
 from sim.morphology import relative_radius
@@ -78,6 +80,25 @@ def test_a_field_settled_tile_by_tile_keeps_the_same_properties():
                       side=130.0)
     assert len(scene.cells) > 250 and scene.stats["rings_failed"] == 0
     _check_settled(cfg, scene)
+
+
+@pytest.mark.parametrize("long_axis", [4.4, 4.8, 5.5, 6.5])
+def test_ovals_pressed_tip_to_tip_push_apart_not_through(long_axis):
+    # the yielded disc pass sets red cells as far apart as hexagons of their area, whatever
+    # their shape: two ovals of 4 µm equivalent radius pointing at each other then start
+    # up to 5 µm deep; their rings must separate, not interlock
+    cfg = load_config("crowded").sim.packing
+    theta = np.linspace(0, 2 * np.pi, 64, endpoint=False)
+    short = 16.0 / long_axis
+    radii = long_axis * short / np.hypot(short * np.cos(theta), long_axis * np.sin(theta))
+    at = np.array([[15.0, 15.0], [15.0 + 8.0 * (packing.HEXAGON - cfg.overlap), 15.0]])
+    drafts = [Draft("rbc", radii, tuple(c), 0.0) for c in at]
+    settled = rings.settle_placed(drafts, cfg, at, 40.0, 30.0, 0.0)
+    a, b = (SimpleNamespace(outline=lambda i=i: settled.centre[i] + settled.radii[i][:, None]
+                            * np.stack([np.cos(theta + settled.angle[i]),
+                                        np.sin(theta + settled.angle[i])], 1))
+            for i in range(2))
+    assert max(_depth(a, b), _depth(b, a)) <= cfg.overlap * 8.0 + SLACK
 
 
 def test_a_pressed_red_cell_flattens_and_a_white_cell_resists():
