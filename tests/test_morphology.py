@@ -18,7 +18,7 @@ from export.realism.segmentation import relative_od, subject
 from sim.classes import STAINS, SUBJECT_CLASSES
 from dataclasses import replace
 
-from sim.config import Spread, cell_type, draw_stage
+from sim.config import NucleusShapes, Spread, cell_type, draw_stage
 from sim.subtypes import ERYTHROBLAST_STAGES, IG_STAGES, LYMPHOCYTE_SIZES
 from sim import texture
 from sim.biconcave import relative
@@ -52,6 +52,23 @@ def test_nucleus_has_the_configured_area_and_stays_inside_the_cell(kind, seed):
     assert area <= target * 1.08
     if reach < NUCLEUS_REACH * radius - 1e-3:
         assert area == pytest.approx(target, rel=0.08)
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_a_kidney_nucleus_too_long_for_its_cell_folds_into_an_oval_that_fills_it(seed):
+    """At a nucleus fraction no kidney can reach inside the cell, a monocyte's nucleus (kidney
+    or oval) is one oval holding nearly all of its area; a type with kidneys only must shrink
+    them to fit."""
+    t = replace(CONFIG.sim.cells.monocyte, spread=Spread(), nucleus_coupling=1.0,
+                nucleus_fraction=0.7, nucleus_roughness=0.0)
+    radius, target = 7.0, 0.7 * np.pi * 7.0 ** 2
+    m = draw(t, radius, "dome", np.random.default_rng(seed))
+    assert len(m.nucleus) == 1
+    assert _area(m.nucleus, samples=96) >= 0.85 * target
+    kidney = draw(replace(t, nucleus=NucleusShapes(kidney=1.0)), radius, "dome",
+                  np.random.default_rng(seed))
+    assert len(kidney.nucleus) > 1 and _area(kidney.nucleus, samples=96) < 0.95 * target
 
 
 @settings(max_examples=20, deadline=None)
