@@ -126,7 +126,8 @@ class CellTypes:
     # Monocyte diameter_sd 3.0 -> 3.2 with the folding kidney of sim.nucleus.place: the compact
     # monocytes of PBC (a nucleus filling a small round cell) were missing. CNN TSTR paired over
     # 4 CNNs (datasets 11, 12 x CNN seeds s, s + 1000): 0.853 -> 0.858 (+0.005 ± 0.005), ig
-    # 0.66 -> 0.69, monocyte 0.78 -> 0.79.
+    # 0.66 -> 0.69, monocyte 0.78 -> 0.79; again on another machine, 0.854 -> 0.854 (+0.000 ±
+    # 0.009), ig 0.67 -> 0.69, monocyte 0.78 -> 0.77: neutral overall, the N:C spread nearer PBC's.
     lymphocyte: Lymphocytes = section(Lymphocytes)
     monocyte: CellType = section(lambda: CellType(
         diameter=18.0, diameter_sd=3.2, cytoplasm_texture=CYTOPLASM_TEXTURE, nucleus_coupling=0.0,
