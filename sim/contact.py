@@ -144,14 +144,15 @@ def overlapping(centre: np.ndarray, r: np.ndarray, layer: np.ndarray, group: np.
 
 
 def touching(drafts: list[Draft], cfg: Packing, centre: np.ndarray, width: float, height: float,
-             margin: float) -> np.ndarray:
+             margin: float) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """Which cells may deform: those whose contact reach, grown by ``TOUCH`` of its radius, meets
     that of a cell of its layer or a wall after the disc pass. The others lie free and keep
     their drawn outline, so they ride through pass 2 as rigid discs (a large saving at the
-    feathered edge)."""
+    feathered edge). Also the pairs (a, b) of cells whose grown reaches meet
+    (:func:`overlapping`)."""
     r = contacts(drafts, cfg) * (1.0 + TOUCH)
     out = ((centre - r[:, None] < -margin) | (centre + r[:, None] > np.array([width, height]) + margin)
            ).any(axis=1)
     a, b, _ = overlapping(centre, r, np.array([s.layer for s in drafts]), groups(drafts))
     out[a] = out[b] = True
-    return out
+    return out, (a, b)

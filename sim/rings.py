@@ -26,8 +26,8 @@ import numpy as np
 from sim.classes import RED_CLASSES, RIGID_CLASSES
 from sim.config import Packing
 from sim.chipmunk import Space
-from sim.contact import (TOUCH, contacts, feature, groups, hull, layer_filter, overlapping,
-                         ring_nodes, ring_offset, spreading, touching, walled_space)
+from sim.contact import (TOUCH, contacts, feature, groups, hull, layer_filter, ring_nodes,
+                         ring_offset, spreading, touching, walled_space)
 from sim.population import Draft
 from sim.softbody import NODE_OVERLAP, Rings, resample, signed_area
 
@@ -165,13 +165,13 @@ are pushed apart, by 2 (node centres meeting on the line) they can interlock (tw
 ovals pressed tip to tip did)."""
 
 
-def clear_starts(drafts: list[Draft], cfg: Packing, centre: np.ndarray, ring: np.ndarray,
-                 parts: list["RingGroup"]) -> None:
+def clear_starts(drafts: list[Draft], centre: np.ndarray, ring: np.ndarray,
+                 parts: list["RingGroup"], pairs: tuple[np.ndarray, np.ndarray]) -> None:
     """Pull back, towards their cell's centre, the starting nodes of every ring (`parts`, their
     cells `ring` of `drafts` at `centre`, µm) whose node circles reach more than
-    :data:`UNTANGLE` of their radius beyond the radical line of their cell and a neighbour of
-    their layer (of the discs of their mean radii); updates each group's `start`. A pinned cell
-    keeps its drawn outline.
+    :data:`UNTANGLE` of their radius beyond the radical line of their cell and a touching
+    neighbour (`pairs` of cell indices, :func:`sim.contact.touching`; the line of the discs of
+    their mean radii); updates each group's `start`. A pinned cell keeps its drawn outline.
 
     The disc pass keeps neighbouring discs apart but does not orient the outlines within them:
     two ovals pointing at each other can start with nodes inside each other's ring, where
@@ -182,9 +182,7 @@ def clear_starts(drafts: list[Draft], cfg: Packing, centre: np.ndarray, ring: np
     """
     radius = np.array([s.radius for s in drafts])
     pinned = np.array([s.pinned for s in drafts], dtype=bool)
-    a, b, _ = overlapping(centre, contacts(drafts, cfg), np.array([s.layer for s in drafts]),
-                          groups(drafts))
-    p, q = np.concatenate([a, b]), np.concatenate([b, a])
+    p, q = np.concatenate(pairs), np.concatenate(pairs[::-1])
     for g in parts:
         row = np.full(len(drafts), -1)
         row[ring[g.members]] = np.arange(len(g.members))
@@ -348,7 +346,7 @@ def settle_placed(drafts: list[Draft], cfg: Packing, centre: np.ndarray, width: 
     centre = centre.copy()
     angle = np.array([s.angle for s in drafts], dtype=float)
     radii = [s.radii for s in drafts]
-    pressed = touching(drafts, cfg, centre, width, height, margin)
+    pressed, pairs = touching(drafts, cfg, centre, width, height, margin)
     ring = np.array([i for i, s in enumerate(drafts) if s.kind not in RIGID_CLASSES and pressed[i]],
                     dtype=int)
     if cfg.ring_steps == 0 or not len(ring):
@@ -356,7 +354,7 @@ def settle_placed(drafts: list[Draft], cfg: Packing, centre: np.ndarray, width: 
     count = ring_nodes([drafts[i] for i in ring], cfg)
     parts = [RingGroup.build(drafts, cfg, centre, ring, np.flatnonzero(count == n), int(n))
              for n in np.unique(count)]
-    clear_starts(drafts, cfg, centre, ring, parts)
+    clear_starts(drafts, centre, ring, parts, pairs)
     state = RingPass(drafts, cfg, (width, height, margin), ring, parts, centre)
     for active, fixed in state.tiles():
         state.relax_tile(active, fixed)
