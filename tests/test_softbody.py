@@ -1,8 +1,6 @@
 """Soft-body packing: deformable rings keep their area, touch without interpenetrating beyond the
 allowance, never explode, and the smear zones lay cells down as a wedge smear does."""
 
-from types import SimpleNamespace
-
 import cv2
 import numpy as np
 import pytest
@@ -14,7 +12,7 @@ from export import load_config, make_image
 from export.job import metadata
 from sim import packing, population, rings, simulate
 from sim.population import Draft
-from sim.scene import outline_area
+from sim.scene import Cell, outline_area
 from sim.morphology import relative_radius
 from sim.softbody import NUCLEUS_ROOM
 
@@ -94,10 +92,8 @@ def test_ovals_pressed_tip_to_tip_push_apart_not_through(long_axis):
     at = np.array([[15.0, 15.0], [15.0 + 8.0 * (packing.HEXAGON - cfg.overlap), 15.0]])
     drafts = [Draft("rbc", radii, tuple(c), 0.0) for c in at]
     settled = rings.settle_placed(drafts, cfg, at, 40.0, 30.0, 0.0)
-    a, b = (SimpleNamespace(outline=lambda i=i: settled.centre[i] + settled.radii[i][:, None]
-                            * np.stack([np.cos(theta + settled.angle[i]),
-                                        np.sin(theta + settled.angle[i])], 1))
-            for i in range(2))
+    a, b = (Cell(index=i, kind="rbc", centre=tuple(settled.centre[i]), angle=settled.angle[i],
+                 z=0, radii=settled.radii[i], morphology=None) for i in range(2))
     assert max(_depth(a, b), _depth(b, a)) <= cfg.overlap * 8.0 + SLACK
 
 
