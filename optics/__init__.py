@@ -2,7 +2,8 @@
 
 :func:`render` runs the stages in the order light meets them: rasterise the scene
 (:mod:`optics.raster`), absorb by Beer–Lambert (:mod:`optics.stain`, spectra in
-:mod:`optics.spectra`), illuminate (:mod:`optics.illumination`), blur by the PSF
+:mod:`optics.spectra`), show the cells' optical path as the slight defocus does
+(:mod:`optics.phase`), illuminate (:mod:`optics.illumination`), blur by the PSF
 (:mod:`optics.psf`), expose the sensor (:mod:`optics.sensor`), process the image in the camera
 (:mod:`optics.isp`); each image under its own staining, white balance and focus
 (:mod:`optics.variation`), with what the slide holds besides cells (:mod:`optics.slide`).
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from optics import codec, illumination, isp, psf, sensor, slide, stain, variation
+from optics import codec, illumination, isp, phase, psf, sensor, slide, stain, variation
 from optics.config import OpticsConfig
 from optics.raster import Raster, rasterize
 from sim.scene import Scene
@@ -75,6 +76,7 @@ def render(scene: Scene, cfg: OpticsConfig, rng: np.random.Generator,
     slide.deposit(raster.density, cfg, extras_rng)
     stages = {"transmittance": stain.transmittance(raster.density, cfg, conditions.stain,
                                                     conditions.azure)}
+    phase.refract(stages["transmittance"], raster.density, cfg, conditions.defocus)
     slide.specks(stages["transmittance"], cfg, extras_rng)
     # without keep_stages the transmittance is not kept: light it in place
     stages["illuminated"] = illumination.illuminate(

@@ -142,6 +142,39 @@ class Psf:
 
 
 @dataclass(frozen=True)
+class Phase:
+    """Phase contrast of the focus (:mod:`optics.phase`): vacuoles and red-cell centres bright,
+    red-cell rims dark, as a specimen slightly out of focus under partly coherent light shows
+    them. Off by default.
+
+    The height is fitted to the brightest light inside the PBC monocytes (their clear
+    vacuoles; tests/bench/vacuoles.py): green over the background's, quartiles over 30 cells
+    0.86 / 0.97 / 0.99, here 0.84 / 0.94 / 0.98 with the effect on, 0.81 / 0.88 / 0.92 off. With
+    it on, the PBC red-cell profile (tests/bench/rbc_profile.py) is met at
+    ``sim.cells.rbc.thickness`` 2.45 and (``pbc``) ``centre_thickness`` 0.7: centre / peak OD
+    0.24 (quartiles 0.13-0.46; PBC 0.25, 0.14-0.49), edge 6.9 px (PBC 6.6, 7.3 with the effect
+    off). It stays off because a CNN trained on ``pbc``
+    images with it on (and those red cells) recognised real PBC cells less well: balanced
+    accuracy 0.854 -> 0.798 (paired over 4 CNNs, tests/bench/transfer.py), neutrophils 0.83 ->
+    0.57, with a bright halo round every white cell that PBC cells do not show, and compare's
+    classifier AUC rose from 0.93 to 0.99 (its nuclei darker, the background brighter).
+    """
+
+    enabled: bool = param(False, "", "show the cells' optical path as intensity (off: absorption "
+                          "alone)")
+    height: float = param(0.3, "µm", "height of the cells' refracting upper surface above the "
+                          "focal plane (the image's focus error adds to it)", -10.0, 10.0)
+    # one value per stain of sim.classes.STAINS, in its order
+    refraction: tuple[float, ...] = param(
+        (0.063, 0.5, 0.5, 0.13), "µm OPD / (µm × concentration)", "optical path difference per "
+        "unit column density of each stain (haemoglobin, eosin, azure, chromatin): a red cell's "
+        "Δn 0.063 (Barer 1953); the white cells' stains carry their Δn of about 0.04",
+        0.0, 1.0, length=len(STAINS))
+    smoothing: float = param(0.5, "µm", "σ of the Gaussian the optical path is smoothed by before "
+                             "its Laplacian (partial coherence of the condenser)", 0.05, 5.0)
+
+
+@dataclass(frozen=True)
 class Variation:
     """Image-to-image variation of the staining, white balance and focus (:mod:`optics.variation`).
 
@@ -348,6 +381,7 @@ class OpticsConfig:
     stains: Stains = section(Stains)
     illumination: Illumination = section(Illumination)
     psf: Psf = section(Psf)
+    phase: Phase = section(Phase)
     variation: Variation = section(Variation)
     sensor: Sensor = section(Sensor)
     bayer: Bayer = section(Bayer)

@@ -14,6 +14,7 @@ EFFECTS: dict[str, tuple[str, object, object]] = {
     "spectral": ("stains.mode", "spectral", "rgb"),
     "illumination": ("illumination.enabled", True, False),
     "field": ("illumination.field.enabled", True, False),
+    "phase": ("phase.enabled", True, False),
     "psf": ("psf.enabled", True, False),
     "chromatic": ("psf.chromatic.enabled", True, False),
     "curvature": ("psf.curvature.enabled", True, False),

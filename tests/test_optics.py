@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from export import load_config, make_image
-from optics import effects, illumination, psf, sensor, spectra, stain
+from optics import effects, illumination, phase, psf, sensor, spectra, stain
 from optics.config import OpticsConfig, Sensor
 
 
@@ -306,3 +306,62 @@ def test_per_site_values_act_as_the_whole_bayer_map_would(h, w, op):
     with pytest.raises(ValueError, match="C-contiguous"):
         sensor._by_site(op, np.zeros((4, 12), np.float32)[:, ::2],
                         sensor._site_values(values, (4, 6)))
+
+
+def _disc_density(shape: tuple[int, int], centre: tuple[float, float], radius: float,
+                  depth: float, base: float = 0.0) -> np.ndarray:
+    """Stain densities (4, H, W): a flat layer `base` of azure with a smooth-edged disc of
+    `depth` more (negative: a hole in the layer) at `centre`, `radius` px."""
+    y, x = np.mgrid[:shape[0], :shape[1]].astype(np.float32)
+    r = np.hypot(x - centre[0], y - centre[1])
+    dens = np.zeros((4,) + shape, np.float32)
+    dens[2] = base + depth * np.clip(radius + 0.5 - r, 0.0, 1.0)
+    return dens
+
+
+@settings(max_examples=25, deadline=None)
+@given(cx=st.floats(60.0, 140.0), cy=st.floats(60.0, 140.0), radius=st.floats(3.0, 25.0),
+       depth=st.floats(-0.3, 0.5), height=st.floats(-1.0, 1.0))
+def test_defocus_phase_moves_light_about_and_keeps_it(optics, cx, cy, radius, depth, height):
+    # the transport of intensity is a divergence: an object well inside the frame brightens
+    # some pixels and darkens others, and the frame holds the same light
+    cfg = replace(optics, phase=replace(optics.phase, height=height))
+    factor = phase.contrast(_disc_density((200, 210), (cx, cy), radius, depth, 0.2), cfg)
+    assert factor.shape == (200, 210) and factor.min() >= 0.0
+    change = float(np.abs(factor - 1.0).max())
+    assert abs(float(factor.mean()) - 1.0) <= 1e-3 * change + 1e-6
+    uniform = phase.contrast(np.full((4, 50, 60), 0.3, np.float32), cfg)
+    assert np.allclose(uniform, 1.0, atol=1e-6)
+
+
+@pytest.mark.parametrize("height", [0.3, -0.3])
+def test_a_vacuole_is_bright_and_a_dense_body_dark_below_the_refracting_surface(optics, height):
+    # a hole in the cytoplasm is a minimum of the optical path: the light converges on it when
+    # the focal plane lies below the cells' refracting surface (height > 0), and leaves it when
+    # above; a dense body is the other way round
+    cfg = replace(optics, phase=replace(optics.phase, height=height))
+    sign = np.sign(height)
+    hole = phase.contrast(_disc_density((101, 101), (50, 50), 6.0, -0.2, 0.2), cfg)
+    body = phase.contrast(_disc_density((101, 101), (50, 50), 6.0, 0.2, 0.2), cfg)
+    assert sign * (hole[50, 50] - 1.0) > 0.02 and sign * (body[50, 50] - 1.0) < -0.02
+    # the change is linear in the defocus (weak-phase, first order) and in the refraction
+    double = replace(optics, phase=replace(optics.phase, height=2 * height))
+    assert np.allclose(phase.contrast(_disc_density((101, 101), (50, 50), 6.0, -0.2, 0.2),
+                                      double) - 1.0, 2 * (hole - 1.0), atol=1e-5)
+    # the image's focus error adds to the height
+    assert np.allclose(phase.contrast(_disc_density((101, 101), (50, 50), 6.0, -0.2, 0.2), cfg,
+                                      focus_error=height), hole * 2 - 1.0, atol=1e-5)
+
+
+def test_defocus_phase_sharpens_the_red_cell_rim_and_brightens_its_centre(pbc):
+    # the same red cells imaged with the phase effect on and off: their rim (thickest) darker,
+    # their thin parts (central pallor, outer edge) brighter
+    on = load_config("pbc", overrides=["optics.phase.enabled=true"])
+    with_phase, without = make_image(on, 0, 3).image, make_image(pbc, 0, 3).image
+    assert np.array_equal(with_phase.raster.density, without.raster.density)
+    hb = with_phase.raster.density[0]
+    red = hb > 0.05
+    rim, centre = hb > np.percentile(hb[red], 90), red & (hb < np.percentile(hb[red], 10))
+    green = lambda im: im.irradiance[..., 1]  # noqa: E731
+    assert green(with_phase)[rim].mean() < green(without)[rim].mean()
+    assert green(with_phase)[centre].mean() > green(without)[centre].mean()

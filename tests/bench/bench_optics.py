@@ -30,7 +30,7 @@ from floor import Floor
 from optics import effects
 from stages import path_times
 
-OPTICS = ("raster", "stain", "illumination", "psf", "sensor", "isp")
+OPTICS = ("raster", "stain", "phase", "illumination", "psf", "sensor", "isp")
 """The optics stages of :data:`stages.STAGES` (``isp`` ends with the JPEG encode)."""
 
 REFERENCE = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "reference", "pbc")

@@ -33,6 +33,7 @@ HOOKS = {
     "morphology": [("sim.morphology", "draw"), ("sim.softbody", "fit_inside")],
     "raster": [("optics", "rasterize")],
     "stain": [("optics.stain", "transmittance")],
+    "phase": [("optics.phase", "refract")],
     "illumination": [("optics.illumination", "illuminate")],
     "psf": [("optics.psf", "blur")],
     "sensor": [("optics.sensor", "mosaic"), ("optics.sensor", "capture")],
@@ -45,8 +46,9 @@ HOOKS = {
 """Functions timed for each stage (module, attribute); the callers look them up in that module
 at call time. Names with an underscore are totals of which the others are parts."""
 
-STAGES = ("population", "packing", "morphology", "sim other", "raster", "stain", "illumination",
-          "psf", "sensor", "isp", "optics other", "labels", "encoding", "transfer", "writing")
+STAGES = ("population", "packing", "morphology", "sim other", "raster", "stain", "phase",
+          "illumination", "psf", "sensor", "isp", "optics other", "labels", "encoding", "transfer",
+          "writing")
 """Stages in the order an image meets them: ``sim other`` is the rest of
 :func:`sim.simulate` (the scene's statistics, its cells), ``optics other`` the rest of
 :func:`optics.render` (the image's conditions), ``isp`` ends with the JPEG encode,
@@ -131,7 +133,8 @@ def path_times(config, count: int, seed: int = 0, floor: Floor | None = None
         ledger.journal.close()
     ms = dict(clock.ms) | dict(rest)
     ms["sim other"] = ms["_simulate"] - ms["population"] - ms["packing"] - ms["morphology"]
-    ms["optics other"] = ms["_render"] - sum(ms[s] for s in ("raster", "stain", "illumination",
-                                                             "psf", "sensor", "isp"))
+    ms["optics other"] = ms["_render"] - sum(ms[s] for s in ("raster", "stain", "phase",
+                                                             "illumination", "psf", "sensor",
+                                                             "isp"))
     ms["encoding"] = ms["_files"] - ms["_make"]
     return {stage: ms[stage] / count for stage in STAGES}
