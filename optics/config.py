@@ -172,8 +172,9 @@ class Phase:
         "unit column density of each stain (haemoglobin, eosin, azure, chromatin): a red cell's "
         "Δn 0.063 (Barer 1953); the white cells' stains carry their Δn of about 0.04",
         0.0, 1.0, length=len(STAINS))
-    smoothing: float = param(0.5, "µm", "σ of the Gaussian the optical path is smoothed by before "
-                             "its Laplacian (partial coherence of the condenser)", 0.05, 5.0)
+    smoothing: float = param(0.5, "µm", "σ of the Gaussian the optical path is smoothed by "
+                             "before its Laplacian (partial coherence of the condenser)",
+                             0.05, 5.0)
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,9 @@ The optical path is taken from the stain column densities (the dry mass follows 
 substance): Σ_s ``refraction``_s × density_s. Haemoglobin's is a red cell's Δn at unit
 concentration (0.063 at 33 g/dL: R. Barer, Nature 172:1097, 1953; Y. Park et al., PNAS
 105:13730, 2008); the white cells' stains mark their cytoplasm, nucleus and granules, whose Δn
-(about 0.03–0.05) the stains' concentrations carry only in proportion. The transport equation holds at low spatial
-frequencies; the phase is smoothed over ``smoothing`` (the partial coherence of the condenser)
-before its Laplacian.
+(about 0.03–0.05) the stains' concentrations carry only in proportion. The transport equation
+holds at low spatial frequencies; the phase is smoothed over ``smoothing`` (the partial
+coherence of the condenser) before its Laplacian.
 """
 
 from __future__ import annotations
@@ -72,8 +72,9 @@ def contrast(density: np.ndarray, cfg: OpticsConfig, focus_error: float = 0.0) -
     rest = np.sqrt(sigma ** 2 - spent) / 2 ** levels
     small = cv2.GaussianBlur(small, (0, 0), rest)
     lap = cv2.Laplacian(small, cv2.CV_32F, ksize=1)
-    # I(Δz) / I with Δz = −height − focus error: the Laplacian is per coarse pixel², the OPD in µm
-    lap *= np.float32((ph.height + focus_error) / (cfg.psf.immersion * (p * 2 ** levels) ** 2))
+    # I(Δz) / I with Δz = −height − focus error: Laplacian per coarse pixel², OPD in µm
+    coarse = p * 2 ** levels  # µm
+    lap *= np.float32((ph.height + focus_error) / (cfg.psf.immersion * coarse * coarse))
     lap += 1.0
     # non-negative before the interpolation (pyrUp's kernel is positive)
     np.maximum(lap, 0.0, out=lap)

@@ -28,10 +28,7 @@ from budget import BUDGET, report
 from export import load_config, make_image
 from floor import Floor
 from optics import effects
-from stages import path_times
-
-OPTICS = ("raster", "stain", "phase", "illumination", "psf", "sensor", "isp")
-"""The optics stages of :data:`stages.STAGES` (``isp`` ends with the JPEG encode)."""
+from stages import OPTICS, path_times
 
 REFERENCE = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "reference", "pbc")
 

@@ -55,6 +55,9 @@ STAGES = ("population", "packing", "morphology", "sim other", "raster", "stain",
 ``encoding`` is the label files and the metadata JSON, ``transfer`` the pickle round trip of a
 pool worker's result, ``writing`` the driver's atomic writes and hashes."""
 
+OPTICS = ("raster", "stain", "phase", "illumination", "psf", "sensor", "isp")
+"""The stages of :func:`optics.render` timed on their own (``isp`` ends with the JPEG encode)."""
+
 
 class StageClock:
     """CPU milliseconds spent in the functions of :data:`HOOKS`, by stage, while entered."""
@@ -133,8 +136,6 @@ def path_times(config, count: int, seed: int = 0, floor: Floor | None = None
         ledger.journal.close()
     ms = dict(clock.ms) | dict(rest)
     ms["sim other"] = ms["_simulate"] - ms["population"] - ms["packing"] - ms["morphology"]
-    ms["optics other"] = ms["_render"] - sum(ms[s] for s in ("raster", "stain", "phase",
-                                                             "illumination", "psf", "sensor",
-                                                             "isp"))
+    ms["optics other"] = ms["_render"] - sum(ms[s] for s in OPTICS)
     ms["encoding"] = ms["_files"] - ms["_make"]
     return {stage: ms[stage] / count for stage in STAGES}
