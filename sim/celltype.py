@@ -123,6 +123,11 @@ class CellType:
     lobe_kink: tuple[float, ...] = param((0.3, 1.2), "rad", "least and largest extra turn of "
                                          "the nucleus between two lobes (folded segmented nuclei "
                                          "of the PBC reference)", 0.0, 3.2, length=2)
+    kidney_beads: tuple[int, ...] = param((5, 5), "", "least and most beads (0.6 bead radii "
+                                          "apart) along a kidney-shaped nucleus, drawn per "
+                                          "cell: the longer the kidney, the deeper its indent "
+                                          "(solidity, area over convex hull: 5 beads 0.97, a "
+                                          "bean; 9 0.86; 11 0.81, a horseshoe)", 3, 15, length=2)
     chromatin: float = param(0.0, "", "chromatin (azure-eosin complex) concentration in nucleus",
                              0.0, 5.0)
     chromatin_texture: float = param(0.4, "", "contrast of chromatin clumping: 1 − stain in the "
@@ -192,7 +197,7 @@ class CellType:
     spread: Spread = section(Spread)
 
     def check(self, path: str) -> None:
-        check_ranges(self, path, ("lobes", "lobe_kink"))
+        check_ranges(self, path, ("lobes", "lobe_kink", "kidney_beads"))
 
 
 @dataclass(frozen=True)

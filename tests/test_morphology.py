@@ -24,7 +24,7 @@ from sim import texture
 from sim.biconcave import relative
 from sim.morphology import (GREEN_OD, NUCLEOPLASM_STAINS, NUCLEUS_MOST, PALLOR_MOST, densities,
                             draw, individual)
-from sim.nucleus import NUCLEUS_REACH, area as _area, depth as _depth
+from sim.nucleus import NUCLEUS_REACH, area as _area, depth as _depth, shape as _shape
 from tests.conftest import NO_REFERENCE, REFERENCE
 
 CONFIG = load_config("pbc")
@@ -69,6 +69,30 @@ def test_a_kidney_nucleus_too_long_for_its_cell_folds_into_an_oval_that_fills_it
     kidney = draw(replace(t, nucleus=NucleusShapes(kidney=1.0)), radius, "dome",
                   np.random.default_rng(seed))
     assert len(kidney.nucleus) > 1 and _area(kidney.nucleus, samples=96) < 0.95 * target
+
+
+def _solidity(ellipses: np.ndarray) -> float:
+    """Area over convex-hull area of a union of ellipses, rasterised at 0.05 of its reach."""
+    half = float(np.max(np.hypot(ellipses[:, 0], ellipses[:, 1]) + ellipses[:, 2:4].max(axis=1)))
+    x, y = np.meshgrid(*2 * [np.linspace(-half, half, 200)])
+    inside = _depth(ellipses, x, y) > 0
+    hull = cv2.contourArea(cv2.convexHull(np.argwhere(inside)[:, ::-1].astype(np.int32)))
+    return float(inside.sum() / hull)
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_a_longer_kidney_is_more_deeply_indented(seed):
+    """A kidney of more beads (the same 1.4-3 rad turn) has a deeper indent: its solidity falls
+    from about 0.97 (5 beads, a bean) to about 0.8 (11, a horseshoe), and a type's range of
+    bead counts is drawn per cell."""
+    rng = np.random.default_rng(seed)
+    t = replace(CONFIG.sim.cells.monocyte, nucleus=NucleusShapes(kidney=1.0))
+    medians = [np.median([_solidity(_shape("kidney", replace(t, kidney_beads=(n, n)), rng))
+                          for _ in range(15)]) for n in (5, 8, 11)]
+    assert 0.93 < medians[0] and medians[2] < 0.86 and medians[0] > medians[1] > medians[2]
+    counts = {len(_shape("kidney", replace(t, kidney_beads=(6, 9)), rng)) for _ in range(60)}
+    assert counts == {6, 7, 8, 9}
 
 
 @settings(max_examples=20, deadline=None)
