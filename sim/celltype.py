@@ -128,6 +128,12 @@ class CellType:
                                           "cell: the longer the kidney, the deeper its indent "
                                           "(solidity, area over convex hull: 5 beads 0.97, a "
                                           "bean; 9 0.86; 11 0.81, a horseshoe)", 3, 15, length=2)
+    kidney_turn: tuple[float, ...] = param((1.4, 3.0), "rad", "least and largest turn of a "
+                                           "kidney-shaped nucleus's arc, end to end: beyond "
+                                           "about 3 rad a long kidney curls round on itself, "
+                                           "compact and folded (12 beads turning 3-5 rad: "
+                                           "solidity 0.80-0.90, as PBC monocytes' 0.77-0.92)",
+                                           0.0, 6.3, length=2)
     chromatin: float = param(0.0, "", "chromatin (azure-eosin complex) concentration in nucleus",
                              0.0, 5.0)
     chromatin_texture: float = param(0.4, "", "contrast of chromatin clumping: 1 − stain in the "
@@ -197,7 +203,7 @@ class CellType:
     spread: Spread = section(Spread)
 
     def check(self, path: str) -> None:
-        check_ranges(self, path, ("lobes", "lobe_kink", "kidney_beads"))
+        check_ranges(self, path, ("lobes", "lobe_kink", "kidney_beads", "kidney_turn"))
 
 
 @dataclass(frozen=True)

@@ -46,8 +46,9 @@ def shape(kind: str, t: CellType, rng: np.random.Generator) -> np.ndarray:
       half-width 0.14 bead radii (about 0.3 µm: 0.5–0.6 µm wide, below the 0.8 µm that the
       morphometry's lobe rule resolves, so lobes count apart as in the reference).
     * ``kidney``: ``kidney_beads`` fat beads (5 unless the type says otherwise) 0.6 apart, each
-      0.85–1.15 in size, on an arc turning 1.4–3 rad in all: a bean indented on one side, the
-      deeper the longer (monocyte, metamyelocyte).
+      0.85–1.15 in size, on an arc turning ``kidney_turn`` in all (1.4–3 rad unless the type
+      says otherwise): a bean indented on one side, the deeper the longer; long and turning
+      more, a nucleus folded round on itself (monocyte, metamyelocyte).
     * ``band``: 11 equal beads 0.5 apart bending 0.2–0.4 per step (2–4 rad in all: the C, U or
       S of a band neutrophil, a thin unsegmented curved sausage).
     """
@@ -73,12 +74,11 @@ def shape(kind: str, t: CellType, rng: np.random.Generator) -> np.ndarray:
         beads += [((x0 + x1) / 2, (y0 + y1) / 2, np.hypot(x1 - x0, y1 - y0) / 2, 0.14,
                    np.arctan2(y1 - y0, x1 - x0)) for (x0, y0), (x1, y1) in zip(*ends)]
         return np.array(beads)
-    # kidney: fat beads on an arc turning 1.4-3 rad in all; band: many slim beads on a strong
-    # curve (sausage)
+    # kidney: fat beads on an arc; band: many slim beads on a strong curve (sausage)
     if kind == "kidney":
         lo, hi = t.kidney_beads
         n = lo if lo == hi else int(rng.integers(lo, hi + 1))
-        spacing, bend = 0.6, rng.uniform(0.35, 0.75) * 4.0 / (n - 1)
+        spacing, bend = 0.6, rng.uniform(*t.kidney_turn) / (n - 1)
     else:
         n, spacing, bend = 11, 0.5, rng.uniform(0.2, 0.4)
     centres, heading = _chain(n, spacing, np.full(n - 1, bend * rng.choice([-1.0, 1.0])), rng)

@@ -24,7 +24,8 @@ from sim import texture
 from sim.biconcave import relative
 from sim.morphology import (GREEN_OD, NUCLEOPLASM_STAINS, NUCLEUS_MOST, PALLOR_MOST, densities,
                             draw, individual)
-from sim.nucleus import NUCLEUS_REACH, area as _area, depth as _depth, shape as _shape
+from sim.nucleus import (NUCLEUS_REACH, area as _area, depth as _depth, reach as _reach,
+                         shape as _shape)
 from tests.conftest import NO_REFERENCE, REFERENCE
 
 CONFIG = load_config("pbc")
@@ -93,6 +94,20 @@ def test_a_longer_kidney_is_more_deeply_indented(seed):
     assert 0.93 < medians[0] and medians[2] < 0.86 and medians[0] > medians[1] > medians[2]
     counts = {len(_shape("kidney", replace(t, kidney_beads=(6, 9)), rng)) for _ in range(60)}
     assert counts == {6, 7, 8, 9}
+    # curled round on itself a long kidney is folded yet compact: its reach over the radius of
+    # the disc of its area is about a bean's (1.3), where uncurled it is far longer
+    def drawn(beads, turn, count=15):
+        k = replace(t, kidney_beads=beads, kidney_turn=turn)
+        return [_shape("kidney", k, rng) for _ in range(count)]
+
+    def compact(shapes):
+        return np.median([_reach(e) / np.sqrt(_area(e) / np.pi) for e in shapes])
+
+    curled, straight, bean = (drawn((12, 12), (3.5, 5.0)), drawn((12, 12), (1.4, 3.0)),
+                              drawn((5, 5), (1.4, 3.0)))
+    solidity = [np.median([_solidity(e) for e in shapes]) for shapes in (curled, bean)]
+    assert solidity[0] < 0.94 < solidity[1]
+    assert compact(curled) < compact(bean) + 0.1 < compact(straight)
 
 
 @settings(max_examples=20, deadline=None)
