@@ -131,8 +131,9 @@ class CellType:
     kidney_turn: tuple[float, ...] = param((1.4, 3.0), "rad", "least and largest turn of a "
                                            "kidney-shaped nucleus's arc, end to end: beyond "
                                            "about 3 rad a long kidney curls round on itself, "
-                                           "compact and folded (12 beads turning 3-5 rad: "
-                                           "solidity 0.80-0.90, as PBC monocytes' 0.77-0.92)",
+                                           "compact and folded (12 beads turning 3-4.5 rad: "
+                                           "solidity 0.80-0.86; past about 4.5 rad its ends "
+                                           "close round a hole)",
                                            0.0, 6.3, length=2)
     chromatin: float = param(0.0, "", "chromatin (azure-eosin complex) concentration in nucleus",
                              0.0, 5.0)

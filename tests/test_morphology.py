@@ -103,7 +103,7 @@ def test_a_longer_kidney_is_more_deeply_indented(seed):
     def compact(shapes):
         return np.median([_reach(e) / np.sqrt(_area(e) / np.pi) for e in shapes])
 
-    curled, straight, bean = (drawn((12, 12), (3.5, 5.0)), drawn((12, 12), (1.4, 3.0)),
+    curled, straight, bean = (drawn((12, 12), (3.0, 4.5)), drawn((12, 12), (1.4, 3.0)),
                               drawn((5, 5), (1.4, 3.0)))
     solidity = [np.median([_solidity(e) for e in shapes]) for shapes in (curled, bean)]
     assert solidity[0] < 0.94 < solidity[1]
