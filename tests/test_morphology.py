@@ -424,10 +424,10 @@ def test_chromatin_clumping_keeps_the_mean_and_the_pale_fraction(spaces, contras
 
 
 @pytest.mark.parametrize("kind, mix, subtypes, shape", [
-    ("ig", "stages", IG_STAGES, {"myelocyte": 1, "metamyelocyte": 5}),
-    ("lymphocyte", "sizes", LYMPHOCYTE_SIZES, {"small": 1, "large": 1}),
+    ("ig", "stages", IG_STAGES, {"myelocyte": {1}, "metamyelocyte": set(range(6, 11))}),
+    ("lymphocyte", "sizes", LYMPHOCYTE_SIZES, {"small": {1}, "large": {1}}),
     ("erythroblast", "stages", ERYTHROBLAST_STAGES,
-     {"basophilic": 1, "polychromatic": 1, "orthochromatic": 1})])
+     {"basophilic": {1}, "polychromatic": {1}, "orthochromatic": {1}})])
 def test_subtypes_are_drawn_with_their_weights_and_each_has_its_own_morphology(
         kind, mix, subtypes, shape):
     cells = CONFIG.sim.cells
@@ -445,7 +445,7 @@ def test_subtypes_are_drawn_with_their_weights_and_each_has_its_own_morphology(
         subjects = [next(c for c in make_image(cfg, 3, i).scene.cells if c.subject)
                     for i in range(12)]
         assert {c.to_dict()["morphology"]["stage"] for c in subjects} == {stage}
-        assert {len(c.morphology.nucleus) for c in subjects} == {beads}
+        assert {len(c.morphology.nucleus) for c in subjects} <= beads
         sizes[stage] = np.median([c.area for c in subjects]) / (
             np.pi * (cell_type(cells, kind, stage).diameter / 2) ** 2)
     # each sub-type's cells are as large as its own diameter says (squeezing aside)
