@@ -77,6 +77,7 @@ def shape(kind: str, t: CellType, rng: np.random.Generator) -> np.ndarray:
     # kidney: fat beads on an arc; band: many slim beads on a strong curve (sausage)
     if kind == "kidney":
         lo, hi = t.kidney_beads
+        # a fixed length draws nothing: the random stream (and every image) as before
         n = lo if lo == hi else int(rng.integers(lo, hi + 1))
         spacing, bend = 0.6, rng.uniform(*t.kidney_turn) / (n - 1)
     else:
