@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sim import rare
 from sim.classes import STAINS
-from sim.schema import build, check_ranges, param, section
+from sim.schema import ConfigError, build, check_ranges, param, section
 from sim.weights import WeightTable
 
 CYTOPLASM_TEXTURE = 0.3
@@ -114,12 +114,25 @@ class CellType:
                                     0.0, 1.0)
     eccentricity: float = param(0.2, "", "largest shift of the nucleus from the centre, as a "
                                 "fraction of the room it has", 0.0, 1.0)
+    eccentricity_least: float = param(0.0, "", "least shift of the nucleus from the centre, "
+                                      "as a fraction of the room it has (the shift is drawn "
+                                      "uniformly up to eccentricity): near 1, a nucleus pressed "
+                                      "against the membrane, as a myelocyte's", 0.0, 1.0)
+    nucleus_reach: float = param(0.93, "", "largest distance of the nucleus edge from the cell "
+                                 "centre, in cell radii: the room it has (0.93, a rim of "
+                                 "cytoplasm round it; near 1, a nucleus that may touch the "
+                                 "membrane, as a small lymphocyte's)", 0.5, 1.0)
     lobes: tuple[int, ...] = param((1, 1), "", "min and max lobe count of a lobed nucleus",
                                    1, 6, length=2)
     lobe_length: float = param(1.25, "", "length / width of one lobe of a lobed nucleus "
                                "(rounded to a quarter)", 1.0, 4.0)
     lobe_gap: float = param(0.28, "", "gap between consecutive lobes, end to end, in lobe widths "
                             "(bridged by a chromatin filament)", 0.0, 4.0)
+    lobe_bend: tuple[float, ...] = param((0.25, 0.45), "rad", "least and largest turn of the "
+                                         "band a lobed nucleus's lobes lie on, per bead step "
+                                         "(0.5 bead radii): 0.35 turns a neutrophil's 4 lobes "
+                                         "round into a ring, 0.15 about 3 rad, a pinched band",
+                                         0.0, 1.0, length=2)
     lobe_kink: tuple[float, ...] = param((0.3, 1.2), "rad", "least and largest extra turn of "
                                          "the nucleus between two lobes (folded segmented nuclei "
                                          "of the PBC reference)", 0.0, 3.2, length=2)
@@ -135,6 +148,14 @@ class CellType:
                                            "solidity 0.80-0.86; past about 4.5 rad its ends "
                                            "close round a hole)",
                                            0.0, 6.3, length=2)
+    band_beads: tuple[int, ...] = param((11, 11), "", "least and most beads (0.5 bead radii "
+                                        "apart) along a band nucleus, drawn per cell; the band "
+                                        "turns 2-4 rad end to end whatever its length, and, "
+                                        "scaled to the same area, the longer the thinner", 5, 25,
+                                        length=2)
+    band_wander: float = param(0.0, "rad", "σ of a random turn added at each bead step of a "
+                               "band nucleus: 0, an even C or U; 0.2-0.3, the S-bends, twists "
+                               "and folds of real band neutrophils", 0.0, 1.0)
     chromatin: float = param(0.0, "", "chromatin (azure-eosin complex) concentration in nucleus",
                              0.0, 5.0)
     chromatin_texture: float = param(0.4, "", "contrast of chromatin clumping: 1 − stain in the "
@@ -204,7 +225,11 @@ class CellType:
     spread: Spread = section(Spread)
 
     def check(self, path: str) -> None:
-        check_ranges(self, path, ("lobes", "lobe_kink", "kidney_beads", "kidney_turn"))
+        if self.eccentricity_least > self.eccentricity:
+            raise ConfigError(f"{path}.eccentricity_least = {self.eccentricity_least} must be at "
+                              f"most {path}.eccentricity = {self.eccentricity}")
+        check_ranges(self, path, ("lobes", "lobe_bend", "lobe_kink", "kidney_beads", "kidney_turn",
+                                    "band_beads"))
 
 
 @dataclass(frozen=True)

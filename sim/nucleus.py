@@ -10,10 +10,6 @@ import numpy as np
 
 from sim.config import CellType
 
-NUCLEUS_REACH = 0.93
-"""Largest distance of the nucleus edge from the cell centre, in cell radii."""
-
-
 def _chain(n: int, spacing: float | np.ndarray, turn: np.ndarray, rng: np.random.Generator
            ) -> tuple[np.ndarray, np.ndarray]:
     """Centres (n, 2) and headings (n,) of beads on a path that turns by `turn` (rad) at each
@@ -23,6 +19,13 @@ def _chain(n: int, spacing: float | np.ndarray, turn: np.ndarray, rng: np.random
                                                      np.sin(heading[:-1])], axis=1)
     centres = np.vstack([[0.0, 0.0], np.cumsum(steps, axis=0)])
     return centres - centres.mean(axis=0), heading
+
+
+def _beads(bounds: tuple[int, ...], rng: np.random.Generator) -> int:
+    """Bead count of a kidney or band nucleus, drawn uniformly within `bounds`; a fixed count
+    draws nothing, so the random stream (and every image) is as with a hard-coded one."""
+    lo, hi = bounds
+    return lo if lo == hi else int(rng.integers(lo, hi + 1))
 
 
 def shape(kind: str, t: CellType, rng: np.random.Generator) -> np.ndarray:
@@ -41,7 +44,7 @@ def shape(kind: str, t: CellType, rng: np.random.Generator) -> np.ndarray:
     * ``lobed``: ``lobes[0]`` plus a Binomial(``lobes[1] − lobes[0]``, 0.35) lobe count (the
       Arneth count, Bain 2015: most often three lobes); each lobe ``per`` beads 0.5 apart
       (lobe length ``lobe_length`` bead widths, in quarters), its size 0.85–1.15; the band they
-      lie on bends 0.25–0.45 per bead step, one sense per nucleus, with an extra kink
+      lie on bends ``lobe_bend`` per bead step, one sense per nucleus, with an extra kink
       ``lobe_kink`` of either sense between lobes; the chromatin filament joining two lobes is an ellipse of
       half-width 0.14 bead radii (about 0.3 µm: 0.5–0.6 µm wide, below the 0.8 µm that the
       morphometry's lobe rule resolves, so lobes count apart as in the reference).
@@ -49,8 +52,10 @@ def shape(kind: str, t: CellType, rng: np.random.Generator) -> np.ndarray:
       0.85–1.15 in size, on an arc turning ``kidney_turn`` in all (1.4–3 rad unless the type
       says otherwise): a bean indented on one side, the deeper the longer; long and turning
       more, a nucleus folded round on itself (monocyte, metamyelocyte).
-    * ``band``: 11 equal beads 0.5 apart bending 0.2–0.4 per step (2–4 rad in all: the C, U or
-      S of a band neutrophil, a thin unsegmented curved sausage).
+    * ``band``: ``band_beads`` equal beads (11 unless the type says otherwise) 0.5 apart,
+      bending 2–4 rad in all, each step turned further by a normal draw of σ ``band_wander``
+      (none unless the type says otherwise): the C, U or S of a band neutrophil, a thin
+      unsegmented curved sausage, the thinner the longer.
     """
     if kind in ("round", "oval"):
         aspect = rng.uniform(0.9, 1.1) if kind == "round" else rng.uniform(1.15, 1.4)
@@ -64,7 +69,7 @@ def shape(kind: str, t: CellType, rng: np.random.Generator) -> np.ndarray:
         per = int(round((t.lobe_length - 1.0) * 4.0)) + 1
         gap = np.arange(n * per - 1) % per == per - 1
         spacing = np.where(gap, 2.0 + 2.0 * t.lobe_gap, 0.5)
-        turns = (rng.uniform(0.25, 0.45) * rng.choice([-1.0, 1.0])
+        turns = (rng.uniform(*t.lobe_bend) * rng.choice([-1.0, 1.0])
                  + gap * rng.uniform(*t.lobe_kink, gap.size) * rng.choice([-1.0, 1.0], gap.size))
         centres, _ = _chain(n * per, spacing, turns, rng)
         size = np.repeat(rng.uniform(0.85, 1.15, n), per)
@@ -76,13 +81,16 @@ def shape(kind: str, t: CellType, rng: np.random.Generator) -> np.ndarray:
         return np.array(beads)
     # kidney: fat beads on an arc; band: many slim beads on a strong curve (sausage)
     if kind == "kidney":
-        lo, hi = t.kidney_beads
-        # a fixed length draws nothing: the random stream (and every image) as before
-        n = lo if lo == hi else int(rng.integers(lo, hi + 1))
+        n = _beads(t.kidney_beads, rng)
         spacing, bend = 0.6, rng.uniform(*t.kidney_turn) / (n - 1)
     else:
-        n, spacing, bend = 11, 0.5, rng.uniform(0.2, 0.4)
-    centres, heading = _chain(n, spacing, np.full(n - 1, bend * rng.choice([-1.0, 1.0])), rng)
+        n = _beads(t.band_beads, rng)
+        # 2-4 rad end to end whatever the length (x 1.0 exactly at the 11 beads of before)
+        spacing, bend = 0.5, rng.uniform(0.2, 0.4) * (10 / (n - 1))
+    turn = np.full(n - 1, bend * rng.choice([-1.0, 1.0]))
+    if kind == "band" and t.band_wander > 0:
+        turn += rng.normal(0.0, t.band_wander, n - 1)
+    centres, heading = _chain(n, spacing, turn, rng)
     size = rng.uniform(0.85, 1.15, n) if kind == "kidney" else np.ones(n)
     return np.array([(x, y, sz, sz, h) for (x, y), h, sz in zip(centres, heading, size)])
 
@@ -115,7 +123,7 @@ def place(t: CellType, radius: float, rng: np.random.Generator) -> np.ndarray:
         return np.zeros((0, 5))
     kind = t.nucleus.draw(rng)
     e = shape(kind, t, rng)
-    target, limit = t.nucleus_fraction * np.pi * radius ** 2, NUCLEUS_REACH * radius
+    target, limit = t.nucleus_fraction * np.pi * radius ** 2, t.nucleus_reach * radius
     e[:, :4] *= np.sqrt(target / area(e))
     if reach(e) > limit and kind == "kidney" and t.nucleus.oval > 0:
         e = shape("oval", t, rng)
@@ -128,7 +136,7 @@ def place(t: CellType, radius: float, rng: np.random.Generator) -> np.ndarray:
         e[:, :4] *= min(1.0, limit / reach(e))
     room = max(limit - reach(e), 0.0)
     phi = rng.uniform(0, 2 * np.pi)
-    e[:, :2] += rng.uniform(0.0, t.eccentricity) * room * np.array([np.cos(phi), np.sin(phi)])
+    e[:, :2] += rng.uniform(t.eccentricity_least, t.eccentricity) * room * np.array([np.cos(phi), np.sin(phi)])
     return e
 
 

@@ -18,7 +18,7 @@ from sim import morphology, softbody
 from sim.classes import STAINS
 from sim.config import RareType
 from sim.morphology import Morphology, relative_radius
-from sim.nucleus import NUCLEUS_REACH, depth as ellipse_depth
+from sim.nucleus import depth as ellipse_depth
 from sim.rare import Features
 
 BODY_LEAST = 0.5
@@ -93,14 +93,14 @@ class Pathological(Morphology):
         return d
 
 
-def _to_edge(nucleus: np.ndarray, radius: float, least: float, rng: np.random.Generator
-             ) -> np.ndarray:
+def _to_edge(nucleus: np.ndarray, radius: float, reach: float, least: float,
+             rng: np.random.Generator) -> np.ndarray:
     """`nucleus` shifted away from the centre of a cell of radius `radius` (µm) to a uniform
-    fraction from `least` to 1 of the room it has (the fraction ``NUCLEUS_REACH`` of the radius
-    less its own reach), in the direction it already lay (a random one if centred)."""
+    fraction from `least` to 1 of the room it has (the fraction `reach` of the radius less its
+    own reach), in the direction it already lay (a random one if centred)."""
     centre = nucleus[:, :2].mean(axis=0)
     own = float(np.max(np.hypot(*(nucleus[:, :2] - centre).T) + nucleus[:, 2:4].max(axis=1)))
-    room = max(NUCLEUS_REACH * radius - own, 0.0)
+    room = max(reach * radius - own, 0.0)
     off = float(np.hypot(*centre))
     phi = np.arctan2(centre[1], centre[0]) if off > 1e-9 else rng.uniform(0, 2 * np.pi)
     out = nucleus.copy()
@@ -176,7 +176,7 @@ def draw(t: RareType, radii: np.ndarray, rng: np.random.Generator) -> Pathologic
     body = max(1.0 - f.hair_length / radius, BODY_LEAST) if f.hairs > 0 else 1.0
     m = morphology.draw(t, radius * body, "dome", rng)
     if f.nucleus_edge > 0 and len(m.nucleus):
-        m.nucleus = _to_edge(m.nucleus, radius * body, f.nucleus_edge, rng)
+        m.nucleus = _to_edge(m.nucleus, radius * body, t.nucleus_reach, f.nucleus_edge, rng)
     m.nucleus = softbody.fit_inside(m.nucleus, radii * body)
     rods, faggot = _rods(f, m.nucleus, radius * body, rng)
     hairs = _hairs(f, body, rng) if f.hairs > 0 else np.zeros((0, 3))

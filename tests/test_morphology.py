@@ -24,8 +24,7 @@ from sim import texture
 from sim.biconcave import relative
 from sim.morphology import (GREEN_OD, NUCLEOPLASM_STAINS, NUCLEUS_MOST, PALLOR_MOST, densities,
                             draw, individual)
-from sim.nucleus import (NUCLEUS_REACH, area as _area, depth as _depth, reach as _reach,
-                         shape as _shape)
+from sim.nucleus import area as _area, depth as _depth, reach as _reach, shape as _shape
 from tests.conftest import NO_REFERENCE, REFERENCE
 
 CONFIG = load_config("pbc")
@@ -46,13 +45,31 @@ def test_nucleus_has_the_configured_area_and_stays_inside_the_cell(kind, seed):
     radius = t.diameter / 2
     m = draw(t, radius, "dome", rng)
     reach = np.max(np.hypot(m.nucleus[:, 0], m.nucleus[:, 1]) + m.nucleus[:, 2:4].max(axis=1))
-    assert reach <= NUCLEUS_REACH * radius + 1e-6
+    assert reach <= t.nucleus_reach * radius + 1e-6
     # area as configured unless the shape had to shrink to fit
     area = _area(m.nucleus, samples=96)
     target = t.nucleus_fraction * np.pi * radius ** 2
     assert area <= target * 1.08
-    if reach < NUCLEUS_REACH * radius - 1e-3:
+    if reach < t.nucleus_reach * radius - 1e-3:
         assert area == pytest.approx(target, rel=0.08)
+
+
+@settings(max_examples=20, deadline=None)
+@given(reach=st.floats(0.8, 1.0), least=st.floats(0.0, 1.0), seed=st.integers(0, 2**32 - 1))
+def test_the_nucleus_shifts_within_its_reach_at_least_the_least_eccentricity(reach, least, seed):
+    """A nucleus's edge stays within `nucleus_reach` of the cell radius, and its centre lies at
+    least `eccentricity_least` of the room it has off the cell's centre (room: the reach less the
+    nucleus's own radius); pressed fully (least 1) it touches the reach."""
+    t = replace(CONFIG.sim.cells.lymphocyte.large, spread=Spread(), nucleus_fraction=0.4,
+                nucleus=NucleusShapes(round=1.0), nucleus_roughness=0.0, nucleus_reach=reach,
+                eccentricity=1.0, eccentricity_least=least)
+    radius = t.diameter / 2
+    e = draw(t, radius, "dome", np.random.default_rng(seed)).nucleus
+    shift, own = float(np.hypot(*e[0, :2])), float(e[0, 2:4].max())
+    assert shift + own <= reach * radius + 1e-6
+    assert shift >= least * (reach * radius - own) - 1e-6
+    if least == 1.0:
+        assert shift + own == pytest.approx(reach * radius)
 
 
 @settings(max_examples=20, deadline=None)
@@ -108,6 +125,34 @@ def test_a_longer_kidney_is_more_deeply_indented(seed):
     solidity = [np.median([_solidity(e) for e in shapes[:15]]) for shapes in (curled, bean)]
     assert solidity[0] < 0.94 < solidity[1]
     assert compact(curled) < (compact(bean) + compact(straight)) / 2
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_a_longer_band_is_thinner_and_wander_bends_it_both_ways(seed):
+    """At the same area a band of more beads is thinner (bead width over the square root of the
+    area: 16 beads against 11, at most 0.9 as wide); without wander a band turns one way only
+    (a C or U), with it most bands bend both ways (an S, a twist); a type's range of bead counts
+    is drawn per cell."""
+    rng = np.random.default_rng(seed)
+    t = replace(CONFIG.sim.cells.neutrophil, nucleus=NucleusShapes(band=1.0))
+
+    def drawn(beads, wander, count=30):
+        k = replace(t, band_beads=beads, band_wander=wander)
+        return [_shape("band", k, rng) for _ in range(count)]
+
+    def width(shapes):
+        return np.median([e[:, 2].mean() / np.sqrt(_area(e)) for e in shapes])
+
+    def both_ways(e):
+        turns = np.angle(np.exp(1j * np.diff(e[:, 4])))
+        return turns.min() < 0 < turns.max()
+
+    even, long = drawn((11, 11), 0.0), drawn((16, 16), 0.0)
+    assert width(long) < 0.9 * width(even)
+    assert not any(both_ways(e) for e in even + long)
+    assert np.mean([both_ways(e) for e in drawn((11, 11), 0.3)]) > 0.5
+    assert {len(e) for e in drawn((13, 16), 0.25, 60)} == {13, 14, 15, 16}
 
 
 @settings(max_examples=20, deadline=None)
