@@ -15,7 +15,7 @@ from sim.schema import ConfigError, build, check_ranges, param, section
 from sim.weights import WeightTable
 
 CYTOPLASM_TEXTURE = 0.3
-"""Rms relative variation of every nucleated cell's (and platelet's) cytoplasmic stain over the
+"""Rms relative variation of every white cell's (and platelet's) cytoplasmic stain over the
 fine texture of :data:`sim.morphology.CYTOPLASM_GRAIN`: real cytoplasm is not an even film
 (organelles, clustered ribosomes, unresolved granules). PBC cytoplasm has about twice the
 band-pass contrast of smooth synthetic cytoplasm at 0.1-0.4 µm (green OD, 30 cells a class:
@@ -23,7 +23,8 @@ neutrophil 0.011 and 0.016 against 0.005 and 0.008 in the 1-2 and 2-4 px bands);
 0.1-0.2 µm band to PBC's and raised the quick CNN TSTR (tests/bench/transfer.py --seeds 11,12,13
 --count 800 --epochs 12) from 0.713 to 0.719, 0.733 with the neutrophil's and monocyte's fine
 granules twice as many at half the stain (their isolated dots were the local-binary-pattern
-figures furthest from PBC's, 3-5 reference IQRs)."""
+figures furthest from PBC's, 3-5 reference IQRs). Erythroblasts have a smoother cytoplasm
+(sim.subtypes.ERYTHROBLAST)."""
 
 HUE_TEXTURE = 0.2
 """``hue_texture`` of every nucleated class: its nucleoplasm's azure : eosin balance varies over
