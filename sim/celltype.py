@@ -229,8 +229,8 @@ class CellType:
         if self.eccentricity_least > self.eccentricity:
             raise ConfigError(f"{path}.eccentricity_least = {self.eccentricity_least} must be at "
                               f"most {path}.eccentricity = {self.eccentricity}")
-        check_ranges(self, path, ("lobes", "lobe_bend", "lobe_kink", "kidney_beads", "kidney_turn",
-                                    "band_beads"))
+        check_ranges(self, path, ("lobes", "lobe_bend", "lobe_kink", "kidney_beads",
+                                  "kidney_turn", "band_beads"))
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import numpy as np
 
 from sim.config import CellType
 
+
 def _chain(n: int, spacing: float | np.ndarray, turn: np.ndarray, rng: np.random.Generator
            ) -> tuple[np.ndarray, np.ndarray]:
     """Centres (n, 2) and headings (n,) of beads on a path that turns by `turn` (rad) at each
@@ -136,7 +137,8 @@ def place(t: CellType, radius: float, rng: np.random.Generator) -> np.ndarray:
         e[:, :4] *= min(1.0, limit / reach(e))
     room = max(limit - reach(e), 0.0)
     phi = rng.uniform(0, 2 * np.pi)
-    e[:, :2] += rng.uniform(t.eccentricity_least, t.eccentricity) * room * np.array([np.cos(phi), np.sin(phi)])
+    shift = rng.uniform(t.eccentricity_least, t.eccentricity) * room
+    e[:, :2] += shift * np.array([np.cos(phi), np.sin(phi)])
     return e
 
 
