@@ -203,6 +203,11 @@ class CellType:
                                "place and pinker in the next (PBC: the red share of OD varies "
                                "twice as much within a nucleus as in nuclei of an even hue; "
                                "tests/bench/hue_texture.py)", 0.0, 1.0)
+    cytoplasm_hue: float = param(0.0, "", "σ of the log of the cytoplasm's azure : eosin balance "
+                                 "over the same texture, at an even green OD: bluer, RNA-rich "
+                                 "patches beside pinker ones (PBC: the red share of OD varies "
+                                 "three times as much within the cytoplasm as at an even hue; "
+                                 "tests/bench/hue_texture.py)", 0.0, 1.5)
     haemoglobin: float = param(0.0, "", "haemoglobin concentration in cytoplasm", 0.0, 5.0)
     eosin: float = param(0.0, "", "eosinophilic (eosin-binding) concentration in cytoplasm",
                          0.0, 5.0)

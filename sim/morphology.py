@@ -113,9 +113,9 @@ class Morphology:
     cytoplasm, cytoplasm_texture
         Concentration of each stain in the cytoplasm; rms relative variation of it over a fine
         texture of lattice cell :data:`CYTOPLASM_GRAIN`.
-    hue_texture
-        σ of the log of the nucleoplasm's azure : eosin balance over a texture of lattice cell
-        :data:`HUE_GRAIN` (:func:`_hue`).
+    hue_texture, cytoplasm_hue
+        σ of the log of the nucleoplasm's and of the cytoplasm's azure : eosin balance over a
+        texture of lattice cell :data:`HUE_GRAIN` (:func:`_tint`).
     granules, granule_stain, granule_size, granule_coverage, granule_zone, granule_veil
         Stain concentration inside granules, which stain, granule diameter (µm), area fraction,
         outer edge of the granule-bearing zone (cell radii), density over the nucleus relative
@@ -161,6 +161,7 @@ class Morphology:
     pallor: float = 0.0
     pallor_edge: float = 0.06
     hue_texture: float = 0.0
+    cytoplasm_hue: float = 0.0
 
     def to_dict(self) -> dict:
         """Plain, JSON-ready parameters (a shallow copy: ``dataclasses.asdict`` deep-copies
@@ -296,7 +297,7 @@ def draw(t: CellType, radius: float, profile: str, rng: np.random.Generator,
         pallor=(min(t.pallor_radius * float(np.exp(t.pallor_spread * rng.standard_normal())),
                     PALLOR_MOST) if t.pallor_radius > 0 and t.pallor_spread > 0
                 else t.pallor_radius),
-        pallor_edge=t.pallor_edge, hue_texture=t.hue_texture,
+        pallor_edge=t.pallor_edge, hue_texture=t.hue_texture, cytoplasm_hue=t.cytoplasm_hue,
     )
 
 
@@ -340,23 +341,23 @@ def _thickness(m: Morphology, rho: np.ndarray, inside: np.ndarray, x: np.ndarray
     return thick
 
 
-def _hue(m: Morphology, x: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
-    """Factors on the nucleoplasm's azure (k q) and eosin (k) at each point of the grid `x`, `y`
-    (2-D): q = exp(2 σ n) multiplies their ratio, k keeps their green OD (the weights
-    :data:`GREEN_OD`), so the hue varies, not the density. n is the chromatin tile (zero mean,
-    unit variance) at lattice cell :data:`HUE_GRAIN` and the nucleus outline's tile offset,
-    sampled every :data:`HUE_STEP` points and interpolated; σ = ``m.hue_texture``. Empty for a
-    nucleus of an even hue."""
-    if m.hue_texture <= 0:
+def _tint(sigma: float, stains: dict[str, float], x: np.ndarray, y: np.ndarray,
+          offset: tuple[float, ...]) -> dict[str, np.ndarray]:
+    """Factors on the azure (k q) and eosin (k) of a stain mix of concentrations `stains` at each
+    point of the grid `x`, `y` (2-D): q = exp(2 σ n) multiplies their ratio, k keeps their green
+    OD (the weights :data:`GREEN_OD`), so the hue varies, not the density. n is the chromatin
+    tile (zero mean, unit variance) at lattice cell :data:`HUE_GRAIN` and tile `offset`, sampled
+    every :data:`HUE_STEP` points and interpolated; σ = `sigma`. Empty for an even hue (`sigma`
+    0, or a mix without both azure and eosin)."""
+    if sigma <= 0 or not (stains.get("azure") and stains.get("eosin")):
         return {}
     h, w = x.shape
     coarse = texture.sample("chromatin", np.ascontiguousarray(x[::HUE_STEP, ::HUE_STEP]),
-                            np.ascontiguousarray(y[::HUE_STEP, ::HUE_STEP]), HUE_GRAIN,
-                            m.texture[4:6])
-    coarse = np.exp(np.float32(2 * m.hue_texture) * coarse)
+                            np.ascontiguousarray(y[::HUE_STEP, ::HUE_STEP]), HUE_GRAIN, offset)
+    coarse = np.exp(np.float32(2 * sigma) * coarse)
     q = cv2.resize(coarse, (coarse.shape[1] * HUE_STEP, coarse.shape[0] * HUE_STEP),
                    interpolation=cv2.INTER_LINEAR)[:h, :w]
-    azure, eosin = (NUCLEOPLASM_STAINS[s] * GREEN_OD[s] for s in ("azure", "eosin"))
+    azure, eosin = (stains[s] * GREEN_OD[s] for s in ("azure", "eosin"))
     k = np.float32(azure) * q
     k += np.float32(eosin)
     np.divide(np.float32(azure + eosin), k, out=k)
@@ -366,7 +367,7 @@ def _hue(m: Morphology, x: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
 def _chromatin(m: Morphology, depth: np.ndarray, thick: np.ndarray, nuc: np.ndarray,
                x: np.ndarray, y: np.ndarray, dens: np.ndarray) -> None:
     """Add the nucleus's chromatin (clumps, blotches, envelope rim), its nucleoplasm (with the
-    hue texture, :func:`_hue`) and its nucleoli's RNA to `dens`, in place. The clumps carry
+    hue texture, :func:`_tint`) and its nucleoli's RNA to `dens`, in place. The clumps carry
     1 − ``nucleoplasm`` of the stain, with the contrast that leaves the whole nucleus
     ``chromatin_texture`` (at most 1: spaces of bare nucleoplasm)."""
     share = 1.0 - m.nucleoplasm
@@ -386,7 +387,7 @@ def _chromatin(m: Morphology, depth: np.ndarray, thick: np.ndarray, nuc: np.ndar
         dens[STAINS.index("azure")] += m.chromatin_azure * chromatin
     if m.nucleoplasm > 0:
         ground = m.nucleoplasm * m.chromatin * thick * nuc
-        hue = _hue(m, x, y)
+        hue = _tint(m.hue_texture, NUCLEOPLASM_STAINS, x, y, m.texture[4:6])
         for stain, conc in NUCLEOPLASM_STAINS.items():
             dens[STAINS.index(stain)] += conc * ground * hue.get(stain, 1.0)
 
@@ -428,8 +429,12 @@ def densities(m: Morphology, radii: np.ndarray, x: np.ndarray, y: np.ndarray
         # the chromatin offset serves: nucleus and cytoplasm do not overlap
         cytoplasm = cytoplasm * texture.modulation(x, y, CYTOPLASM_GRAIN, m.texture[:2],
                                                    m.cytoplasm_texture, 0.0)
+    # the chromatin offset serves here too: the cytoplasm's hue patches continue the nucleus's
+    tint = _tint(m.cytoplasm_hue, m.cytoplasm, x, y, m.texture[4:6])
     for stain, conc in m.cytoplasm.items():
         dens[STAINS.index(stain)] = conc * cytoplasm * (1.0 - nuc)
+        if stain in tint:
+            dens[STAINS.index(stain)] *= tint[stain]
     if depth is not None:
         _chromatin(m, depth, thick, nuc, x, y, dens)
     if m.granules > 0 and m.granule_coverage > 0:

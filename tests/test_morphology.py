@@ -349,6 +349,36 @@ def test_hue_texture_tilts_the_hue_and_keeps_the_green_od(kind, sigma):
     assert log_ratio.std() == pytest.approx(2 * sigma, rel=0.25)
 
 
+@pytest.mark.parametrize("kind, sigma", [("neutrophil", 0.2), ("ig.myelocyte", 0.5)])
+def test_cytoplasm_hue_tilts_the_cytoplasm_and_leaves_the_nucleus(kind, sigma):
+    """The cytoplasm's hue texture tilts its azure : eosin balance as the nucleoplasm's does
+    (the log ratio spreads by 2 σ over the cytoplasm, the green OD kept at every point) and
+    leaves the nucleus, the granules' stain and the outside as they were."""
+    t = replace(kind_type(kind), spread=Spread(), cytoplasm_hue=0.0, cytoplasm_texture=0.0)
+    radii = np.full(64, 8.0, dtype=np.float32)
+    g = np.linspace(-8, 8, 321, dtype=np.float32)
+    x, y = np.meshgrid(g, g)
+    cell = draw(t, 8.0, "dome", np.random.default_rng(4))
+    _, even = densities(cell, radii, x, y)
+    _, hued = densities(replace(cell, cytoplasm_hue=sigma), radii, x, y)
+    a, e = STAINS.index("azure"), STAINS.index("eosin")
+    depth = _depth(cell.nucleus, x, y)
+    cytoplasm = (depth < -1.0) & (np.hypot(x, y) < 7.0)
+    assert cytoplasm.sum() > 5000
+    assert np.array_equal(hued[:, depth > 1.0], even[:, depth > 1.0])
+    assert np.array_equal(hued[:, np.hypot(x, y) > 8.1], even[:, np.hypot(x, y) > 8.1])
+
+    def green(d):
+        return GREEN_OD["azure"] * d[a] + GREEN_OD["eosin"] * d[e]
+
+    assert np.allclose(green(hued), green(even), rtol=1e-4, atol=1e-7)
+    others = [i for i in range(len(STAINS)) if i not in (a, e)]
+    assert np.array_equal(hued[others], even[others])
+    log_ratio = np.log(hued[a][cytoplasm] / hued[e][cytoplasm]) - np.log(
+        even[a][cytoplasm] / even[e][cytoplasm])
+    assert log_ratio.std() == pytest.approx(2 * sigma, rel=0.25)
+
+
 @settings(max_examples=30, deadline=None)
 @given(seed=st.integers(0, 10_000))
 def test_vacuoles_lie_in_the_cytoplasm_clear_of_the_nucleus(seed):

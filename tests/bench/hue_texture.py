@@ -49,7 +49,8 @@ def hue_spread(rgb: np.ndarray, pixel_size: float) -> np.ndarray:
 
 def main() -> None:
     args, config = reference_arguments(__doc__)
-    head = "".join(f"{r} σ{b:g}".rjust(13) for b in BLURS for r in ("nucleus", "cyto"))
+    # nucleated_medians lists the figures region by region (the transpose of hue_spread's rows)
+    head = "".join(f"{r} σ{b:g}".rjust(13) for r in ("nucleus", "cyto") for b in BLURS)
     print(f"{'class':13s}{'set':6s}{head}")
     for kind, name, m in nucleated_medians(args, config, hue_spread):
         print(f"{kind:13s}{name:6s}" + "".join(f"{v:13.4f}" for v in m))
