@@ -318,25 +318,23 @@ def test_chromatin_azure_adds_azure_in_proportion_to_the_chromatin_only(azure):
     assert np.array_equal(blue[others], plain[others])
 
 
-@pytest.mark.parametrize("kind, sigma", [("monocyte", 0.2), ("lymphocyte.small", 0.4)])
-def test_hue_texture_tilts_the_hue_and_keeps_the_green_od(kind, sigma):
-    """The hue texture multiplies the nucleoplasm's azure by k q and its eosin by k,
-    q = exp(2 σ n) a smooth field: over the nucleus the log of azure / eosin spreads by 2 σ, while
-    the green OD (GREEN_OD weights), the chromatin, the haemoglobin and the whole cytoplasm stay
-    as they were at every point."""
-    t = replace(kind_type(kind), spread=Spread(), hue_texture=0.0,
-                cytoplasm_texture=0.0, granules=0.0)
-    radii = np.full(64, 6.0, dtype=np.float32)
-    g = np.linspace(-6, 6, 241, dtype=np.float32)
+def _tilted(t, field: str, sigma: float, radius: float, seed: int):
+    """A cell of type `t` drawn at `radius` (µm) on a grid over it, and its stain densities with
+    `field` (a hue texture) 0 and `sigma`: ``(cell, x, y, even, hued)``."""
+    radii = np.full(64, radius, dtype=np.float32)
+    g = np.linspace(-radius, radius, int(40 * radius) + 1, dtype=np.float32)
     x, y = np.meshgrid(g, g)
-    cell = draw(t, 6.0, "dome", np.random.default_rng(8))
+    cell = draw(replace(t, **{field: 0.0}), radius, "dome", np.random.default_rng(seed))
     _, even = densities(cell, radii, x, y)
-    _, hued = densities(replace(cell, hue_texture=sigma), radii, x, y)
+    _, hued = densities(replace(cell, **{field: sigma}), radii, x, y)
+    return cell, x, y, even, hued
+
+
+def _assert_tilted(even: np.ndarray, hued: np.ndarray, region: np.ndarray, sigma: float) -> None:
+    """Only azure and eosin changed, the green OD (GREEN_OD weights) kept at every point, and over
+    `region` the log of azure / eosin spread by 2 σ."""
     a, e = STAINS.index("azure"), STAINS.index("eosin")
-    depth = _depth(cell.nucleus, x, y)  # of the smooth nucleus: its rough outline lies within 1 µm
-    stained = depth > 1.0
-    assert stained.sum() > 5000
-    assert np.array_equal(hued[:, depth < -1.0], even[:, depth < -1.0])
+    assert region.sum() > 5000
 
     def green(d):
         return GREEN_OD["azure"] * d[a] + GREEN_OD["eosin"] * d[e]
@@ -344,9 +342,22 @@ def test_hue_texture_tilts_the_hue_and_keeps_the_green_od(kind, sigma):
     assert np.allclose(green(hued), green(even), rtol=1e-4, atol=1e-7)
     others = [i for i in range(len(STAINS)) if i not in (a, e)]
     assert np.array_equal(hued[others], even[others])
-    log_ratio = np.log(hued[a][stained] / hued[e][stained]) - np.log(
-        even[a][stained] / even[e][stained])
+    log_ratio = np.log(hued[a][region] / hued[e][region]) - np.log(
+        even[a][region] / even[e][region])
     assert log_ratio.std() == pytest.approx(2 * sigma, rel=0.25)
+
+
+@pytest.mark.parametrize("kind, sigma", [("monocyte", 0.2), ("lymphocyte.small", 0.4)])
+def test_hue_texture_tilts_the_hue_and_keeps_the_green_od(kind, sigma):
+    """The hue texture multiplies the nucleoplasm's azure by k q and its eosin by k,
+    q = exp(2 σ n) a smooth field: over the nucleus the log of azure / eosin spreads by 2 σ, while
+    the green OD (GREEN_OD weights), the chromatin, the haemoglobin and the whole cytoplasm stay
+    as they were at every point."""
+    t = replace(kind_type(kind), spread=Spread(), cytoplasm_texture=0.0, granules=0.0)
+    cell, x, y, even, hued = _tilted(t, "hue_texture", sigma, 6.0, 8)
+    depth = _depth(cell.nucleus, x, y)  # of the smooth nucleus: its rough outline lies within 1 µm
+    assert np.array_equal(hued[:, depth < -1.0], even[:, depth < -1.0])
+    _assert_tilted(even, hued, depth > 1.0, sigma)
 
 
 @pytest.mark.parametrize("kind, sigma", [("neutrophil", 0.2), ("ig.myelocyte", 0.5)])
@@ -354,29 +365,12 @@ def test_cytoplasm_hue_tilts_the_cytoplasm_and_leaves_the_nucleus(kind, sigma):
     """The cytoplasm's hue texture tilts its azure : eosin balance as the nucleoplasm's does
     (the log ratio spreads by 2 σ over the cytoplasm, the green OD kept at every point) and
     leaves the nucleus, the granules' stain and the outside as they were."""
-    t = replace(kind_type(kind), spread=Spread(), cytoplasm_hue=0.0, cytoplasm_texture=0.0)
-    radii = np.full(64, 8.0, dtype=np.float32)
-    g = np.linspace(-8, 8, 321, dtype=np.float32)
-    x, y = np.meshgrid(g, g)
-    cell = draw(t, 8.0, "dome", np.random.default_rng(4))
-    _, even = densities(cell, radii, x, y)
-    _, hued = densities(replace(cell, cytoplasm_hue=sigma), radii, x, y)
-    a, e = STAINS.index("azure"), STAINS.index("eosin")
-    depth = _depth(cell.nucleus, x, y)
-    cytoplasm = (depth < -1.0) & (np.hypot(x, y) < 7.0)
-    assert cytoplasm.sum() > 5000
+    t = replace(kind_type(kind), spread=Spread(), cytoplasm_texture=0.0)
+    cell, x, y, even, hued = _tilted(t, "cytoplasm_hue", sigma, 8.0, 4)
+    depth, r = _depth(cell.nucleus, x, y), np.hypot(x, y)
     assert np.array_equal(hued[:, depth > 1.0], even[:, depth > 1.0])
-    assert np.array_equal(hued[:, np.hypot(x, y) > 8.1], even[:, np.hypot(x, y) > 8.1])
-
-    def green(d):
-        return GREEN_OD["azure"] * d[a] + GREEN_OD["eosin"] * d[e]
-
-    assert np.allclose(green(hued), green(even), rtol=1e-4, atol=1e-7)
-    others = [i for i in range(len(STAINS)) if i not in (a, e)]
-    assert np.array_equal(hued[others], even[others])
-    log_ratio = np.log(hued[a][cytoplasm] / hued[e][cytoplasm]) - np.log(
-        even[a][cytoplasm] / even[e][cytoplasm])
-    assert log_ratio.std() == pytest.approx(2 * sigma, rel=0.25)
+    assert np.array_equal(hued[:, r > 8.1], even[:, r > 8.1])
+    _assert_tilted(even, hued, (depth < -1.0) & (r < 7.0), sigma)
 
 
 @settings(max_examples=30, deadline=None)
