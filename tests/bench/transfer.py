@@ -26,7 +26,11 @@ over datasets × repeats is a configuration's figure (2 datasets × 4: standard 
 0.015). ``--paired EARLIER.json`` (an earlier run's ``--json``) then prints each
 TSTR figure's mean difference from that run over the dataset and learner seeds both have, with
 its standard error: the figure to compare configurations by (about ±0.01 on 4 CNNs, where the
-two means each move by ±0.02 with their datasets).
+two means each move by ±0.02 with their datasets). Two cautions: the CNN's figures are not
+bit-reproducible across machines (CPU kernels differ and the training is chaotic), so pair only
+against a baseline run on the same machine; and datasets on which earlier changes were chosen
+favour the configuration that was kept (main scored 0.856 on datasets 11 and 14, 0.822 on 21 and
+22, 4 CNNs each), so judge a change on datasets not used for choosing before.
 """
 
 from __future__ import annotations
