@@ -432,9 +432,10 @@ def densities(m: Morphology, radii: np.ndarray, x: np.ndarray, y: np.ndarray
     # the chromatin offset serves here too: the cytoplasm's hue patches continue the nucleus's
     tint = _tint(m.cytoplasm_hue, m.cytoplasm, x, y, m.texture[4:6])
     for stain, conc in m.cytoplasm.items():
-        dens[STAINS.index(stain)] = conc * cytoplasm * (1.0 - nuc)
+        i = STAINS.index(stain)
+        dens[i] = conc * cytoplasm * (1.0 - nuc)
         if stain in tint:
-            dens[STAINS.index(stain)] *= tint[stain]
+            dens[i] *= tint[stain]
     if depth is not None:
         _chromatin(m, depth, thick, nuc, x, y, dens)
     if m.granules > 0 and m.granule_coverage > 0:
