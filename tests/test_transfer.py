@@ -152,6 +152,29 @@ def test_features_are_cached_by_file(toy, tmp_path, monkeypatch):
     assert np.array_equal(first[1], again[1])
 
 
+
+def test_runs_sharing_a_cache_do_not_collide(toy, tmp_path, monkeypatch):
+    """A second run saving the same cache entry while the first is between writing and renaming
+    its file (two benchmarks on one cache) leaves both runs whole and one complete entry."""
+    real, _ = toy
+    files = [f for g in image_files(real).values() for f in g]
+    save, nested = np.savez_compressed, []
+
+    def interleaved(*args, **kwargs):
+        save(*args, **kwargs)
+        if not nested:
+            nested.append(None)  # the second run saves without interleaving
+            nested[0] = tr.image_arrays(files, tmp_path)
+
+    monkeypatch.setattr(np, "savez_compressed", interleaved)
+    first = tr.image_arrays(files, tmp_path)
+    monkeypatch.setattr(tr, "cell_features", lambda rgb: pytest.fail("cache not used"))
+    again = tr.image_arrays(files, tmp_path)
+    assert [p.suffix for p in tmp_path.iterdir()] == [".npz"]
+    for other in (nested[0], again):
+        assert np.array_equal(first[0], other[0], equal_nan=True)
+        assert np.array_equal(first[1], other[1])
+
 def test_mismatched_classes_are_one_clear_error(toy, tmp_path, capsys):
     real, _ = toy
     other = _folder(tmp_path / "other", np.random.default_rng(3), 2, kinds=KINDS[:2] + ("ig",))

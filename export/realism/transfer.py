@@ -20,6 +20,7 @@ Two learners, one image pipeline for real and synthetic images:
 from __future__ import annotations
 
 import hashlib
+import io
 import importlib.util
 import os
 from pathlib import Path
@@ -33,6 +34,7 @@ from export.realism.cellfeatures import NAMES, cell_features
 from export.imagefile import read_rgb
 from sim.classes import CLASSES
 from export.errors import InputError
+from export.files import write_atomic
 from sim.schema import ConfigError, option
 
 THUMBNAIL = 96
@@ -139,9 +141,9 @@ def image_arrays(files: list[Path], cache: Path | None = None, stream: TextIO | 
     out = np.array(features).reshape(len(files), len(NAMES)), np.stack(thumbs)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp.npz")
-        np.savez_compressed(tmp, features=out[0], thumbnails=out[1])
-        tmp.replace(path)
+        buffer = io.BytesIO()  # written whole under a fresh temporary name: runs sharing a cache
+        np.savez_compressed(buffer, features=out[0], thumbnails=out[1])  # do not collide
+        write_atomic(path, buffer.getbuffer())
     return out
 
 
