@@ -114,7 +114,8 @@ class CellType:
                                     "against the cell's 0.18, tests/bench/morphometry.py)",
                                     0.0, 1.0)
     eccentricity: float = param(0.2, "", "largest shift of the nucleus from the centre, as a "
-                                "fraction of the room it has", 0.0, 1.0)
+                                "fraction of the room it has towards the side of the cell where "
+                                "it has the most (an oval moves across its long axis)", 0.0, 1.0)
     eccentricity_least: float = param(0.0, "", "least shift of the nucleus from the centre, "
                                       "as a fraction of the room it has (the shift is drawn "
                                       "uniformly up to eccentricity): near 1, a nucleus pressed "

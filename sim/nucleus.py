@@ -135,11 +135,41 @@ def place(t: CellType, radius: float, rng: np.random.Generator) -> np.ndarray:
         e[:, :2] *= np.clip((limit - e[:, 2:4].max()) / max(spread, 1e-9), 0.8, 1.0)
         e[:, :4] *= np.sqrt(target / area(e))
         e[:, :4] *= min(1.0, limit / reach(e))
-    room = max(limit - reach(e), 0.0)
-    phi = rng.uniform(0, 2 * np.pi)
-    shift = rng.uniform(t.eccentricity_least, t.eccentricity) * room
-    e[:, :2] += shift * np.array([np.cos(phi), np.sin(phi)])
+    # the nucleus moves towards the side of the cell where it has the most room, among
+    # SHIFT_DIRECTIONS evenly spaced from a random one (an oval lies along the membrane)
+    phi = rng.uniform(0, 2 * np.pi) + np.linspace(0, 2 * np.pi, SHIFT_DIRECTIONS, endpoint=False)
+    space, direction = max((room(e, limit, d), tuple(d))
+                           for d in np.stack([np.cos(phi), np.sin(phi)], axis=1))
+    e[:, :2] += rng.uniform(t.eccentricity_least, t.eccentricity) * space * np.array(direction)
     return e
+
+
+SHIFT_DIRECTIONS = 8
+"""Directions :func:`place` compares the nucleus's room in before shifting it off-centre."""
+
+
+OUTLINE_SAMPLES = 64
+"""Corners of the polygon round each ellipse that :func:`room` keeps inside the disc."""
+
+
+def room(ellipses: np.ndarray, limit: float, direction: np.ndarray) -> float:
+    """Largest shift (µm) of the ellipses along the unit vector `direction` that keeps them
+    inside the disc of radius `limit` (µm) about the origin: the room a nucleus has to move
+    towards one side of its cell. Along its short axis an oval or kidney nucleus has more room
+    than :func:`reach` leaves it in every direction (PBC: nucleus centroid 0.13-0.17 cell radii
+    off the cell's in monocytes, neutrophils and ig, median of 30 cells)."""
+    cx, cy, a, b, th = (v[:, None] for v in ellipses.T)
+    t = np.linspace(0.0, 2.0 * np.pi, OUTLINE_SAMPLES, endpoint=False)
+    # corners of a polygon circumscribing the ellipse (the affine image of a regular polygon
+    # round its circle): the disc, being convex, holds the ellipse if it holds the corners
+    grow = 1.0 / np.cos(np.pi / OUTLINE_SAMPLES)
+    u, v = grow * a * np.cos(t), grow * b * np.sin(t)
+    x = cx + u * np.cos(th) - v * np.sin(th)
+    y = cy + u * np.sin(th) + v * np.cos(th)
+    along = x * direction[0] + y * direction[1]
+    # |p + s d| <= limit for every outline point p: s <= -p.d + sqrt((p.d)^2 - |p|^2 + limit^2)
+    inside = along ** 2 - x ** 2 - y ** 2 + limit ** 2
+    return float(max(np.min(np.sqrt(np.maximum(inside, 0.0)) - along), 0.0))
 
 
 WINDOW_MARGIN = 2
