@@ -138,9 +138,10 @@ def place(t: CellType, radius: float, rng: np.random.Generator) -> np.ndarray:
     # the nucleus moves towards the side of the cell where it has the most room, among
     # SHIFT_DIRECTIONS evenly spaced from a random one (an oval lies along the membrane)
     phi = rng.uniform(0, 2 * np.pi) + np.linspace(0, 2 * np.pi, SHIFT_DIRECTIONS, endpoint=False)
-    space, direction = max((room(e, limit, d), tuple(d))
-                           for d in np.stack([np.cos(phi), np.sin(phi)], axis=1))
-    e[:, :2] += rng.uniform(t.eccentricity_least, t.eccentricity) * space * np.array(direction)
+    directions = np.stack([np.cos(phi), np.sin(phi)], axis=1)
+    space = room(e, limit, directions)
+    best = int(np.argmax(space))
+    e[:, :2] += rng.uniform(t.eccentricity_least, t.eccentricity) * space[best] * directions[best]
     return e
 
 
@@ -152,10 +153,10 @@ OUTLINE_SAMPLES = 64
 """Corners of the polygon round each ellipse that :func:`room` keeps inside the disc."""
 
 
-def room(ellipses: np.ndarray, limit: float, direction: np.ndarray) -> float:
-    """Largest shift (µm) of the ellipses along the unit vector `direction` that keeps them
-    inside the disc of radius `limit` (µm) about the origin: the room a nucleus has to move
-    towards one side of its cell. Along its short axis an oval or kidney nucleus has more room
+def room(ellipses: np.ndarray, limit: float, directions: np.ndarray) -> np.ndarray:
+    """Largest shift (µm) of the ellipses along each unit vector of `directions` (k, 2) that
+    keeps them inside the disc of radius `limit` (µm) about the origin, shape (k,): the room a
+    nucleus has to move towards each side of its cell. Along its short axis an oval or kidney nucleus has more room
     than :func:`reach` leaves it in every direction (PBC: nucleus centroid 0.13-0.17 cell radii
     off the cell's in monocytes, neutrophils and ig, median of 30 cells)."""
     cx, cy, a, b, th = (v[:, None] for v in ellipses.T)
@@ -164,12 +165,12 @@ def room(ellipses: np.ndarray, limit: float, direction: np.ndarray) -> float:
     # round its circle): the disc, being convex, holds the ellipse if it holds the corners
     grow = 1.0 / np.cos(np.pi / OUTLINE_SAMPLES)
     u, v = grow * a * np.cos(t), grow * b * np.sin(t)
-    x = cx + u * np.cos(th) - v * np.sin(th)
-    y = cy + u * np.sin(th) + v * np.cos(th)
-    along = x * direction[0] + y * direction[1]
+    x = (cx + u * np.cos(th) - v * np.sin(th)).ravel()
+    y = (cy + u * np.sin(th) + v * np.cos(th)).ravel()
+    along = np.outer(directions[:, 0], x) + np.outer(directions[:, 1], y)
     # |p + s d| <= limit for every outline point p: s <= -p.d + sqrt((p.d)^2 - |p|^2 + limit^2)
-    inside = along ** 2 - x ** 2 - y ** 2 + limit ** 2
-    return float(max(np.min(np.sqrt(np.maximum(inside, 0.0)) - along), 0.0))
+    inside = along ** 2 - (x ** 2 + y ** 2 - limit ** 2)
+    return np.maximum(np.min(np.sqrt(np.maximum(inside, 0.0)) - along, axis=1), 0.0)
 
 
 WINDOW_MARGIN = 2

@@ -99,7 +99,7 @@ def test_room_is_the_largest_shift_that_keeps_every_ellipse_inside_the_disc(seed
                                 rng.uniform(0, np.pi, n)])
     limit = _reach(ellipses) * rng.uniform(1.0, 1.6)
     direction = np.array([np.cos(angle), np.sin(angle)])
-    farthest = _farthest(ellipses, room(ellipses, limit, direction) * direction)
+    farthest = _farthest(ellipses, room(ellipses, limit, direction[None])[0] * direction)
     assert farthest <= limit + 1e-9
     assert farthest >= limit - 2e-3 * ellipses[:, 2:4].max()
 
