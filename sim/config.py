@@ -82,9 +82,9 @@ class CellTypes:
     # neutrophil 0.147 / 0.045 / 0.139, eosinophil 0.216 / 0.036 / 0.142, monocyte 0.143 / 0.030
     # / 0.139, ig 0.172 / 0.049 / 0.168, erythroblast 0.179 / 0.070 / 0.208; the nucleus moves
     # where it has the most room (sim.nucleus.place) and eccentricity_least, nucleus_reach let
-    # it press on the membrane. CNN TSTR on datasets never used for choosing (23-25 x CNN seeds
-    # s, s + 1000, paired): 0.788 -> 0.804 (+0.017 ± 0.017), ig 0.56 -> 0.64, eosinophil 0.82
-    # -> 0.90, basophil 0.95 -> 0.90
+    # it press on the membrane. CNN TSTR on datasets never used for choosing (23-27 x CNN seeds
+    # s, s + 1000, 10 CNNs paired): 0.801 -> 0.819 (+0.018 ± 0.010), ig 0.57 -> 0.66,
+    # eosinophil 0.88 -> 0.93, neutrophil 0.71 -> 0.75, basophil 0.95 -> 0.92
     neutrophil: CellType = section(lambda: CellType(
         diameter=14.3, diameter_sd=0.8, cytoplasm_texture=CYTOPLASM_TEXTURE,
         hue_texture=HUE_TEXTURE, cell_roughness=0.2, nucleus_coupling=0.6, eccentricity=1.0,
