@@ -156,9 +156,9 @@ OUTLINE_SAMPLES = 64
 def room(ellipses: np.ndarray, limit: float, directions: np.ndarray) -> np.ndarray:
     """Largest shift (µm) of the ellipses along each unit vector of `directions` (k, 2) that
     keeps them inside the disc of radius `limit` (µm) about the origin, shape (k,): the room a
-    nucleus has to move towards each side of its cell. Along its short axis an oval or kidney nucleus has more room
-    than :func:`reach` leaves it in every direction (PBC: nucleus centroid 0.13-0.17 cell radii
-    off the cell's in monocytes, neutrophils and ig, median of 30 cells)."""
+    nucleus has to move towards each side of its cell. Along its short axis an oval or kidney
+    nucleus has more room than :func:`reach` leaves it in every direction (PBC: nucleus centroid
+    0.13-0.17 cell radii off the cell's in monocytes, neutrophils and ig, median of 30 cells)."""
     cx, cy, a, b, th = (v[:, None] for v in ellipses.T)
     t = np.linspace(0.0, 2.0 * np.pi, OUTLINE_SAMPLES, endpoint=False)
     # corners of a polygon circumscribing the ellipse (the affine image of a regular polygon
