@@ -152,7 +152,6 @@ def test_features_are_cached_by_file(toy, tmp_path, monkeypatch):
     assert np.array_equal(first[1], again[1])
 
 
-
 def test_runs_sharing_a_cache_do_not_collide(toy, tmp_path, monkeypatch):
     """A second run saving the same cache entry while the first is between writing and renaming
     its file (two benchmarks on one cache) leaves both runs whole and one complete entry."""
@@ -174,6 +173,7 @@ def test_runs_sharing_a_cache_do_not_collide(toy, tmp_path, monkeypatch):
     for other in (nested[0], again):
         assert np.array_equal(first[0], other[0], equal_nan=True)
         assert np.array_equal(first[1], other[1])
+
 
 def test_mismatched_classes_are_one_clear_error(toy, tmp_path, capsys):
     real, _ = toy

@@ -141,8 +141,9 @@ def image_arrays(files: list[Path], cache: Path | None = None, stream: TextIO | 
     out = np.array(features).reshape(len(files), len(NAMES)), np.stack(thumbs)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        buffer = io.BytesIO()  # written whole under a fresh temporary name: runs sharing a cache
-        np.savez_compressed(buffer, features=out[0], thumbnails=out[1])  # do not collide
+        # written whole under a fresh temporary name, so that runs sharing a cache do not collide
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, features=out[0], thumbnails=out[1])
         write_atomic(path, buffer.getbuffer())
     return out
 
