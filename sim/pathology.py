@@ -18,7 +18,7 @@ from sim import morphology, softbody
 from sim.classes import STAINS
 from sim.config import RareType
 from sim.morphology import Morphology, relative_radius
-from sim.nucleus import depth as ellipse_depth
+from sim.nucleus import depth as ellipse_depth, room
 from sim.rare import Features
 
 BODY_LEAST = 0.5
@@ -96,15 +96,16 @@ class Pathological(Morphology):
 def _to_edge(nucleus: np.ndarray, radius: float, reach: float, least: float,
              rng: np.random.Generator) -> np.ndarray:
     """`nucleus` shifted away from the centre of a cell of radius `radius` (µm) to a uniform
-    fraction from `least` to 1 of the room it has (the fraction `reach` of the radius less its
-    own reach), in the direction it already lay (a random one if centred)."""
+    fraction from `least` to 1 of the room it has (:func:`sim.nucleus.room` inside the fraction
+    `reach` of the radius), in the direction it already lay (a random one if centred)."""
     centre = nucleus[:, :2].mean(axis=0)
-    own = float(np.max(np.hypot(*(nucleus[:, :2] - centre).T) + nucleus[:, 2:4].max(axis=1)))
-    room = max(reach * radius - own, 0.0)
     off = float(np.hypot(*centre))
     phi = np.arctan2(centre[1], centre[0]) if off > 1e-9 else rng.uniform(0, 2 * np.pi)
+    direction = np.array([np.cos(phi), np.sin(phi)])
     out = nucleus.copy()
-    out[:, :2] += rng.uniform(least, 1.0) * room * np.array([np.cos(phi), np.sin(phi)]) - centre
+    out[:, :2] -= centre
+    out[:, :2] += rng.uniform(least, 1.0) * room(out, reach * radius, direction[None])[0] * (
+        direction)
     return out
 
 
