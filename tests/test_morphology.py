@@ -13,7 +13,7 @@ from export.imagefile import read_rgb
 from export.realism.calibrate import _sigma
 from export.realism.cellfeatures import NAMES, cell_features
 from export.realism.gallery import CELL_TILE
-from export.realism.morphometry import measure_cell
+from export.realism.morphometry import measure_cell, solidity
 from export.realism.segmentation import relative_od, subject
 from sim.classes import STAINS, SUBJECT_CLASSES
 from dataclasses import replace
@@ -515,6 +515,52 @@ def test_measurement_recovers_the_nucleus_offset(least):
         truth.append(np.hypot(*(nucleus - centroid)) / np.sqrt(cell.area / np.pi))
     assert np.max(truth) < 0.02 if least == 0.0 else np.min(truth) > 0.25
     assert np.allclose(measured, truth, atol=0.05)  # red cells and platelets at the margin
+
+
+def test_solidity_of_shapes_whose_hull_is_known():
+    """One disc fills its hull; two apart fill the stadium round them by their area's share."""
+    one, two = np.zeros((120, 120), np.uint8), np.zeros((120, 120), np.uint8)
+    cv2.circle(one, (60, 60), 20, 1, -1)
+    for x in (30, 90):
+        cv2.circle(two, (x, 60), 10, 1, -1)
+    assert solidity(one.astype(bool)) == pytest.approx(1.0, abs=0.005)
+    disc = np.pi * 10 ** 2
+    assert solidity(two.astype(bool)) == pytest.approx(2 * disc / (disc + 2 * 10 * 60), rel=0.05)
+    assert np.isnan(solidity(np.zeros((5, 5), bool)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(5, 75), st.integers(5, 75), st.integers(2, 12)),
+                min_size=1, max_size=5))
+def test_a_mask_fills_at_most_its_hull_and_its_hull_fills_it_all(discs):
+    """Against scipy's hull (Qhull) of the mask's pixel centres: at most 1, and 1 for the mask
+    with every pixel inside that hull added."""
+    from scipy.spatial import Delaunay
+    mask = np.zeros((80, 80), np.uint8)
+    for x, y, r in discs:
+        cv2.circle(mask, (x, y), r, 1, -1)
+    mask = mask.astype(bool)
+    assert 0 < solidity(mask) <= 1
+    grid = np.argwhere(np.ones_like(mask))
+    filled = (Delaunay(np.argwhere(mask)).find_simplex(grid, tol=1e-9) >= 0).reshape(mask.shape) | mask
+    assert solidity(filled) == pytest.approx(1.0, abs=1e-9)
+
+
+def test_measurement_tells_a_folded_nucleus_from_a_round_one():
+    """Rendered cells: a round nucleus measures about 1, a horseshoe-folded kidney far less."""
+    base = load_config("pbc", overrides=[
+        "sim.population.platelets=0.0", "sim.cells.lymphocyte.sizes.small=0.0",
+        "sim.cells.lymphocyte.large.nucleus_roughness=0.0", "sim.cells.monocyte.nucleus.oval=0.0",
+        "sim.cells.monocyte.nucleus_roughness=0.0", "sim.cells.monocyte.kidney_beads=[11, 11]",
+        "sim.cells.monocyte.kidney_turn=[3.0, 3.0]"])
+    measured = {}
+    for kind in ("lymphocyte", "monocyte"):
+        cfg = with_subject(base, kind)
+        measured[kind] = [measure_cell(make_image(cfg, seed, 0).image.rgb,
+                                       cfg.optics.frame.pixel_size)["nucleus_solidity"]
+                          for seed in range(4)]
+    assert min(measured["lymphocyte"]) > 0.95
+    assert max(measured["monocyte"]) < 0.9
 
 
 def test_the_stained_cell_keeps_the_concavities_of_a_ruffled_outline():
