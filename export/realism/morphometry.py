@@ -70,11 +70,11 @@ def measure_cell(rgb: np.ndarray, pixel_size: float) -> dict[str, float]:
     cyto = cell & ~ndimage.binary_dilation(nucleus, disc(EDGE_UM, pixel_size))
     a_cell, a_nuc = cell.sum(), nucleus.sum()
     lobes, _ = ndimage.label(ndimage.distance_transform_edt(nucleus) > LOBE_DEPTH / pixel_size)
-    sizes = np.bincount(lobes.ravel())[1:] * pixel_size ** 2
+    counted = np.flatnonzero(np.bincount(lobes.ravel())[1:] * pixel_size ** 2 >= LOBE_AREA) + 1
     # the pieces of the nucleus that hold a counted lobe, opened: not the specks of dense stain
     # round it, nor those that touch it
     pieces, _ = ndimage.label(ndimage.binary_opening(nucleus, disc(LOBE_DEPTH / 2, pixel_size)))
-    held = np.unique(pieces[np.isin(lobes, np.flatnonzero(sizes >= LOBE_AREA) + 1)])
+    held = np.unique(pieces[np.isin(lobes, counted)])
 
     def mean(mask: np.ndarray) -> float:
         return float(mean_od[mask].mean()) if mask.any() else float("nan")
@@ -83,7 +83,7 @@ def measure_cell(rgb: np.ndarray, pixel_size: float) -> dict[str, float]:
             "nucleus_diameter_um": 2 * np.sqrt(a_nuc / np.pi) * pixel_size,
             "nc_ratio": float(a_nuc / (a_cell - a_nuc)) if a_cell > a_nuc else float("nan"),
             "od_nucleus": mean(nucleus), "od_cytoplasm": mean(cyto), "od_rbc": mean(rbc),
-            "lobes": float((sizes >= LOBE_AREA).sum()),
+            "lobes": float(len(counted)),
             "nucleus_offset": float(np.hypot(*np.subtract(ndimage.center_of_mass(nucleus),
                                                           ndimage.center_of_mass(cell)))
                                     / np.sqrt(a_cell / np.pi)) if a_nuc else float("nan"),
